@@ -1,0 +1,113 @@
+import type { ErrorInfo } from "./errors.js";
+import type { Trigger } from "./events.js";
+import type { AttemptRecord, CheckpointStatus, Journal, RunRecord, RunStatus } from "./journal.js";
+import type { Clock, Logger, Random } from "./ports.js";
+import type { ReasonCode } from "./reasons.js";
+
+/** Named points where tests can stop a process (e.g. with SIGKILL) to prove resume works. */
+export const CRASH_POINTS = [
+  "before-step",
+  "after-step-before-commit",
+  "after-commit",
+  "after-stage",
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface CrashPointInfo {
+  point: CrashPoint;
+  runId: string;
+  stageId: string;
+  stepId?: string;
+}
+
+/**
+ * Injected crash hooks. A hook may be synchronous and block (a test can freeze the process
+ * exactly there, e.g. with Atomics.wait, and kill it), or return a promise the engine awaits.
+ */
+export type CrashHooks = Partial<Record<CrashPoint, (info: CrashPointInfo) => void | Promise<void>>>;
+
+export interface EngineOptions {
+  journal: Journal;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default Math.random */
+  random?: Random;
+  /** @default nullLogger */
+  logger?: Logger;
+  /** This process's lease-owner id. @default `${host}/${pid}/${random}` supplied by the host */
+  owner?: string;
+  /** How long a lease lasts without renewal; renewed every third of it. @default 30_000 */
+  leaseMs?: number;
+  /**
+   * Whether a lease owner is still alive (e.g. same host and the pid exists). `false` lets
+   * `resume` take over a run whose lease has not expired yet; `undefined` means "cannot tell".
+   */
+  isOwnerAlive?: (owner: string) => boolean | undefined;
+  hooks?: CrashHooks;
+  /** Root for steps' scratch directories. @default os.tmpdir()/stageflow supplied by the host */
+  workDir?: string;
+  /** Circuit breaker defaults, per dependency. */
+  breaker?: {
+    /** Consecutive failures that open the circuit. @default 5 */
+    failureThreshold?: number;
+    /** How long the circuit stays open before one probe is let through. @default 30_000 */
+    resetTimeoutMs?: number;
+  };
+  /** Run id generator. @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+export interface StartOptions {
+  inputs?: Record<string, unknown>;
+  trigger?: Trigger;
+  correlationId?: string;
+  runId?: string;
+}
+
+export interface ResumeOptions {
+  /**
+   * The workflow as it is now (e.g. re-read from its file). When given and its hash differs from
+   * the recorded one, the run is marked `blocked` with reason `definition_changed`.
+   */
+  plan?: import("./definition/plan.js").WorkflowPlan;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  reason: ReasonCode;
+  error?: ErrorInfo;
+}
+
+export interface RunHandle {
+  runId: string;
+  /** Settles when the run stops in this process (finished, failed, cancelled, blocked, waiting). */
+  done: Promise<RunResult>;
+}
+
+export interface StepReport {
+  id: string;
+  stageId: string;
+  status: CheckpointStatus | "running" | "pending" | "cancelled";
+  reason: ReasonCode | null;
+  attempts: number;
+  durationMs: number | null;
+  outputs: Record<string, unknown>;
+  error: ErrorInfo | null;
+}
+
+export interface StageReport {
+  id: string;
+  status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "timed_out";
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  steps: StepReport[];
+}
+
+export interface RunReport {
+  run: RunRecord;
+  durationMs: number | null;
+  stages: StageReport[];
+  attempts: AttemptRecord[];
+}

@@ -1,0 +1,106 @@
+import type { ReasonCode } from "./reasons.js";
+
+/** A serialisable description of an error, as journaled with attempts and events. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  code?: string;
+  /** HTTP status, for errors that came from an HTTP answer. */
+  status?: number;
+  /** Response headers (lower-cased names), for errors that came from an HTTP answer. */
+  headers?: Record<string, string>;
+  reason?: ReasonCode;
+}
+
+/** Base class of every error the engine raises on purpose. */
+export class StageflowError extends Error {
+  readonly reason: ReasonCode;
+  constructor(reason: ReasonCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.reason = reason;
+  }
+}
+
+export class TimeoutError extends StageflowError {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super("timed_out", message);
+  }
+}
+
+export class CircuitOpenError extends StageflowError {
+  constructor(
+    readonly dependency: string,
+    readonly retryAfterMs: number,
+  ) {
+    super("circuit_open", `circuit for '${dependency}' is open; next probe in ${retryAfterMs} ms`);
+  }
+}
+
+export class CancelledError extends StageflowError {
+  constructor(message = "cancelled") {
+    super("cancelled", message);
+  }
+}
+
+export class RetriesExhaustedError extends StageflowError {
+  constructor(
+    readonly attempts: number,
+    readonly lastError: unknown,
+  ) {
+    super("retries_exhausted", `gave up after ${attempts} attempt(s): ${errorMessage(lastError)}`, {
+      cause: lastError,
+    });
+  }
+}
+
+/** A problem with user input: a workflow file, an input value, a checkpoint, a database path. */
+export class InputError extends StageflowError {
+  constructor(
+    reason: ReasonCode,
+    message: string,
+    readonly issues: readonly string[] = [message],
+  ) {
+    super(reason, message);
+  }
+}
+
+/** A resumed run no longer matches what the journal recorded. Never resumed silently. */
+export class DeterminismError extends StageflowError {}
+
+export const isStageflowError = (e: unknown): e is StageflowError => e instanceof StageflowError;
+export const isTimeout = (e: unknown): e is TimeoutError => e instanceof TimeoutError;
+export const isCircuitOpen = (e: unknown): e is CircuitOpenError => e instanceof CircuitOpenError;
+export const isCancelled = (e: unknown): e is CancelledError => e instanceof CancelledError;
+export const isInputError = (e: unknown): e is InputError => e instanceof InputError;
+
+export function isAbortError(e: unknown): boolean {
+  return (
+    e instanceof CancelledError ||
+    (typeof e === "object" && e !== null && (e as { name?: unknown }).name === "AbortError")
+  );
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return typeof e === "string" ? e : JSON.stringify(e);
+}
+
+/** Turns anything thrown into a journal-safe ErrorInfo. */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  if (!(e instanceof Error)) return { name: "Error", message: errorMessage(e) };
+  const info: ErrorInfo = { name: e.name, message: e.message };
+  const any = e as unknown as Record<string, unknown>;
+  if (typeof any.code === "string") info.code = any.code;
+  if (typeof any.status === "number") info.status = any.status;
+  if (any.headers && typeof any.headers === "object") {
+    info.headers = Object.fromEntries(
+      Object.entries(any.headers as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
+  }
+  if (e instanceof StageflowError) info.reason = e.reason;
+  return info;
+}

@@ -1,0 +1,86 @@
+import type { ErrorInfo } from "./errors.js";
+import type { ReasonCode } from "./reasons.js";
+
+/**
+ * Typed engine events. Every event is journaled (in the same transaction as the state change it
+ * describes) and delivered to subscribers (metrics, logs, renderers, alerts) after it is durable.
+ */
+export interface EventPayloads {
+  "run.started": { workflow: string; inputs: Record<string, unknown>; trigger: Trigger };
+  "run.resumed": { owner: string; takenOverFrom?: string | null; skippedSteps: string[] };
+  "run.succeeded": { durationMs: number };
+  "run.failed": { reason: ReasonCode; error?: ErrorInfo; failedSteps: string[]; durationMs: number };
+  "run.cancel_requested": Record<string, never>;
+  "run.cancelled": { durationMs: number };
+  "run.blocked": { reason: ReasonCode; message: string };
+  "run.interrupted": { owner: string };
+  "stage.started": { stageId: string };
+  "stage.skipped": { stageId: string; reason: ReasonCode };
+  "stage.warning": { stageId: string; elapsedMs: number; warnAfterMs: number };
+  "stage.timed_out": { stageId: string; timeoutMs: number; unfinished: string[] };
+  "stage.succeeded": { stageId: string; durationMs: number };
+  "stage.failed": { stageId: string; reason: ReasonCode; failedSteps: string[]; durationMs: number };
+  "step.started": { stageId: string; stepId: string; attempt: number };
+  "step.retrying": {
+    stageId: string;
+    stepId: string;
+    attempt: number;
+    delayMs: number;
+    error: ErrorInfo;
+  };
+  "step.succeeded": {
+    stageId: string;
+    stepId: string;
+    attempt: number;
+    durationMs: number;
+    outputs: Record<string, unknown>;
+  };
+  "step.failed": {
+    stageId: string;
+    stepId: string;
+    attempt: number;
+    reason: ReasonCode;
+    error: ErrorInfo;
+    durationMs: number;
+    continued: boolean;
+  };
+  "step.skipped": { stageId: string; stepId: string; reason: ReasonCode };
+  "step.cancelled": { stageId: string; stepId: string; attempt: number; reason: ReasonCode };
+  "breaker.opened": { dependency: string; failures: number; openUntil: number };
+  "breaker.half_opened": { dependency: string };
+  "breaker.closed": { dependency: string };
+}
+
+export type EventType = keyof EventPayloads;
+
+export interface Trigger {
+  kind: "cli" | "label" | "command" | "button" | "action" | "api";
+  actor?: string;
+  /** e.g. the label, the command line, the delivery id. */
+  detail?: string;
+}
+
+/** An event as the engine writes it. */
+export interface NewEvent<T extends EventType = EventType> {
+  runId: string;
+  correlationId: string;
+  type: T;
+  at: number;
+  payload: EventPayloads[T];
+  /**
+   * What makes this event unique within its run; the journal hashes (runId, type, dedupeKey)
+   * and ignores an event whose hash it already has. Defaults to the canonical JSON of payload.
+   */
+  dedupeKey?: string;
+}
+
+/** An event as the journal returns it. */
+export interface EventRecord<T extends EventType = EventType> extends NewEvent<T> {
+  seq: number;
+  hash: string;
+}
+
+/** What subscribers receive, once the event is durable: a discriminated union on `type`. */
+export type EngineEvent = { [K in EventType]: NewEvent<K> }[EventType];
+
+export type EventListener = (event: EngineEvent) => void;

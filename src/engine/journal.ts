@@ -1,0 +1,197 @@
+import type { ErrorInfo } from "./errors.js";
+import type { EventRecord, NewEvent, Trigger } from "./events.js";
+import type { ReasonCode } from "./reasons.js";
+
+/**
+ * Journal: the engine's durable state. `store/` implements it on SQLite; a PostgreSQL
+ * implementation must be addable without touching the engine. Every write method is one
+ * transaction: what it records, and the events that describe it, become durable together or not
+ * at all. A promise returned by a write resolves only after the write is durable (an
+ * implementation may group several callers' writes into one commit — group commit — but it never
+ * resolves a caller before the commit that holds its write).
+ *
+ * All times are epoch milliseconds from the engine's Clock.
+ */
+export interface Journal {
+  /** Records a new run (status `running`, leased to `lease.owner`) with its first events. */
+  createRun(run: NewRun, events: NewEvent[]): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+
+  /**
+   * Takes the run's lease for `owner` until `expiresAt` when it is free, expired (before `now`),
+   * already `owner`'s, or `force` is set (the caller established the holder is dead).
+   * Returns the previous owner on success, or `false` when someone else holds it.
+   */
+  acquireLease(
+    runId: string,
+    owner: string,
+    expiresAt: number,
+    now: number,
+    force?: boolean,
+  ): Promise<{ previousOwner: string | null } | false>;
+  /** Extends `owner`'s lease. `held: false` when another owner took it. */
+  renewLease(
+    runId: string,
+    owner: string,
+    expiresAt: number,
+  ): Promise<{ held: boolean; cancelRequested: boolean }>;
+  releaseLease(runId: string, owner: string): Promise<void>;
+  /**
+   * Runs that should be running but whose lease expired before `now` (their process died).
+   * Does not include runs with status `waiting` or `blocked` (they need a person).
+   */
+  findInterrupted(now: number): Promise<RunRecord[]>;
+
+  /** Changes the run's status (and reason/error/finishedAt) together with its events. */
+  updateRun(runId: string, patch: RunPatch, events: NewEvent[]): Promise<void>;
+  /** Marks the run for cancellation; its owner sees it on its next lease renewal. */
+  requestCancel(runId: string, events: NewEvent[]): Promise<void>;
+
+  /** Records that an attempt started. */
+  startAttempt(attempt: AttemptStart, events: NewEvent[]): Promise<void>;
+  /**
+   * Records an attempt's end; when the step is finished for good (succeeded, skipped, or failed
+   * and not retried), also its checkpoint. One transaction: output, checkpoint and events.
+   */
+  finishAttempt(attempt: AttemptFinish, checkpoint: NewCheckpoint | null, events: NewEvent[]): Promise<void>;
+  /** Records a checkpoint that has no attempt (a step skipped by its condition or degradation). */
+  putCheckpoint(checkpoint: NewCheckpoint, events: NewEvent[]): Promise<void>;
+  /** Deletes a run's non-succeeded checkpoints, so that a re-run of a failed run retries them. */
+  clearFailedCheckpoints(runId: string): Promise<void>;
+  appendEvents(events: NewEvent[]): Promise<void>;
+
+  listAttempts(runId: string): Promise<AttemptRecord[]>;
+  listCheckpoints(runId: string): Promise<CheckpointRecord[]>;
+  /** In sequence order; `afterSeq` for tailing. */
+  listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]>;
+
+  saveBreaker(dependency: string, state: BreakerSnapshot): Promise<void>;
+  loadBreakers(): Promise<Record<string, BreakerSnapshot>>;
+
+  /** Storage-level integrity (e.g. SQLite's integrity_check and foreign keys). */
+  verify(): Promise<{ ok: boolean; problems: string[] }>;
+  close(): Promise<void>;
+}
+
+export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "degraded" | "blocked";
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "degraded"];
+
+export interface NewRun {
+  id: string;
+  workflow: string;
+  /** The normalised definition (plain JSON). */
+  definition: unknown;
+  definitionHash: string;
+  /** Where the definition came from, e.g. a file path. */
+  source?: string;
+  trigger: Trigger;
+  correlationId: string;
+  inputs: Record<string, unknown>;
+  createdAt: number;
+  lease: { owner: string; expiresAt: number };
+}
+
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  definition: unknown;
+  definitionHash: string;
+  source: string | null;
+  trigger: Trigger;
+  correlationId: string;
+  inputs: Record<string, unknown>;
+  status: RunStatus;
+  reason: ReasonCode | null;
+  error: ErrorInfo | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  cancelRequested: boolean;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt: number | null;
+}
+
+export interface RunQuery {
+  status?: RunStatus[];
+  workflow?: string;
+  limit?: number;
+}
+
+export interface RunPatch {
+  status?: RunStatus;
+  reason?: ReasonCode | null;
+  error?: ErrorInfo | null;
+  finishedAt?: number | null;
+  updatedAt: number;
+}
+
+export type AttemptStatus = "running" | "succeeded" | "failed" | "cancelled";
+
+export interface AttemptStart {
+  runId: string;
+  stageId: string;
+  stepId: string;
+  /** 1-based, counting every attempt of this step in this run (across resumes). */
+  attempt: number;
+  startedAt: number;
+}
+
+export interface AttemptFinish {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  status: Exclude<AttemptStatus, "running">;
+  reason: ReasonCode;
+  finishedAt: number;
+  outputs?: Record<string, unknown>;
+  error?: ErrorInfo;
+  /** What the engine decided after this attempt: `retry in 400ms`, `give up`, ... */
+  decision?: string;
+}
+
+export interface AttemptRecord {
+  runId: string;
+  stageId: string;
+  stepId: string;
+  attempt: number;
+  status: AttemptStatus;
+  reason: ReasonCode | null;
+  startedAt: number;
+  finishedAt: number | null;
+  outputs: Record<string, unknown> | null;
+  error: ErrorInfo | null;
+  decision: string | null;
+}
+
+export type CheckpointStatus = "succeeded" | "skipped" | "failed";
+
+export interface NewCheckpoint {
+  runId: string;
+  stageId: string;
+  stepId: string;
+  /** The step's identity hash when it ran (StepPlan.identity). */
+  identity: string;
+  status: CheckpointStatus;
+  reason: ReasonCode;
+  outputs: Record<string, unknown>;
+  attempts: number;
+  /** First attempt's start (or the skip time) and the final end. */
+  startedAt: number;
+  finishedAt: number;
+  /** sha256 over (runId, stepId, identity, status, outputs): see checkpointChecksum(). */
+  checksum: string;
+}
+
+export type CheckpointRecord = NewCheckpoint;
+
+/** A circuit breaker's state as data, so a new process knows a dependency was failing. */
+export interface BreakerSnapshot {
+  state: "closed" | "open" | "half_open";
+  consecutiveFailures: number;
+  /** When an open breaker lets its probe through (epoch ms). */
+  openUntil: number | null;
+  updatedAt: number;
+}

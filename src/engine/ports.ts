@@ -1,0 +1,81 @@
+/**
+ * Ports: the small interfaces through which the engine talks to the outside world.
+ * Hosts (cli/, app/, action/) wire real implementations; tests wire fakes.
+ */
+
+/** Time source. All engine time goes through it, so tests drive a fake clock. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Resolves after `ms` milliseconds. Rejects with the signal's reason (an AbortError)
+   * as soon as `signal` aborts; a non-positive `ms` resolves on the next macrotask.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Random source in [0, 1). Jitter and ids that must be reproducible in tests use it. */
+export interface Random {
+  next(): number;
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+export const nullLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
+}
+
+/** The real clock: Date.now and setTimeout. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms, signal) {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+};
+
+export const mathRandom: Random = { next: () => Math.random() };
+
+/** Seeded PRNG (mulberry32): reproducible jitter and fault injection. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return {
+    next() {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Reason codes. Every result (run, stage, step, attempt) carries one; the same string appears
+ * in logs, events, CLI output, comments, Action outputs and metric labels.
+ */
+export const REASONS = [
+  "succeeded",
+  "failed",
+  "retries_exhausted",
+  "timed_out",
+  "stage_timed_out",
+  "circuit_open",
+  "cancelled",
+  "skipped",
+  "condition_false",
+  "continued_on_error",
+  "sibling_failed",
+  "handler_error",
+  "invalid_input",
+  "invalid_definition",
+  "unknown_output",
+  "definition_changed",
+  "checkpoint_corrupt",
+  "determinism_error",
+  "lease_lost",
+  "interrupted",
+  "degraded",
+  "escalated",
+] as const;
+
+export type ReasonCode = (typeof REASONS)[number];
+
+export function isReasonCode(value: unknown): value is ReasonCode {
+  return typeof value === "string" && (REASONS as readonly string[]).includes(value);
+}
