@@ -111,3 +111,36 @@ export interface RunReport {
   stages: StageReport[];
   attempts: AttemptRecord[];
 }
+
+/** The engine as hosts use it. Created by `createEngine(options)`. */
+export interface Engine {
+  /** Registers a step kind. Built-in kinds are registered by hosts from `src/steps/`. */
+  register(kind: string, handler: import("./handler.js").StepHandlerLike): this;
+  /** The registered kinds (for parsing workflow files). */
+  readonly kinds: ReadonlyMap<string, import("./handler.js").StepHandler>;
+  /** Subscribes to events (delivered after they are durable). Returns a disposer. */
+  on(listener: import("./events.js").EventListener): () => void;
+  /**
+   * Starts a run. Inputs are validated first (InputError, nothing recorded); the run is recorded
+   * before this resolves, so `runId` is durable when the handle is returned.
+   */
+  start(plan: import("./definition/plan.js").WorkflowPlan, options?: StartOptions): Promise<RunHandle>;
+  /**
+   * Resumes an interrupted, waiting, blocked or failed run from its last valid checkpoints.
+   * Throws when the run is unknown, finished, or leased by a live owner.
+   */
+  resume(runId: string, options?: ResumeOptions): Promise<RunHandle>;
+  /**
+   * Resumes every run whose owner died (expired lease, or owner known dead): what a host does at
+   * start-up. `plans` maps a run to its current definition, when the host can re-read it.
+   */
+  resumeAll(options?: {
+    plan?(run: RunRecord): Promise<import("./definition/plan.js").WorkflowPlan | undefined>;
+  }): Promise<RunHandle[]>;
+  /** Cancels a run: in this process at once; in another process at its next lease renewal. */
+  cancel(runId: string): Promise<void>;
+  /** The run's report, built from the journal. */
+  report(runId: string): Promise<RunReport>;
+  /** Stops lease renewal and waits for nothing; runs in flight keep their (expiring) leases. */
+  close(): Promise<void>;
+}

@@ -39,30 +39,42 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
+/** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): longer sleeps are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The real clock: Date.now and setTimeout. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep(ms, signal) {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortReason(signal as AbortSignal));
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+  async sleep(ms, signal) {
+    let left = ms;
+    while (left > MAX_TIMER_MS) {
+      await sleepOnce(MAX_TIMER_MS, signal);
+      left -= MAX_TIMER_MS;
+    }
+    return sleepOnce(left, signal);
   },
 };
+
+function sleepOnce(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
 
 export const mathRandom: Random = { next: () => Math.random() };
 

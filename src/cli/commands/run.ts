@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { type CommandContext, withRoot } from "../context.js";
+import { type CommonOptions, collect, withCommonOptions } from "./options.js";
+import { finishRuns, seedFromPlan, watchRuns } from "./watch.js";
+import { loadWorkflow, readInputs } from "./workflow-file.js";
+
+interface RunOptions extends CommonOptions {
+  input: string[];
+  inputFile?: string;
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("run")
+    .description("run a workflow file to its end, showing progress, and print its report")
+    .argument("<file>", "workflow file (YAML)")
+    .option("-i, --input <key=value>", "a workflow input (repeatable)", collect, [])
+    .option("--input-file <file>", "a JSON object of inputs (--input wins)");
+  withCommonOptions(cmd).action(async (file: string, opts: RunOptions) => {
+    ctx.exitCode = await runWorkflow(ctx, file, opts);
+  });
+}
+
+/**
+ * Parses the file and the inputs (a bad file or input records nothing), starts the run, shows
+ * progress, and returns the exit code of its final status.
+ */
+export async function runWorkflow(ctx: CommandContext, file: string, opts: RunOptions): Promise<number> {
+  const config = ctx.config(opts);
+  const plan = loadWorkflow(file, ctx.io.cwd, ctx.kinds());
+  const inputs = readInputs(opts.input, opts.inputFile, ctx.io.cwd);
+  return withRoot(ctx, config, {}, async (root) => {
+    const watch = watchRuns(root, ctx.io);
+    try {
+      const handle = await root.engine.start(plan, { inputs, trigger: { kind: "cli", detail: file } });
+      watch.seed(handle.runId, seedFromPlan(plan));
+      return await finishRuns(root, ctx.io, watch, [handle]);
+    } finally {
+      watch.dispose();
+    }
+  });
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { parseWorkflow } from "../../engine/definition/index.js";
+import type { WorkflowPlan } from "../../engine/definition/plan.js";
+import { errorMessage, InputError } from "../../engine/errors.js";
+import type { StepHandler } from "../../engine/handler.js";
+
+/**
+ * Reads and parses a workflow file. Messages name the file as the user wrote it; the plan's
+ * `source` is the absolute path, so `resume` finds the file from any directory.
+ * Throws InputError (WorkflowError for a bad definition) and records nothing.
+ */
+export function loadWorkflow(
+  file: string,
+  cwd: string,
+  kinds: ReadonlyMap<string, StepHandler>,
+): WorkflowPlan {
+  const path = resolve(cwd, file);
+  const shown = file.startsWith("/") && path.startsWith(cwd) ? relative(cwd, path) : file;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new InputError("invalid_definition", `${shown}: cannot read: ${errorMessage(e)}`);
+  }
+  const plan = parseWorkflow(text, { file: shown, kinds });
+  return { ...plan, source: path };
+}
+
+/** Inputs from `--input-file FILE` (a JSON object) overlaid by `--input key=value` flags. */
+export function readInputs(
+  pairs: readonly string[],
+  inputFile: string | undefined,
+  cwd: string,
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  if (inputFile !== undefined) {
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(resolve(cwd, inputFile), "utf8"));
+    } catch (e) {
+      throw new InputError("invalid_input", `--input-file ${inputFile}: ${errorMessage(e)}`);
+    }
+    if (!data || typeof data !== "object" || Array.isArray(data)) {
+      throw new InputError("invalid_input", `--input-file ${inputFile}: expected a JSON object of inputs`);
+    }
+    Object.assign(inputs, data);
+  }
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new InputError("invalid_input", `--input: expected key=value, got '${pair}'`);
+    inputs[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return inputs;
+}
+
+/** `2 stages, 1 step`. */
+export function planSize(stages: number, steps: number): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${plural(stages, "stage")}, ${plural(steps, "step")}`;
+}

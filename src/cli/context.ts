@@ -1,0 +1,44 @@
+import type { StepHandler } from "../engine/handler.js";
+import type { LoadedConfig } from "./config.js";
+import { type ConfigFlags, loadConfig } from "./config-load.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { type CliRoot, openRoot, stepKinds } from "./root.js";
+
+/** What commands receive: the process's io and access to the composition root. */
+export interface CommandContext {
+  io: CliIo;
+  /** The command's result; set by its action. */
+  exitCode: number;
+  /** The effective configuration for these flags (defaults < file < environment < flags). */
+  config(flags: ConfigFlags): LoadedConfig;
+  /** The journal and engine for this configuration (see root.ts). */
+  open(config: LoadedConfig, opts?: { mustExist?: boolean }): Promise<CliRoot>;
+  /** The registered step kinds, for parsing workflow files without opening a journal. */
+  kinds(): ReadonlyMap<string, StepHandler>;
+}
+
+export function createContext(io: CliIo): CommandContext {
+  return {
+    io,
+    exitCode: EXIT.ok,
+    config: (flags) => loadConfig({ cwd: io.cwd, env: io.env, flags }),
+    open: (config, opts) => openRoot(config, io, opts),
+    kinds: stepKinds,
+  };
+}
+
+/** Opens the root, runs `fn` with it, and closes it whatever happens. */
+export async function withRoot<T>(
+  ctx: CommandContext,
+  config: LoadedConfig,
+  opts: { mustExist?: boolean },
+  fn: (root: CliRoot) => Promise<T>,
+): Promise<T> {
+  const root = await ctx.open(config, opts);
+  try {
+    return await fn(root);
+  } finally {
+    await root.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { isInputError, isStageflowError } from "../engine/errors.js";
+import type { RunStatus } from "../engine/journal.js";
+import { isStoreError } from "../store/index.js";
+
+/** The `stageflow` command's exit codes (documented in docs/cli.md). */
+export const EXIT = {
+  /** The run succeeded (or degraded), or there was nothing to do. */
+  ok: 0,
+  /** The run failed, was cancelled or is blocked; or an unexpected error. */
+  failed: 1,
+  /** Usage or invalid input: bad flags, workflow file, input, configuration, unknown run id. */
+  usage: 2,
+  /** The journal cannot be used: not SQLite, read-only, newer schema, ... */
+  storage: 3,
+  /** The run waits for a person (escalated). */
+  waiting: 4,
+  /** Interrupted by SIGINT; the run stays resumable. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit code for a run that stopped in this process with `status`. */
+export function exitCodeForStatus(status: RunStatus): ExitCode {
+  switch (status) {
+    case "succeeded":
+    case "degraded":
+      return EXIT.ok;
+    case "waiting":
+      return EXIT.waiting;
+    default:
+      return EXIT.failed;
+  }
+}
+
+/** Several runs (resume --all): the most serious code wins: 1 over 4 over 0. */
+export function combineExitCodes(codes: readonly ExitCode[]): ExitCode {
+  const rank: readonly ExitCode[] = [EXIT.interrupted, EXIT.storage, EXIT.usage, EXIT.failed, EXIT.waiting];
+  return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
+}
+
+/** A journal that cannot be used (not SQLite, read-only, newer schema, locked, ...). */
+export function isStorageError(e: unknown): boolean {
+  return isStoreError(e) && e.code !== "unknown_run";
+}
+
+/** The exit code for an error that ended a command. */
+export function exitCodeForError(e: unknown): ExitCode {
+  if (isStorageError(e)) return EXIT.storage;
+  if (isInputError(e)) return EXIT.usage;
+  if (isStageflowError(e) && (e.reason === "invalid_input" || e.reason === "invalid_definition")) {
+    return EXIT.usage;
+  }
+  return EXIT.failed;
+}

@@ -1,0 +1,35 @@
+import { Command } from "commander";
+import { registerCancel } from "./commands/cancel.js";
+import { registerDiagnostics } from "./commands/diagnostics.js";
+import { registerHistory } from "./commands/history.js";
+import { registerResume } from "./commands/resume.js";
+import { registerRun } from "./commands/run.js";
+import { registerStatus } from "./commands/status.js";
+import { registerValidate } from "./commands/validate.js";
+import type { CommandContext } from "./context.js";
+import { stageflowVersion } from "./version.js";
+
+/** The `stageflow` command tree. Output goes to the context's streams; errors are thrown, never exit. */
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command("stageflow")
+    .description("run durable multi-stage workflows; interrupted runs resume where they stopped")
+    .version(stageflowVersion(), "-V, --version")
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+  for (const register of [
+    registerRun,
+    registerResume,
+    registerStatus,
+    registerHistory,
+    registerDiagnostics,
+    registerValidate,
+    registerCancel,
+  ]) {
+    register(program, ctx);
+  }
+  return program;
+}

@@ -1,0 +1,68 @@
+import { formatDuration } from "../../engine/definition/durations.js";
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** `12:00:01.234`, local time: the prefix of plain progress lines. */
+export function clockTime(at: number): string {
+  const d = new Date(at);
+  const ms = String(d.getMilliseconds()).padStart(3, "0");
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${ms}`;
+}
+
+/** `2024-01-15 14:23:15`, local time. */
+export function dateTime(at: number): string {
+  const d = new Date(at);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${clockTime(at).slice(0, 8)}`;
+}
+
+/** A duration for reports, or `-` when unknown. */
+export function duration(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? "-" : formatDuration(ms);
+}
+
+/** `+1.234s`: an offset from the start of a run's history. */
+export function offset(ms: number): string {
+  return `+${(ms / 1000).toFixed(3)}s`;
+}
+
+const SYMBOLS: Record<string, string> = {
+  succeeded: "✔",
+  degraded: "✔",
+  failed: "✖",
+  timed_out: "✖",
+  cancelled: "⊘",
+  blocked: "⊘",
+  skipped: "↷",
+  running: "▸",
+  waiting: "⏸",
+  pending: "·",
+};
+
+/** One character that stands for a status in reports and live progress. */
+export function symbol(status: string): string {
+  return SYMBOLS[status] ?? "?";
+}
+
+/** Rows as left-aligned columns separated by two spaces; trailing blanks trimmed. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** The first lines of a (possibly long) message, indented. */
+export function excerpt(text: string, indent: string, maxLines = 3): string[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const shown = lines.slice(0, maxLines).map((line) => indent + line);
+  if (lines.length > maxLines) shown.push(`${indent}… (${lines.length - maxLines} more lines)`);
+  return shown;
+}

@@ -1,0 +1,22 @@
+import type { RunRecord } from "../../engine/journal.js";
+import { dateTime, duration, symbol, table } from "./format.js";
+
+/** `stageflow status`: one row per run, newest first. */
+export function renderRuns(runs: readonly RunRecord[], now: number): string {
+  if (runs.length === 0) return "no runs\n";
+  const rows = [["ID", "WORKFLOW", "STATUS", "REASON", "CREATED", "DURATION"]];
+  for (const run of runs) {
+    const end = run.finishedAt ?? (run.status === "running" ? now : null);
+    const took = end === null ? "-" : duration(end - run.createdAt) + (run.finishedAt === null ? "…" : "");
+    const reason = run.reason && run.reason !== run.status ? run.reason : "";
+    rows.push([
+      run.id,
+      run.workflow,
+      `${symbol(run.status)} ${run.status}`,
+      reason,
+      dateTime(run.createdAt),
+      took,
+    ]);
+  }
+  return `${table(rows).join("\n")}\n`;
+}

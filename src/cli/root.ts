@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createEngine } from "../engine/engine.js";
+import type { Engine } from "../engine/engine-api.js";
+import { InputError } from "../engine/errors.js";
+import type { StepHandler } from "../engine/handler.js";
+import type { Journal } from "../engine/journal.js";
+import { type Logger, systemClock } from "../engine/ports.js";
+import { builtinSteps } from "../steps/index.js";
+import { createSqliteJournal } from "../store/index.js";
+import type { LoadedConfig } from "./config.js";
+import type { CliIo } from "./io.js";
+import { createLogger } from "./logger.js";
+import { isOwnerAlive, ownerId } from "./owner.js";
+
+/** Everything a command needs, built in one place from the configuration. */
+export interface CliRoot {
+  config: LoadedConfig;
+  journal: Journal;
+  engine: Engine;
+  logger: Logger;
+  /** This process's lease-owner id. */
+  owner: string;
+  /** Stops the engine's lease renewal and closes the journal. */
+  close(): Promise<void>;
+}
+
+/** The database a read-only command was pointed at does not exist. */
+export class NoDatabaseError extends InputError {
+  constructor(readonly path: string) {
+    super("invalid_input", `no database at ${path} (nothing has run with this --db yet)`);
+  }
+}
+
+/** The step kinds the CLI registers: the built-in ones. Parsing needs them before any journal. */
+export function stepKinds(): ReadonlyMap<string, StepHandler> {
+  return new Map(Object.entries(builtinSteps()));
+}
+
+/** The logger for this configuration: masked lines on stderr. */
+export function rootLogger(config: LoadedConfig, io: CliIo): Logger {
+  return createLogger(io.stderr, config.values.logLevel);
+}
+
+/**
+ * The composition root: opens the journal, creates the engine with the system clock, this
+ * process's owner id and liveness probe, registers the built-in steps and wires the logger.
+ * `mustExist`: fail with NoDatabaseError instead of creating a new database.
+ */
+export async function openRoot(
+  config: LoadedConfig,
+  io: CliIo,
+  opts: { mustExist?: boolean } = {},
+): Promise<CliRoot> {
+  const { db, durability, leaseMs, workDir } = config.values;
+  if (opts.mustExist && !existsSync(db)) throw new NoDatabaseError(db);
+  mkdirSync(dirname(db), { recursive: true });
+  const logger = rootLogger(config, io);
+  const journal = await createSqliteJournal({ path: db, durability });
+  const owner = ownerId();
+  const engine = createEngine({
+    journal,
+    clock: systemClock,
+    logger,
+    owner,
+    leaseMs,
+    isOwnerAlive: (other) => isOwnerAlive(other),
+    workDir: workDir ?? join(dirname(db), "work"),
+  });
+  for (const [kind, handler] of stepKinds()) engine.register(kind, handler);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await engine.close();
+    await journal.close();
+  };
+  return { config, journal, engine, logger, owner, close };
+}

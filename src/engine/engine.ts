@@ -1,0 +1,239 @@
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EventBus } from "./bus.js";
+import { compileWorkflow, resolveInputs } from "./definition/index.js";
+import type { WorkflowPlan } from "./definition/plan.js";
+import type {
+  Engine,
+  EngineOptions,
+  ResumeOptions,
+  RunHandle,
+  RunReport,
+  RunResult,
+  StartOptions,
+} from "./engine-api.js";
+import { InputError, StageflowError } from "./errors.js";
+import type { EventListener } from "./events.js";
+import type { EngineServices, RunContext } from "./executor/context.js";
+import { LeaseKeeper } from "./executor/leases.js";
+import { RunRecorder } from "./executor/recorder.js";
+import { executeRun } from "./executor/run-executor.js";
+import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
+import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
+import { BreakerRegistry } from "./policies/index.js";
+import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
+import { buildReport } from "./report.js";
+import { prepareResume } from "./resume.js";
+
+/** Creates an engine. Hosts register step kinds, then start or resume runs. */
+export function createEngine(options: EngineOptions): Engine {
+  return new StageflowEngine(options);
+}
+
+class StageflowEngine implements Engine {
+  private readonly journal: Journal;
+  private readonly clock: Clock;
+  private readonly bus: EventBus;
+  private readonly leases: LeaseKeeper;
+  private readonly handlers = new Map<string, StepHandler>();
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  private readonly services: EngineServices;
+  private readonly ready: Promise<void>;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: EngineOptions) {
+    const leaseMs = options.leaseMs ?? 30_000;
+    if (!(leaseMs > 0)) throw new TypeError(`leaseMs must be a positive number, got ${leaseMs}`);
+    this.journal = options.journal;
+    this.clock = options.clock ?? systemClock;
+    const logger = options.logger ?? nullLogger;
+    this.bus = new EventBus(logger);
+    this.newId = options.newId ?? randomUUID;
+    const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
+    this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs);
+    const breakers = (initial: Record<string, BreakerSnapshot>) =>
+      new BreakerRegistry({
+        clock: this.clock,
+        defaults: options.breaker ?? {},
+        initial,
+        onChange: (dependency, snapshot) => {
+          this.journal.saveBreaker(dependency, snapshot).catch((error) => {
+            logger.warn("could not save breaker state", { dependency, error: String(error) });
+          });
+        },
+      });
+    this.services = {
+      clock: this.clock,
+      random: options.random ?? mathRandom,
+      logger,
+      hooks: options.hooks ?? {},
+      breakers: breakers({}),
+      kinds: this.handlers,
+      workDir: options.workDir ?? join(tmpdir(), "stageflow"),
+    };
+    this.ready = this.journal.loadBreakers().then((saved) => {
+      this.services.breakers = breakers(saved);
+    });
+  }
+
+  get kinds(): ReadonlyMap<string, StepHandler> {
+    return this.handlers;
+  }
+
+  register(kind: string, handler: StepHandlerLike): this {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(kind)) throw new TypeError(`invalid step kind name '${kind}'`);
+    this.handlers.set(kind, toHandler(handler));
+    return this;
+  }
+
+  on(listener: EventListener): () => void {
+    return this.bus.on(listener);
+  }
+
+  async start(plan: WorkflowPlan, opts: StartOptions = {}): Promise<RunHandle> {
+    await this.ready;
+    const inputs = resolveInputs(plan, opts.inputs ?? {});
+    const runId = opts.runId ?? this.newId();
+    const correlationId = opts.correlationId ?? runId;
+    const trigger = opts.trigger ?? { kind: "api" as const };
+    const now = this.clock.now();
+    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
+    const started = recorder.event("run.started", { workflow: plan.name, inputs, trigger });
+    const run = {
+      id: runId,
+      workflow: plan.name,
+      definition: plan.definition,
+      definitionHash: plan.hash,
+      trigger,
+      correlationId,
+      inputs,
+      createdAt: now,
+      lease: { owner: this.leases.owner, expiresAt: this.leases.expiry() },
+      ...(plan.source ? { source: plan.source } : {}),
+    };
+    await this.journal.createRun(run, [started]);
+    this.bus.emit([started]);
+    return this.launch(recorder, plan, inputs, new Map(), new Map(), new Map(), now);
+  }
+
+  async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
+    await this.ready;
+    if (this.active.has(runId)) throw new InputError("invalid_input", `run ${runId} is already running here`);
+    const prepared = await prepareResume(
+      { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
+      runId,
+      opts.plan,
+      (definition) => compileWorkflow(definition, { kinds: this.handlers }),
+    );
+    if ("blocked" in prepared) return { runId, done: Promise.resolve(prepared.blocked) };
+    const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
+    return this.launch(recorder, plan, run.inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+  }
+
+  async resumeAll(
+    opts: { plan?(run: RunRecord): Promise<WorkflowPlan | undefined> } = {},
+  ): Promise<RunHandle[]> {
+    await this.ready;
+    const now = this.clock.now();
+    const running = await this.journal.listRuns({ status: ["running"] });
+    const handles: RunHandle[] = [];
+    for (const run of running) {
+      if (this.active.has(run.id)) continue;
+      const expired = run.leaseOwner === null || (run.leaseExpiresAt ?? 0) < now;
+      const dead = run.leaseOwner !== null && this.options.isOwnerAlive?.(run.leaseOwner) === false;
+      if (!expired && !dead) continue;
+      try {
+        const plan = await opts.plan?.(run);
+        handles.push(await this.resume(run.id, plan ? { plan } : {}));
+      } catch (error) {
+        this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
+      }
+    }
+    return handles;
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const run = await this.journal.getRun(runId);
+    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
+      throw new InputError(
+        "invalid_input",
+        `run ${runId} already finished (${run.status}); nothing to cancel`,
+      );
+    }
+    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
+    await this.journal.requestCancel(runId, [recorder.event("run.cancel_requested", {})]);
+    const local = this.active.get(runId);
+    if (local) {
+      local.controller.abort(new StageflowError("cancelled", "cancelled by request"));
+      await local.done;
+      return;
+    }
+    const now = this.clock.now();
+    const orphan =
+      run.status !== "running" ||
+      run.leaseOwner === null ||
+      (run.leaseExpiresAt ?? 0) < now ||
+      this.options.isOwnerAlive?.(run.leaseOwner) === false;
+    if (orphan) {
+      await recorder.updateRun({ status: "cancelled", reason: "cancelled", finishedAt: now }, [
+        recorder.event("run.cancelled", { durationMs: now - run.createdAt }),
+      ]);
+    }
+  }
+
+  async report(runId: string): Promise<RunReport> {
+    const run = await this.journal.getRun(runId);
+    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    const [attempts, checkpoints, events] = await Promise.all([
+      this.journal.listAttempts(runId),
+      this.journal.listCheckpoints(runId),
+      this.journal.listEvents(runId),
+    ]);
+    return buildReport(run, attempts, checkpoints, events);
+  }
+
+  async close(): Promise<void> {
+    this.leases.stop();
+  }
+
+  private launch(
+    recorder: RunRecorder,
+    plan: WorkflowPlan,
+    inputs: Record<string, unknown>,
+    checkpoints: RunContext["checkpoints"],
+    lastAttempt: Map<string, number>,
+    failedAttempts: Map<string, number>,
+    startedAt: number,
+  ): RunHandle {
+    const runId = recorder.runId;
+    const controller = new AbortController();
+    const ctx: RunContext = {
+      runId,
+      plan,
+      inputs,
+      recorder,
+      services: this.services,
+      signal: controller.signal,
+      scope: {
+        inputs,
+        steps: {},
+        run: { id: runId, correlation_id: recorder.correlationId },
+        workflow: { name: plan.name },
+      },
+      checkpoints,
+      lastAttempt,
+      failedAttempts,
+      startedAt,
+    };
+    this.leases.add(runId, controller);
+    const sessionId = this.newId();
+    const done = executeRun(ctx, sessionId).finally(async () => {
+      this.active.delete(runId);
+      await this.leases.remove(runId);
+    });
+    this.active.set(runId, { controller, done });
+    return { runId, done };
+  }
+}

@@ -1,0 +1,61 @@
+import type { WorkflowPlan } from "../definition/plan.js";
+import type { CrashHooks, CrashPoint, CrashPointInfo } from "../engine-api.js";
+import type { ErrorInfo } from "../errors.js";
+import type { Scope } from "../expressions/index.js";
+import type { StepHandler } from "../handler.js";
+import type { CheckpointRecord } from "../journal.js";
+import type { BreakerRegistry } from "../policies/index.js";
+import type { Clock, Logger, Random } from "../ports.js";
+import type { ReasonCode } from "../reasons.js";
+import type { RunRecorder } from "./recorder.js";
+
+/** What every run executed by one engine shares. */
+export interface EngineServices {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  hooks: CrashHooks;
+  breakers: BreakerRegistry;
+  kinds: ReadonlyMap<string, StepHandler>;
+  workDir: string;
+}
+
+/** One run's state while it executes in this process. */
+export interface RunContext {
+  runId: string;
+  plan: WorkflowPlan;
+  inputs: Record<string, unknown>;
+  recorder: RunRecorder;
+  services: EngineServices;
+  /** Aborted when the run is cancelled or its lease is lost. */
+  signal: AbortSignal;
+  /** The expression scope: inputs and the outputs of finished steps. */
+  scope: Scope;
+  /** Valid checkpoints found at (re)start, by step id. */
+  checkpoints: Map<string, CheckpointRecord>;
+  /** Highest attempt number recorded per step (attempt numbers continue across resumes). */
+  lastAttempt: Map<string, number>;
+  /** Failed attempts per step that count against its retry budget. */
+  failedAttempts: Map<string, number>;
+  startedAt: number;
+}
+
+export type StepStatus = "succeeded" | "skipped" | "failed" | "cancelled";
+
+export interface StepOutcome {
+  stepId: string;
+  status: StepStatus;
+  reason: ReasonCode;
+  /** A failure that `continue_on_error` lets the stage and the run go on past. */
+  continued: boolean;
+  error?: ErrorInfo;
+}
+
+export async function crashPoint(
+  services: EngineServices,
+  point: CrashPoint,
+  info: Omit<CrashPointInfo, "point">,
+): Promise<void> {
+  const hook = services.hooks[point];
+  if (hook) await hook({ point, ...info });
+}

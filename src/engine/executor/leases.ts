@@ -1,0 +1,79 @@
+import { StageflowError } from "../errors.js";
+import type { Journal } from "../journal.js";
+import type { Clock, Logger } from "../ports.js";
+
+interface Held {
+  controller: AbortController;
+}
+
+/**
+ * Keeps the leases of the runs this process executes: one loop renews them all every third of
+ * the lease time. A lease taken by another owner aborts the run (`lease_lost`); a cancellation
+ * requested from another process aborts it as cancelled.
+ */
+export class LeaseKeeper {
+  private readonly held = new Map<string, Held>();
+  private loop: AbortController | null = null;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    readonly owner: string,
+    readonly leaseMs: number,
+  ) {}
+
+  expiry(): number {
+    return this.clock.now() + this.leaseMs;
+  }
+
+  has(runId: string): boolean {
+    return this.held.has(runId);
+  }
+
+  add(runId: string, controller: AbortController): void {
+    this.held.set(runId, { controller });
+    if (!this.loop) {
+      this.loop = new AbortController();
+      void this.run(this.loop.signal);
+    }
+  }
+
+  async remove(runId: string): Promise<void> {
+    if (!this.held.delete(runId)) return;
+    if (this.held.size === 0) this.stop();
+    await this.journal.releaseLease(runId, this.owner);
+  }
+
+  stop(): void {
+    this.loop?.abort();
+    this.loop = null;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const every = Math.max(1, Math.floor(this.leaseMs / 3));
+    while (!signal.aborted) {
+      try {
+        await this.clock.sleep(every, signal);
+      } catch {
+        return;
+      }
+      await Promise.all([...this.held.entries()].map(([runId, held]) => this.renew(runId, held)));
+    }
+  }
+
+  private async renew(runId: string, held: Held): Promise<void> {
+    try {
+      const r = await this.journal.renewLease(runId, this.owner, this.expiry());
+      if (!r.held) {
+        held.controller.abort(
+          new StageflowError("lease_lost", `run ${runId} was taken over by another process`),
+        );
+      } else if (r.cancelRequested) {
+        held.controller.abort(new StageflowError("cancelled", "cancelled by request"));
+      }
+    } catch (error) {
+      this.logger.warn("lease renewal failed", { runId, error: String(error) });
+    }
+  }
+}

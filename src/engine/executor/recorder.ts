@@ -1,0 +1,63 @@
+import type { EventBus } from "../bus.js";
+import type { EngineEvent, EventPayloads, EventType, NewEvent } from "../events.js";
+import type { AttemptFinish, AttemptStart, Journal, NewCheckpoint, RunPatch } from "../journal.js";
+import type { Clock } from "../ports.js";
+
+/**
+ * Writes one run's state changes to the journal together with the events that describe them,
+ * and hands the events to subscribers only once they are durable.
+ */
+export class RunRecorder {
+  constructor(
+    private readonly journal: Journal,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+    readonly runId: string,
+    readonly correlationId: string,
+  ) {}
+
+  event<T extends EventType>(type: T, payload: EventPayloads[T], dedupeKey?: string): NewEvent<T> {
+    const e: NewEvent<T> = {
+      runId: this.runId,
+      correlationId: this.correlationId,
+      type,
+      at: this.clock.now(),
+      payload,
+    };
+    if (dedupeKey !== undefined) e.dedupeKey = dedupeKey;
+    return e;
+  }
+
+  private publish(events: NewEvent[]): void {
+    this.bus.emit(events as EngineEvent[]);
+  }
+
+  async emit(events: NewEvent[]): Promise<void> {
+    await this.journal.appendEvents(events);
+    this.publish(events);
+  }
+
+  async updateRun(patch: Omit<RunPatch, "updatedAt">, events: NewEvent[]): Promise<void> {
+    await this.journal.updateRun(this.runId, { ...patch, updatedAt: this.clock.now() }, events);
+    this.publish(events);
+  }
+
+  async startAttempt(attempt: AttemptStart, events: NewEvent[]): Promise<void> {
+    await this.journal.startAttempt(attempt, events);
+    this.publish(events);
+  }
+
+  async finishAttempt(
+    attempt: AttemptFinish,
+    checkpoint: NewCheckpoint | null,
+    events: NewEvent[],
+  ): Promise<void> {
+    await this.journal.finishAttempt(attempt, checkpoint, events);
+    this.publish(events);
+  }
+
+  async putCheckpoint(checkpoint: NewCheckpoint, events: NewEvent[]): Promise<void> {
+    await this.journal.putCheckpoint(checkpoint, events);
+    this.publish(events);
+  }
+}

@@ -1,0 +1,98 @@
+import type { StagePlan } from "../definition/plan.js";
+import type { RunResult } from "../engine-api.js";
+import { type ErrorInfo, toErrorInfo } from "../errors.js";
+import { evaluateExpression } from "../expressions/index.js";
+import type { RunStatus } from "../journal.js";
+import type { ReasonCode } from "../reasons.js";
+import { crashPoint, type RunContext } from "./context.js";
+import { runStage } from "./stage-runner.js";
+import { skipStep } from "./step-runner.js";
+
+/**
+ * Executes a run's stages in order from its checkpoints to a final status. Resolves with the
+ * result; rejects only when the journal itself fails.
+ */
+export async function executeRun(ctx: RunContext, sessionId: string): Promise<RunResult> {
+  const { recorder, services } = ctx;
+  for (const stage of ctx.plan.stages) {
+    if (ctx.signal.aborted) return stop(ctx);
+    if (stage.steps.every((s) => ctx.checkpoints.has(s.id))) {
+      await runStage(ctx, stage); // restores outputs into the scope; runs nothing
+      continue;
+    }
+    const skip = skipReason(ctx, stage);
+    if (skip instanceof Error) return finish(ctx, "failed", "invalid_input", toErrorInfo(skip));
+    if (skip) {
+      for (const step of stage.steps) if (!ctx.checkpoints.has(step.id)) await skipStep(ctx, step, skip);
+      await recorder.emit([recorder.event("stage.skipped", { stageId: stage.id, reason: skip })]);
+      continue;
+    }
+    const startedAt = services.clock.now();
+    await recorder.emit([recorder.event("stage.started", { stageId: stage.id }, `${sessionId}/${stage.id}`)]);
+    const outcome = await runStage(ctx, stage);
+    if (ctx.signal.aborted && outcome.status !== "failed") return stop(ctx);
+    const durationMs = services.clock.now() - startedAt;
+    if (outcome.status !== "succeeded") {
+      const failedSteps = outcome.steps
+        .filter((s) => s.status === "failed" && !s.continued)
+        .map((s) => s.stepId);
+      await recorder.emit([
+        recorder.event(
+          "stage.failed",
+          { stageId: stage.id, reason: outcome.reason, failedSteps, durationMs },
+          `${sessionId}/${stage.id}`,
+        ),
+      ]);
+      const first = outcome.steps.find((s) => s.status === "failed" && !s.continued);
+      return finish(ctx, "failed", outcome.reason, first?.error, failedSteps);
+    }
+    await recorder.emit([
+      recorder.event("stage.succeeded", { stageId: stage.id, durationMs }, `${sessionId}/${stage.id}`),
+    ]);
+    await crashPoint(services, "after-stage", { runId: ctx.runId, stageId: stage.id });
+  }
+  return finish(ctx, "succeeded", "succeeded");
+}
+
+function skipReason(ctx: RunContext, stage: StagePlan): ReasonCode | null | Error {
+  if (stage.if === undefined) return null;
+  try {
+    return evaluateExpression(stage.if, ctx.scope) ? null : "condition_false";
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** The run was aborted: cancelled (recorded) or its lease was lost (another owner records). */
+async function stop(ctx: RunContext): Promise<RunResult> {
+  const reason = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
+  if (reason === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
+  return finish(ctx, "cancelled", "cancelled");
+}
+
+async function finish(
+  ctx: RunContext,
+  status: RunStatus,
+  reason: ReasonCode,
+  error?: ErrorInfo,
+  failedSteps: string[] = [],
+): Promise<RunResult> {
+  const { recorder, services } = ctx;
+  if (ctx.signal.aborted && status === "failed") {
+    const r = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
+    if (r === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
+    if (r === "cancelled") return finish(ctx, "cancelled", "cancelled");
+  }
+  const now = services.clock.now();
+  const durationMs = now - ctx.startedAt;
+  const event =
+    status === "succeeded"
+      ? recorder.event("run.succeeded", { durationMs })
+      : status === "cancelled"
+        ? recorder.event("run.cancelled", { durationMs })
+        : recorder.event("run.failed", { reason, failedSteps, durationMs, ...(error ? { error } : {}) });
+  await recorder.updateRun({ status, reason, error: error ?? null, finishedAt: now }, [event]);
+  const result: RunResult = { runId: ctx.runId, status, reason };
+  if (error) result.error = error;
+  return result;
+}

@@ -1,0 +1,6 @@
+export { type Ast, type BinaryOp, ExpressionError, FUNCTION_NAMES, isExpressionError } from "./ast.js";
+export { evaluateExpression, property, ROOT_NAMES, type Scope } from "./evaluate.js";
+export { parseExpression } from "./parser.js";
+export { findReferences, type Reference, rootNames } from "./references.js";
+export { hasExpression, interpolate, type TemplatePart, templateParts } from "./template.js";
+export { looseEquals, toText, truthy } from "./values.js";

@@ -1,0 +1,13 @@
+/** The engine's public surface: what hosts and library users import. */
+export * from "./canonical.js";
+export * from "./definition/durations.js";
+export type * from "./definition/plan.js";
+export { createEngine } from "./engine.js";
+export * from "./engine-api.js";
+export * from "./errors.js";
+export type * from "./events.js";
+export * from "./handler.js";
+export * from "./journal.js";
+export * from "./ports.js";
+export * from "./reasons.js";
+export { buildReport } from "./report.js";

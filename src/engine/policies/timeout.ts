@@ -1,0 +1,67 @@
+/**
+ * Bounds a call in time — cockatiel's `src/TimeoutPolicy.ts` in its "aggressive" strategy, on
+ * the Clock port. The policy rejects as soon as the time is up, whether or not `fn` stops: `fn`
+ * is expected to honour `ctx.signal` (aborted with the TimeoutError as reason), otherwise its
+ * work goes on in the background and its late result is dropped.
+ */
+import { TimeoutError } from "../errors.js";
+import type { Clock } from "../ports.js";
+import type { Policy, PolicyContext } from "./policy.js";
+import { checkMs } from "./validate.js";
+
+export interface TimeoutOptions {
+  /** Time allowed for one call, in ms (> 0, finite). */
+  ms: number;
+  clock: Clock;
+  /** Message of the TimeoutError. @default `timed out after ${ms} ms` */
+  message?: string;
+}
+
+export class TimeoutPolicy implements Policy {
+  readonly ms: number;
+
+  constructor(private readonly options: TimeoutOptions) {
+    this.ms = checkMs("timeout ms", options.ms, true);
+  }
+
+  /**
+   * Runs `fn` with a signal that aborts when the time is up (reason: a TimeoutError) or when
+   * `signal` aborts (reason: `signal.reason`). Rejects at once in either case. When `fn`
+   * settles first, the timer is cancelled, so no sleep stays pending.
+   */
+  execute<T>(fn: (ctx: PolicyContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      signal?.throwIfAborted();
+      const inner = new AbortController();
+      const timer = new AbortController();
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        timer.abort();
+        signal?.removeEventListener("abort", onOuterAbort);
+        outcome();
+      };
+      const onOuterAbort = () => {
+        inner.abort(signal?.reason);
+        settle(() => reject(signal?.reason));
+      };
+      signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+      this.options.clock.sleep(this.ms, timer.signal).then(
+        () => {
+          if (settled) return;
+          const error = new TimeoutError(this.options.message ?? `timed out after ${this.ms} ms`, this.ms);
+          inner.abort(error);
+          settle(() => reject(error));
+        },
+        () => {}, // cancelled because the call settled first
+      );
+
+      new Promise<T>((r) => r(fn({ signal: inner.signal, attempt: 1 }))).then(
+        (value) => settle(() => resolve(value)),
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import type { RunReport, StageReport, StepReport } from "./engine-api.js";
+import type { EventRecord } from "./events.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord } from "./journal.js";
+
+interface DefinitionShape {
+  stages?: Array<{ id?: unknown; steps?: Array<{ id?: unknown }> }>;
+}
+
+/** A run's report, from what the journal recorded (no live state needed). */
+export function buildReport(
+  run: RunRecord,
+  attempts: AttemptRecord[],
+  checkpoints: CheckpointRecord[],
+  events: EventRecord[],
+): RunReport {
+  const cps = new Map(checkpoints.map((c) => [c.stepId, c]));
+  const byStep = new Map<string, AttemptRecord[]>();
+  for (const a of attempts) {
+    const list = byStep.get(a.stepId) ?? [];
+    list.push(a);
+    byStep.set(a.stepId, list);
+  }
+  const stageTimes = stageEvents(events);
+  const def = (run.definition ?? {}) as DefinitionShape;
+  const stages: StageReport[] = (def.stages ?? []).map((stage) => {
+    const id = String(stage.id);
+    const steps = (stage.steps ?? []).map((s) =>
+      stepReport(String(s.id), id, cps, byStep.get(String(s.id)) ?? []),
+    );
+    const t = stageTimes.get(id);
+    const startedAt = t?.startedAt ?? null;
+    const finishedAt = t?.finishedAt ?? null;
+    return {
+      id,
+      status:
+        t?.status ??
+        (steps.every((s) => s.status === "succeeded") && steps.length > 0 ? "succeeded" : "pending"),
+      startedAt,
+      finishedAt,
+      durationMs: startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null,
+      steps,
+    };
+  });
+  return {
+    run,
+    durationMs: run.finishedAt !== null ? run.finishedAt - run.createdAt : null,
+    stages,
+    attempts,
+  };
+}
+
+function stepReport(
+  id: string,
+  stageId: string,
+  cps: Map<string, CheckpointRecord>,
+  attempts: AttemptRecord[],
+): StepReport {
+  const cp = cps.get(id);
+  const last = attempts[attempts.length - 1];
+  const first = attempts[0];
+  const counted = attempts.filter((a) => a.reason !== "interrupted").length;
+  if (cp) {
+    return {
+      id,
+      stageId,
+      status: cp.status,
+      reason: cp.reason,
+      attempts: counted,
+      durationMs: cp.status === "skipped" ? null : cp.finishedAt - cp.startedAt,
+      outputs: cp.outputs,
+      error: cp.status === "failed" ? (last?.error ?? null) : null,
+    };
+  }
+  if (!last) {
+    return {
+      id,
+      stageId,
+      status: "pending",
+      reason: null,
+      attempts: 0,
+      durationMs: null,
+      outputs: {},
+      error: null,
+    };
+  }
+  return {
+    id,
+    stageId,
+    status: last.status === "succeeded" ? "running" : last.status,
+    reason: last.reason,
+    attempts: counted,
+    durationMs: last.finishedAt !== null && first ? last.finishedAt - first.startedAt : null,
+    outputs: {},
+    error: last.error,
+  };
+}
+
+function stageEvents(events: EventRecord[]) {
+  const out = new Map<
+    string,
+    { startedAt: number | null; finishedAt: number | null; status: StageReport["status"] }
+  >();
+  for (const e of events) {
+    const stageId = (e.payload as { stageId?: string }).stageId;
+    if (!stageId || !e.type.startsWith("stage.")) continue;
+    const t = out.get(stageId) ?? { startedAt: null, finishedAt: null, status: "pending" as const };
+    if (e.type === "stage.started") {
+      t.startedAt ??= e.at;
+      t.status = "running";
+    } else if (e.type === "stage.succeeded" || e.type === "stage.failed" || e.type === "stage.skipped") {
+      t.finishedAt ??= e.at;
+      if (t.status !== "timed_out") {
+        t.status =
+          e.type === "stage.succeeded" ? "succeeded" : e.type === "stage.failed" ? "failed" : "skipped";
+      }
+      t.startedAt ??= e.at;
+    } else if (e.type === "stage.timed_out") {
+      t.status = "timed_out";
+      t.finishedAt = e.at;
+    }
+    out.set(stageId, t);
+  }
+  return out;
+}

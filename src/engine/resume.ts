@@ -1,0 +1,132 @@
+import type { EventBus } from "./bus.js";
+import type { WorkflowPlan } from "./definition/plan.js";
+import type { EngineOptions, RunResult } from "./engine-api.js";
+import { InputError, toErrorInfo } from "./errors.js";
+import { loadCheckpoints } from "./executor/checkpoints.js";
+import type { LeaseKeeper } from "./executor/leases.js";
+import { RunRecorder } from "./executor/recorder.js";
+import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
+import type { Clock } from "./ports.js";
+import type { ReasonCode } from "./reasons.js";
+
+interface Deps {
+  journal: Journal;
+  clock: Clock;
+  bus: EventBus;
+  leases: LeaseKeeper;
+  options: EngineOptions;
+}
+
+export interface Prepared {
+  recorder: RunRecorder;
+  plan: WorkflowPlan;
+  run: RunRecord;
+  checkpoints: Map<string, CheckpointRecord>;
+  lastAttempt: Map<string, number>;
+  failedAttempts: Map<string, number>;
+}
+
+/**
+ * Everything a resume checks before it runs anything: the run exists and is resumable, no live
+ * process holds it, the definition did not change under it, its checkpoints are intact. Problems
+ * with the run's recorded state block it (status `blocked`, with the reason); nothing is re-run.
+ */
+export async function prepareResume(
+  deps: Deps,
+  runId: string,
+  current: WorkflowPlan | undefined,
+  compile: (definition: unknown) => WorkflowPlan,
+): Promise<Prepared | { blocked: RunResult }> {
+  const { journal, clock, leases } = deps;
+  const run = await journal.getRun(runId);
+  if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+  if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status) && run.status !== "failed") {
+    throw new InputError("invalid_input", `run ${runId} already finished (${run.status}); nothing to resume`);
+  }
+  const now = clock.now();
+  let force = false;
+  if (
+    run.status === "running" &&
+    run.leaseOwner &&
+    run.leaseOwner !== leases.owner &&
+    (run.leaseExpiresAt ?? 0) >= now
+  ) {
+    if (deps.options.isOwnerAlive?.(run.leaseOwner) !== false) {
+      const until = new Date(run.leaseExpiresAt ?? 0).toISOString();
+      throw new InputError(
+        "invalid_input",
+        `run ${runId} is being executed by ${run.leaseOwner} (lease until ${until})`,
+      );
+    }
+    force = true;
+  }
+  const recorder = new RunRecorder(journal, deps.bus, clock, runId, run.correlationId);
+  const block = async (reason: ReasonCode, message: string): Promise<{ blocked: RunResult }> => {
+    const error = toErrorInfo(new Error(message));
+    error.reason = reason;
+    await recorder.updateRun({ status: "blocked", reason, error }, [
+      recorder.event("run.blocked", { reason, message }),
+    ]);
+    return { blocked: { runId, status: "blocked", reason, error } };
+  };
+  if (current && current.hash !== run.definitionHash) {
+    return block(
+      "definition_changed",
+      `the workflow${run.source ? ` ${run.source}` : ""} changed since run ${runId} started ` +
+        `(recorded ${run.definitionHash.slice(0, 12)}…, now ${current.hash.slice(0, 12)}…); ` +
+        "restore it to resume, or start a new run",
+    );
+  }
+  let plan: WorkflowPlan;
+  try {
+    plan = compile(run.definition);
+  } catch (error) {
+    return block(
+      "checkpoint_corrupt",
+      `the recorded definition of run ${runId} is unusable: ${String(error)}`,
+    );
+  }
+  if (plan.hash !== run.definitionHash) {
+    return block("checkpoint_corrupt", `the recorded definition of run ${runId} does not match its hash`);
+  }
+  if (run.source) plan.source = run.source;
+  const { checkpoints, problems } = await loadCheckpoints(journal, runId, plan);
+  if (problems.length > 0) {
+    return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
+  }
+  const acquired = await journal.acquireLease(runId, leases.owner, leases.expiry(), now, force);
+  if (!acquired) throw new InputError("invalid_input", `run ${runId} is held by another process`);
+
+  const lastAttempt = new Map<string, number>();
+  const failedAttempts = new Map<string, number>();
+  for (const a of await journal.listAttempts(runId)) {
+    lastAttempt.set(a.stepId, Math.max(lastAttempt.get(a.stepId) ?? 0, a.attempt));
+    if (a.status === "failed" && run.status !== "failed") {
+      failedAttempts.set(a.stepId, (failedAttempts.get(a.stepId) ?? 0) + 1);
+    }
+    if (a.status === "running") {
+      await journal.finishAttempt(
+        {
+          runId,
+          stepId: a.stepId,
+          attempt: a.attempt,
+          status: "cancelled",
+          reason: "interrupted",
+          finishedAt: now,
+          decision: "run again on resume",
+        },
+        null,
+        [],
+      );
+    }
+  }
+  const skippedSteps = [...checkpoints.keys()];
+  await recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
+    recorder.event(
+      "run.resumed",
+      { owner: leases.owner, takenOverFrom: acquired.previousOwner, skippedSteps },
+      `${leases.owner}/${now}`,
+    ),
+  ]);
+  return { recorder, plan, run, checkpoints, lastAttempt, failedAttempts };
+}

@@ -1,0 +1,129 @@
+/**
+ * The `run` kind: a shell command. Expressions in the command reach it only through environment
+ * variables (see run-template.ts); outputs come from the `$STAGEFLOW_OUTPUT` file.
+ */
+import { accessSync, constants } from "node:fs";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js";
+import { RunStepError } from "./errors.js";
+import { MAX_OUTPUT_BYTES, OutputFileError, parseOutputFile } from "./output-file.js";
+import { runInProcessGroup } from "./process-group.js";
+import { findExpressions, inputEnvName, rewriteCommand, toEnvValue } from "./run-template.js";
+
+export interface RunStepOptions {
+  /** Between SIGTERM and SIGKILL of the command's process group on abort. @default 2000 */
+  killGraceMs?: number;
+  /** The environment commands start from (hosts pass their parsed environment). @default process.env */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+const SHELLS = ["bash", "sh"] as const;
+
+export function createRunStep(options: RunStepOptions = {}): StepHandler {
+  return {
+    rawConfig: true,
+    validate: validateRun,
+    dependency: () => undefined,
+    async execute(ctx) {
+      if (typeof ctx.config !== "string" || ctx.config.trim() === "") {
+        throw new TypeError("run: expected a non-empty command string");
+      }
+      const { command, env: exprEnv } = rewriteCommand(ctx.config, (e) => ctx.evaluate(e));
+      const outputFile = path.join(ctx.workDir, `${ctx.stepId.replace(/[^\w.-]/g, "_")}-${ctx.attempt}.out`);
+      await mkdir(ctx.workDir, { recursive: true });
+      await writeFile(outputFile, "");
+      const env = buildEnv(options.baseEnv ?? process.env, ctx, outputFile, exprEnv);
+      const cwd = await workingDirectory(ctx.with.working_directory);
+      const result = await runInProcessGroup([...shellArgv(ctx.with.shell, env.PATH), command], {
+        cwd,
+        env,
+        signal: ctx.signal,
+        killGraceMs: options.killGraceMs,
+        onLine: (stream, line) =>
+          ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId }),
+      });
+      if (result.exitCode !== 0) throw new RunStepError(result.exitCode, result.signal, result.stderrTail);
+      return readOutputs(outputFile);
+    },
+  };
+}
+
+/** The `run` kind with default options. */
+export const runStep: StepHandler = createRunStep();
+
+function validateRun(config: unknown, withMap: Record<string, unknown>): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  if (typeof config !== "string" || config.trim() === "") {
+    problems.push(["", "must be a non-empty command string"]);
+  } else {
+    try {
+      findExpressions(config);
+    } catch (e) {
+      problems.push(["", (e as Error).message]);
+    }
+  }
+  const { shell, working_directory: dir } = withMap;
+  if (shell !== undefined && !SHELLS.includes(shell as (typeof SHELLS)[number])) {
+    problems.push(["with.shell", `must be one of ${SHELLS.join(", ")}`]);
+  }
+  if (dir !== undefined && (typeof dir !== "string" || dir === "")) {
+    problems.push(["with.working_directory", "must be a non-empty path"]);
+  }
+  return problems;
+}
+
+function buildEnv(
+  base: NodeJS.ProcessEnv,
+  ctx: StepContext,
+  outputFile: string,
+  exprEnv: Record<string, string>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [name, value] of Object.entries(ctx.inputs)) env[inputEnvName(name)] = toEnvValue(value);
+  for (const [name, value] of Object.entries(ctx.env)) env[name] = toEnvValue(value);
+  env.STAGEFLOW_OUTPUT = outputFile;
+  env.STAGEFLOW_RUN_ID = ctx.runId;
+  env.STAGEFLOW_STEP_ID = ctx.stepId;
+  env.STAGEFLOW_ATTEMPT = String(ctx.attempt);
+  env.STAGEFLOW_IDEMPOTENCY_KEY = ctx.idempotencyKey;
+  return Object.assign(env, exprEnv);
+}
+
+function shellArgv(shell: unknown, pathVar: string | undefined): string[] {
+  const bash = shell === "sh" ? undefined : findOnPath("bash", pathVar);
+  if (bash) return [bash, "-e", "-o", "pipefail", "-c"];
+  if (shell === "bash") throw new Error("run: shell 'bash' was not found on PATH");
+  return ["sh", "-e", "-c"];
+}
+
+function findOnPath(name: string, pathVar = ""): string | undefined {
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+async function workingDirectory(dir: unknown): Promise<string> {
+  if (dir === undefined) return process.cwd();
+  const resolved = path.resolve(String(dir));
+  const info = await stat(resolved).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Error(`run: working_directory '${resolved}' is not a directory`);
+  return resolved;
+}
+
+async function readOutputs(file: string): Promise<StepOutputs> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return {};
+  if (info.size > MAX_OUTPUT_BYTES) {
+    throw new OutputFileError(`$STAGEFLOW_OUTPUT is ${info.size} bytes; the limit is ${MAX_OUTPUT_BYTES}`);
+  }
+  return parseOutputFile(await readFile(file, "utf8"));
+}

@@ -1,0 +1,11 @@
+/**
+ * store/: the engine's Journal port on SQLite (better-sqlite3, group commit) and in memory.
+ * Hosts construct a journal here and hand it to the engine; nothing else opens the database.
+ */
+export { checksumProblems } from "./checksums.js";
+export { isStoreError, StoreError, type StoreErrorCode } from "./errors.js";
+export { isExpired, mayAcquire } from "./lease.js";
+export { MemoryJournal } from "./memory/journal.js";
+export { createSqliteJournal, SqliteJournal, type SqliteJournalOptions } from "./sqlite/journal.js";
+export { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./sqlite/migrations.js";
+export { type Durability, type OpenOptions, openDatabase } from "./sqlite/open.js";

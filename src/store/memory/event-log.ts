@@ -1,0 +1,56 @@
+import { eventHash } from "../../engine/canonical.js";
+import type { EventRecord, NewEvent } from "../../engine/events.js";
+import { unknownRun } from "../errors.js";
+import { jsonCopy } from "./copy.js";
+
+/** Events validated and hashed, ready to append (nothing stored yet). */
+export type PreparedEvents = readonly EventRecord[];
+
+/** The in-memory event log: append-only, deduplicated by eventHash(), seq increasing. */
+export class EventLog {
+  private readonly byRun = new Map<string, EventRecord[]>();
+  private readonly hashes = new Set<string>();
+  private seq = 0;
+
+  /**
+   * Checks every event names a known run and drops duplicates (already stored, or twice in
+   * `events`). Throws StoreError `unknown_run` before anything is stored.
+   */
+  prepare(events: readonly NewEvent[], runExists: (runId: string) => boolean): PreparedEvents {
+    const out: EventRecord[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      if (!runExists(e.runId)) throw unknownRun(e.runId);
+      const hash = eventHash(e);
+      if (this.hashes.has(hash) || seen.has(hash)) continue;
+      seen.add(hash);
+      const record = {
+        runId: e.runId,
+        correlationId: e.correlationId,
+        type: e.type,
+        at: e.at,
+        payload: jsonCopy(e.payload),
+        seq: 0,
+        hash,
+      } as EventRecord;
+      if (e.dedupeKey !== undefined) record.dedupeKey = e.dedupeKey;
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** Stores what prepare() returned, giving each event the next seq. */
+  commit(prepared: PreparedEvents): void {
+    for (const record of prepared) {
+      record.seq = ++this.seq;
+      this.hashes.add(record.hash);
+      const list = this.byRun.get(record.runId) ?? [];
+      this.byRun.set(record.runId, list);
+      list.push(record);
+    }
+  }
+
+  list(runId: string, afterSeq = 0): EventRecord[] {
+    return structuredClone((this.byRun.get(runId) ?? []).filter((e) => e.seq > afterSeq));
+  }
+}

@@ -1,0 +1,201 @@
+import type { EventRecord, NewEvent } from "../../engine/events.js";
+import type * as J from "../../engine/journal.js";
+import { checksumProblems } from "../checksums.js";
+import { closedJournal, duplicate, unknownAttempt, unknownRun } from "../errors.js";
+import { isExpired, mayAcquire } from "../lease.js";
+import { jsonCopy } from "./copy.js";
+import { EventLog } from "./event-log.js";
+
+/**
+ * The Journal in memory, with the SQLite journal's semantics (the conformance suite runs against
+ * both): each write validates everything first, then applies it, so a failing write changes
+ * nothing. Stored values are copies; reads return copies. Nothing survives the process.
+ */
+export class MemoryJournal implements J.Journal {
+  private readonly runs = new Map<string, J.RunRecord>();
+  private readonly attempts = new Map<string, J.AttemptRecord>();
+  private readonly checkpoints = new Map<string, Map<string, J.CheckpointRecord>>();
+  private readonly events = new EventLog();
+  private readonly breakers = new Map<string, J.BreakerSnapshot>();
+  private closed = false;
+
+  private readonly exists = (runId: string): boolean => this.runs.has(runId);
+
+  private open(): void {
+    if (this.closed) throw closedJournal("memory");
+  }
+  private run(runId: string): J.RunRecord {
+    this.open();
+    const run = this.runs.get(runId);
+    if (!run) throw unknownRun(runId);
+    return run;
+  }
+  private appendAfter(events: NewEvent[], apply: () => void, alsoExists?: string): void {
+    const prepared = this.events.prepare(events, (id) => id === alsoExists || this.exists(id));
+    apply();
+    this.events.commit(prepared);
+  }
+
+  async createRun(run: J.NewRun, events: NewEvent[]): Promise<void> {
+    this.open();
+    if (this.runs.has(run.id)) throw duplicate(`run '${run.id}'`);
+    const record: J.RunRecord = {
+      ...jsonCopy({ definition: run.definition, trigger: run.trigger, inputs: run.inputs }),
+      id: run.id,
+      workflow: run.workflow,
+      definitionHash: run.definitionHash,
+      source: run.source ?? null,
+      correlationId: run.correlationId,
+      status: "running",
+      reason: null,
+      error: null,
+      leaseOwner: run.lease.owner,
+      leaseExpiresAt: run.lease.expiresAt,
+      cancelRequested: false,
+      createdAt: run.createdAt,
+      updatedAt: run.createdAt,
+      finishedAt: null,
+    };
+    this.appendAfter(events, () => this.runs.set(run.id, record), run.id);
+  }
+  async getRun(runId: string): Promise<J.RunRecord | undefined> {
+    this.open();
+    return structuredClone(this.runs.get(runId));
+  }
+  async listRuns(q: J.RunQuery = {}): Promise<J.RunRecord[]> {
+    this.open();
+    const found = [...this.runs.values()]
+      .filter((r) => (!q.status || q.status.includes(r.status)) && (!q.workflow || r.workflow === q.workflow))
+      .reverse()
+      .sort((a, b) => b.createdAt - a.createdAt);
+    return structuredClone(q.limit === undefined ? found : found.slice(0, Math.max(0, q.limit)));
+  }
+
+  async acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {
+    const run = this.run(runId);
+    if (!mayAcquire(run, owner, now, force)) return false;
+    const previousOwner = run.leaseOwner;
+    Object.assign(run, { leaseOwner: owner, leaseExpiresAt: expiresAt });
+    return { previousOwner };
+  }
+  async renewLease(runId: string, owner: string, expiresAt: number) {
+    const run = this.run(runId);
+    const held = run.leaseOwner === owner;
+    if (held) run.leaseExpiresAt = expiresAt;
+    return { held, cancelRequested: run.cancelRequested };
+  }
+  async releaseLease(runId: string, owner: string): Promise<void> {
+    const run = this.run(runId);
+    if (run.leaseOwner === owner) Object.assign(run, { leaseOwner: null, leaseExpiresAt: null });
+  }
+  async findInterrupted(now: number): Promise<J.RunRecord[]> {
+    this.open();
+    return structuredClone(
+      [...this.runs.values()].filter((r) => r.status === "running" && isExpired(r, now)),
+    );
+  }
+
+  async updateRun(runId: string, patch: J.RunPatch, events: NewEvent[]): Promise<void> {
+    const run = this.run(runId);
+    this.appendAfter(events, () => {
+      if (patch.status !== undefined) run.status = patch.status;
+      if (patch.reason !== undefined) run.reason = patch.reason;
+      if (patch.error !== undefined) run.error = jsonCopy(patch.error);
+      if (patch.finishedAt !== undefined) run.finishedAt = patch.finishedAt;
+      run.updatedAt = patch.updatedAt;
+    });
+  }
+  async requestCancel(runId: string, events: NewEvent[]): Promise<void> {
+    const run = this.run(runId);
+    this.appendAfter(events, () => {
+      run.cancelRequested = true;
+    });
+  }
+
+  async startAttempt(a: J.AttemptStart, events: NewEvent[]): Promise<void> {
+    this.run(a.runId);
+    const key = `${a.runId}\0${a.stepId}\0${a.attempt}`;
+    if (this.attempts.has(key))
+      throw duplicate(`attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`);
+    const record: J.AttemptRecord = {
+      runId: a.runId,
+      stageId: a.stageId,
+      stepId: a.stepId,
+      attempt: a.attempt,
+      status: "running",
+      reason: null,
+      startedAt: a.startedAt,
+      finishedAt: null,
+      outputs: null,
+      error: null,
+      decision: null,
+    };
+    this.appendAfter(events, () => this.attempts.set(key, record));
+  }
+  async finishAttempt(a: J.AttemptFinish, cp: J.NewCheckpoint | null, events: NewEvent[]): Promise<void> {
+    this.open();
+    const record = this.attempts.get(`${a.runId}\0${a.stepId}\0${a.attempt}`);
+    if (!record) throw unknownAttempt(a.runId, a.stepId, a.attempt);
+    if (cp) this.run(cp.runId);
+    this.appendAfter(events, () => {
+      Object.assign(record, {
+        status: a.status,
+        reason: a.reason,
+        finishedAt: a.finishedAt,
+        outputs: jsonCopy(a.outputs) ?? null,
+        error: jsonCopy(a.error) ?? null,
+        decision: a.decision ?? null,
+      });
+      if (cp) this.storeCheckpoint(cp);
+    });
+  }
+  async putCheckpoint(cp: J.NewCheckpoint, events: NewEvent[]): Promise<void> {
+    this.run(cp.runId);
+    this.appendAfter(events, () => this.storeCheckpoint(cp));
+  }
+  private storeCheckpoint(cp: J.NewCheckpoint): void {
+    const byStep = this.checkpoints.get(cp.runId) ?? new Map<string, J.CheckpointRecord>();
+    this.checkpoints.set(cp.runId, byStep);
+    byStep.set(cp.stepId, jsonCopy(cp));
+  }
+  async clearFailedCheckpoints(runId: string): Promise<void> {
+    this.run(runId);
+    const byStep = this.checkpoints.get(runId);
+    for (const [stepId, cp] of byStep ?? []) if (cp.status !== "succeeded") byStep?.delete(stepId);
+  }
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    this.open();
+    this.appendAfter(events, () => {});
+  }
+
+  async listAttempts(runId: string): Promise<J.AttemptRecord[]> {
+    this.open();
+    return structuredClone([...this.attempts.values()].filter((a) => a.runId === runId));
+  }
+  async listCheckpoints(runId: string): Promise<J.CheckpointRecord[]> {
+    this.open();
+    return structuredClone([...(this.checkpoints.get(runId)?.values() ?? [])]);
+  }
+  async listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
+    this.open();
+    return this.events.list(runId, afterSeq);
+  }
+
+  async saveBreaker(dependency: string, state: J.BreakerSnapshot): Promise<void> {
+    this.open();
+    this.breakers.set(dependency, jsonCopy(state));
+  }
+  async loadBreakers(): Promise<Record<string, J.BreakerSnapshot>> {
+    this.open();
+    return structuredClone(Object.fromEntries([...this.breakers].sort(([a], [b]) => (a < b ? -1 : 1))));
+  }
+
+  async verify(): Promise<{ ok: boolean; problems: string[] }> {
+    this.open();
+    const problems = checksumProblems([...this.checkpoints.values()].flatMap((m) => [...m.values()]));
+    return { ok: problems.length === 0, problems };
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,83 @@
+import type Database from "better-sqlite3";
+import type { AttemptFinish, AttemptRecord, AttemptStart } from "../../engine/journal.js";
+
+export const ATTEMPTS_V1 = `
+CREATE TABLE attempts (
+  run_id      TEXT NOT NULL REFERENCES runs (id),
+  step_id     TEXT NOT NULL,
+  stage_id    TEXT NOT NULL,
+  attempt     INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  reason      TEXT,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outputs     TEXT,
+  error       TEXT,
+  decision    TEXT,
+  PRIMARY KEY (run_id, step_id, attempt)
+);
+`;
+
+interface AttemptRow {
+  run_id: string;
+  step_id: string;
+  stage_id: string;
+  attempt: number;
+  status: AttemptRecord["status"];
+  reason: AttemptRecord["reason"];
+  started_at: number;
+  finished_at: number | null;
+  outputs: string | null;
+  error: string | null;
+  decision: string | null;
+}
+
+const toRecord = (r: AttemptRow): AttemptRecord => ({
+  runId: r.run_id,
+  stageId: r.stage_id,
+  stepId: r.step_id,
+  attempt: r.attempt,
+  status: r.status,
+  reason: r.reason,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  outputs: r.outputs === null ? null : JSON.parse(r.outputs),
+  error: r.error === null ? null : JSON.parse(r.error),
+  decision: r.decision,
+});
+
+/** The attempts table's prepared statements, behind typed methods. */
+export function attemptTable(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, started_at)
+     VALUES (?, ?, ?, ?, 'running', ?)`,
+  );
+  const finish = db.prepare(
+    `UPDATE attempts SET status = ?, reason = ?, finished_at = ?, outputs = ?, error = ?, decision = ?
+     WHERE run_id = ? AND step_id = ? AND attempt = ?`,
+  );
+  const list = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY rowid");
+
+  return {
+    /** Throws SQLITE_CONSTRAINT_FOREIGNKEY (unknown run) or _PRIMARYKEY (attempt exists). */
+    start(a: AttemptStart): void {
+      insert.run(a.runId, a.stepId, a.stageId, a.attempt, a.startedAt);
+    },
+    /** Returns false when the attempt was never started. */
+    finish: (a: AttemptFinish): boolean =>
+      finish.run(
+        a.status,
+        a.reason,
+        a.finishedAt,
+        a.outputs === undefined ? null : JSON.stringify(a.outputs),
+        a.error === undefined ? null : JSON.stringify(a.error),
+        a.decision ?? null,
+        a.runId,
+        a.stepId,
+        a.attempt,
+      ).changes > 0,
+    list: (runId: string): AttemptRecord[] => (list.all(runId) as AttemptRow[]).map(toRecord),
+  };
+}
+
+export type AttemptTable = ReturnType<typeof attemptTable>;

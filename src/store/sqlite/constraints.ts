@@ -1,0 +1,23 @@
+import { duplicate, unknownRun } from "../errors.js";
+
+const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
+
+/** A write named a parent row (a run) that does not exist. */
+export const isForeignKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_CONSTRAINT_FOREIGNKEY";
+
+/** A write tried to insert a row whose key is already taken. */
+export const isPrimaryKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_CONSTRAINT_PRIMARYKEY";
+
+/**
+ * Runs `insert`, turning constraint failures into StoreErrors: `unknown_run` naming `runId`, or
+ * `duplicate` naming `what`. Other errors pass through.
+ */
+export function inserting(runId: string, what: string, insert: () => void): void {
+  try {
+    insert();
+  } catch (e) {
+    if (isForeignKeyError(e)) throw unknownRun(runId);
+    if (isPrimaryKeyError(e)) throw duplicate(what);
+    throw e;
+  }
+}

@@ -1,0 +1,81 @@
+import type Database from "better-sqlite3";
+import { eventHash } from "../../engine/canonical.js";
+import type { EventRecord, NewEvent } from "../../engine/events.js";
+import { unknownRun } from "../errors.js";
+import { isForeignKeyError } from "./constraints.js";
+
+export const EVENTS_V1 = `
+CREATE TABLE events (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id         TEXT NOT NULL REFERENCES runs (id),
+  correlation_id TEXT NOT NULL,
+  type           TEXT NOT NULL,
+  at             INTEGER NOT NULL,
+  payload        TEXT NOT NULL,
+  dedupe_key     TEXT,
+  hash           TEXT NOT NULL UNIQUE
+);
+CREATE INDEX events_run_seq ON events (run_id, seq);
+`;
+
+interface EventRow {
+  seq: number;
+  run_id: string;
+  correlation_id: string;
+  type: EventRecord["type"];
+  at: number;
+  payload: string;
+  dedupe_key: string | null;
+  hash: string;
+}
+
+function toRecord(r: EventRow): EventRecord {
+  const record = {
+    runId: r.run_id,
+    correlationId: r.correlation_id,
+    type: r.type,
+    at: r.at,
+    payload: JSON.parse(r.payload),
+    seq: r.seq,
+    hash: r.hash,
+  } as EventRecord;
+  if (r.dedupe_key !== null) record.dedupeKey = r.dedupe_key;
+  return record;
+}
+
+/** The events table's prepared statements, behind typed methods. */
+export function eventTable(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, dedupe_key, hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const list = db.prepare("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq");
+
+  return {
+    /**
+     * Appends events; one whose hash (runId, type, dedupeKey or payload) is already stored is
+     * ignored. Throws a StoreError `unknown_run` when an event names a run that does not exist.
+     */
+    append(events: readonly NewEvent[]): void {
+      for (const e of events) {
+        try {
+          insert.run(
+            e.runId,
+            e.correlationId,
+            e.type,
+            e.at,
+            JSON.stringify(e.payload),
+            e.dedupeKey ?? null,
+            eventHash(e),
+          );
+        } catch (err) {
+          throw isForeignKeyError(err) ? unknownRun(e.runId) : err;
+        }
+      }
+    },
+    list: (runId: string, afterSeq = 0): EventRecord[] =>
+      (list.all(runId, afterSeq) as EventRow[]).map(toRecord),
+  };
+}
+
+export type EventTable = ReturnType<typeof eventTable>;

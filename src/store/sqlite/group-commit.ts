@@ -1,0 +1,92 @@
+import type Database from "better-sqlite3";
+
+interface Unit {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  ok: boolean;
+  value: unknown;
+  error: unknown;
+}
+
+/**
+ * Group commit: writes enqueued during one turn of the event loop are flushed together, on
+ * setImmediate, in ONE transaction begun with BEGIN IMMEDIATE. Each unit runs in its own
+ * savepoint, so a unit that throws writes nothing and rejects alone while the others commit.
+ * No promise settles before the COMMIT that holds its write; when the COMMIT itself fails, every
+ * unit of the batch rejects with that error.
+ */
+export class GroupCommit {
+  private pending: Unit[] = [];
+  private scheduled = false;
+  private commits = 0;
+  private writes = 0;
+  private readonly batch: Database.Transaction<(units: Unit[]) => void>;
+
+  constructor(
+    db: Database.Database,
+    /** Maps an error that failed a whole batch (BEGIN or COMMIT) before it reaches callers. */
+    private readonly mapError: (e: unknown) => unknown = (e) => e,
+  ) {
+    const savepoint = db.transaction((work: () => unknown) => work());
+    this.batch = db.transaction((units: Unit[]) => {
+      for (const unit of units) {
+        try {
+          unit.value = savepoint(unit.work);
+          unit.ok = true;
+        } catch (e) {
+          // SQLite rolls back the whole transaction on some errors (disk full, I/O): fail the batch.
+          if (!db.inTransaction) throw e;
+          unit.error = e;
+        }
+      }
+    });
+  }
+
+  /** Queues `work` (synchronous SQLite statements); resolves with its result once committed. */
+  enqueue<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        ok: false,
+        value: undefined,
+        error: undefined,
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Commits everything queued so far, now. Safe to call at any time (close() does). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const units = this.pending;
+    if (units.length === 0) return;
+    this.pending = [];
+    try {
+      this.batch.immediate(units);
+    } catch (e) {
+      const error = this.mapError(e);
+      for (const unit of units) unit.reject(error);
+      return;
+    }
+    this.commits++;
+    for (const unit of units) {
+      if (unit.ok) {
+        this.writes++;
+        unit.resolve(unit.value);
+      } else {
+        unit.reject(unit.error);
+      }
+    }
+  };
+
+  /** Commits made, and writes (units) they held: writes / commits is the mean group size. */
+  stats(): { commits: number; writes: number } {
+    return { commits: this.commits, writes: this.writes };
+  }
+}

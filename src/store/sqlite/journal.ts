@@ -1,0 +1,186 @@
+import type Database from "better-sqlite3";
+import type { EventRecord, NewEvent } from "../../engine/events.js";
+import type * as J from "../../engine/journal.js";
+import { closedJournal, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
+import { mayAcquire } from "../lease.js";
+import { attemptTable } from "./attempts.js";
+import { breakerTable } from "./breakers.js";
+import { checkpointTable } from "./checkpoints.js";
+import { inserting } from "./constraints.js";
+import { eventTable } from "./events.js";
+import { GroupCommit } from "./group-commit.js";
+import { type Durability, openDatabase } from "./open.js";
+import { runTable } from "./runs.js";
+import { verifyDatabase } from "./verify.js";
+
+export interface SqliteJournalOptions {
+  /** The database file; it and its directory are created when missing. `:memory:` for a throwaway. */
+  path: string;
+  /** What a committed write survives: see docs/durability.md. @default "process" */
+  durability?: Durability;
+}
+
+/** Opens (creating and migrating) the journal at `path`. Throws StoreError naming the path. */
+export function createSqliteJournal(options: SqliteJournalOptions): SqliteJournal {
+  return new SqliteJournal(openDatabase(options.path, { durability: options.durability }), options.path);
+}
+
+/** The Journal on SQLite: every write goes through group commit; reads see committed data. */
+export class SqliteJournal implements J.Journal {
+  private readonly queue: GroupCommit;
+  private readonly runs: ReturnType<typeof runTable>;
+  private readonly attempts: ReturnType<typeof attemptTable>;
+  private readonly checkpoints: ReturnType<typeof checkpointTable>;
+  private readonly events: ReturnType<typeof eventTable>;
+  private readonly breakers: ReturnType<typeof breakerTable>;
+  private closed = false;
+
+  constructor(
+    /** The open database, for stores that share the file (write to it only through `write`). */
+    readonly db: Database.Database,
+    readonly path: string,
+  ) {
+    this.queue = new GroupCommit(db, (e) => storeErrorFrom(path, e));
+    this.runs = runTable(db);
+    this.attempts = attemptTable(db);
+    this.checkpoints = checkpointTable(db);
+    this.events = eventTable(db);
+    this.breakers = breakerTable(db);
+  }
+
+  /** Commits so far, and the writes they held (writes / commits = mean group size). */
+  stats(): { commits: number; writes: number } {
+    return this.queue.stats();
+  }
+
+  /** Runs `work` as one unit of the next group commit: all of it is written, or none of it. */
+  write<T>(work: (db: Database.Database) => T): Promise<T> {
+    if (this.closed) return Promise.reject(closedJournal(this.path));
+    return this.queue.enqueue(() => work(this.db));
+  }
+
+  private read<T>(query: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(closedJournal(this.path));
+    try {
+      return Promise.resolve(query());
+    } catch (e) {
+      return Promise.reject(storeErrorFrom(this.path, e));
+    }
+  }
+
+  private leaseOf(runId: string) {
+    const lease = this.runs.lease(runId);
+    if (!lease) throw unknownRun(runId);
+    return lease;
+  }
+
+  createRun(run: J.NewRun, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      inserting(run.id, `run '${run.id}'`, () => this.runs.insert(run));
+      this.events.append(events);
+    });
+  }
+  getRun(runId: string): Promise<J.RunRecord | undefined> {
+    return this.read(() => this.runs.get(runId));
+  }
+  listRuns(query?: J.RunQuery): Promise<J.RunRecord[]> {
+    return this.read(() => this.runs.list(query));
+  }
+
+  acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {
+    return this.write((): { previousOwner: string | null } | false => {
+      const lease = this.leaseOf(runId);
+      if (!mayAcquire(lease, owner, now, force)) return false;
+      this.runs.setLease(runId, owner, expiresAt);
+      return { previousOwner: lease.leaseOwner };
+    });
+  }
+  renewLease(runId: string, owner: string, expiresAt: number) {
+    return this.write(() => {
+      const { leaseOwner, cancelRequested } = this.leaseOf(runId);
+      const held = leaseOwner === owner;
+      if (held) this.runs.setLease(runId, owner, expiresAt);
+      return { held, cancelRequested };
+    });
+  }
+  releaseLease(runId: string, owner: string): Promise<void> {
+    return this.write(() => {
+      if (this.leaseOf(runId).leaseOwner === owner) this.runs.setLease(runId, null, null);
+    });
+  }
+  findInterrupted(now: number): Promise<J.RunRecord[]> {
+    return this.read(() => this.runs.interrupted(now));
+  }
+
+  updateRun(runId: string, patch: J.RunPatch, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      if (!this.runs.update(runId, patch)) throw unknownRun(runId);
+      this.events.append(events);
+    });
+  }
+  requestCancel(runId: string, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      if (!this.runs.requestCancel(runId)) throw unknownRun(runId);
+      this.events.append(events);
+    });
+  }
+
+  startAttempt(a: J.AttemptStart, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      inserting(a.runId, `attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`, () =>
+        this.attempts.start(a),
+      );
+      this.events.append(events);
+    });
+  }
+  finishAttempt(a: J.AttemptFinish, checkpoint: J.NewCheckpoint | null, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);
+      if (checkpoint) inserting(checkpoint.runId, "checkpoint", () => this.checkpoints.put(checkpoint));
+      this.events.append(events);
+    });
+  }
+  putCheckpoint(checkpoint: J.NewCheckpoint, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      inserting(checkpoint.runId, "checkpoint", () => this.checkpoints.put(checkpoint));
+      this.events.append(events);
+    });
+  }
+  clearFailedCheckpoints(runId: string): Promise<void> {
+    return this.write(() => {
+      this.leaseOf(runId);
+      this.checkpoints.clearFailed(runId);
+    });
+  }
+  appendEvents(events: NewEvent[]): Promise<void> {
+    return this.write(() => this.events.append(events));
+  }
+
+  listAttempts(runId: string): Promise<J.AttemptRecord[]> {
+    return this.read(() => this.attempts.list(runId));
+  }
+  listCheckpoints(runId: string): Promise<J.CheckpointRecord[]> {
+    return this.read(() => this.checkpoints.list(runId));
+  }
+  listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
+    return this.read(() => this.events.list(runId, afterSeq));
+  }
+
+  saveBreaker(dependency: string, state: J.BreakerSnapshot): Promise<void> {
+    return this.write(() => this.breakers.save(dependency, state));
+  }
+  loadBreakers(): Promise<Record<string, J.BreakerSnapshot>> {
+    return this.read(() => this.breakers.load());
+  }
+
+  verify(): Promise<{ ok: boolean; problems: string[] }> {
+    return this.read(() => verifyDatabase(this.db, this.checkpoints.each()));
+  }
+  /** Commits pending writes, then closes the database. A second call does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.flush();
+    this.db.close();
+  }
+}

@@ -1,0 +1,52 @@
+import type Database from "better-sqlite3";
+import { StoreError } from "../errors.js";
+import { ATTEMPTS_V1 } from "./attempts.js";
+import { BREAKERS_V1 } from "./breakers.js";
+import { CHECKPOINTS_V1 } from "./checkpoints.js";
+import { EVENTS_V1 } from "./events.js";
+import { RUNS_V1 } from "./runs.js";
+
+/** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** In order; append only. A released migration is never edited. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+const userVersion = (db: Database.Database): number => db.pragma("user_version", { simple: true }) as number;
+
+/**
+ * Brings the schema at `where` (a path, for messages) up to SCHEMA_VERSION, one transaction per
+ * migration. Each transaction re-reads the version under the write lock, so two processes opening
+ * the same new file do not both apply a migration. Ends with a write even when nothing was
+ * pending, so a read-only database is reported at open rather than at the first step.
+ * Returns the version found before migrating.
+ */
+export function migrate(db: Database.Database, where: string): number {
+  const found = userVersion(db);
+  if (found > SCHEMA_VERSION) {
+    throw new StoreError(
+      "newer_schema",
+      `${where}: the journal has schema version ${found}, but this stageflow knows only up to ` +
+        `${SCHEMA_VERSION}; upgrade stageflow, or choose another location with --db PATH`,
+      where,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= found) continue;
+    db.transaction(() => {
+      if (userVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  db.transaction(() => db.pragma(`user_version = ${userVersion(db)}`)).immediate();
+  return found;
+}

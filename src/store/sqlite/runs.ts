@@ -1,0 +1,168 @@
+import type Database from "better-sqlite3";
+import type { NewRun, RunPatch, RunQuery, RunRecord } from "../../engine/journal.js";
+import type { LeaseHolder } from "../lease.js";
+
+export const RUNS_V1 = `
+CREATE TABLE runs (
+  id               TEXT PRIMARY KEY,
+  workflow         TEXT NOT NULL,
+  definition       TEXT NOT NULL,
+  definition_hash  TEXT NOT NULL,
+  source           TEXT,
+  trigger          TEXT NOT NULL,
+  correlation_id   TEXT NOT NULL,
+  inputs           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  reason           TEXT,
+  error            TEXT,
+  lease_owner      TEXT,
+  lease_expires_at INTEGER,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  finished_at      INTEGER
+);
+CREATE INDEX runs_status ON runs (status);
+CREATE INDEX runs_created_at ON runs (created_at);
+`;
+
+interface RunRow {
+  id: string;
+  workflow: string;
+  definition: string;
+  definition_hash: string;
+  source: string | null;
+  trigger: string;
+  correlation_id: string;
+  inputs: string;
+  status: RunRecord["status"];
+  reason: RunRecord["reason"];
+  error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+const toRecord = (r: RunRow): RunRecord => ({
+  id: r.id,
+  workflow: r.workflow,
+  definition: JSON.parse(r.definition),
+  definitionHash: r.definition_hash,
+  source: r.source,
+  trigger: JSON.parse(r.trigger),
+  correlationId: r.correlation_id,
+  inputs: JSON.parse(r.inputs),
+  status: r.status,
+  reason: r.reason,
+  error: r.error === null ? null : JSON.parse(r.error),
+  leaseOwner: r.lease_owner,
+  leaseExpiresAt: r.lease_expires_at,
+  cancelRequested: r.cancel_requested !== 0,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  finishedAt: r.finished_at,
+});
+
+const has = (value: unknown): number => (value === undefined ? 0 : 1);
+
+/** The runs table's prepared statements, behind typed methods. */
+export function runTable(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO runs (id, workflow, definition, definition_hash, source, trigger, correlation_id, inputs,
+       status, lease_owner, lease_expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+  );
+  const get = db.prepare("SELECT * FROM runs WHERE id = ?");
+  const list = db.prepare(
+    `SELECT * FROM runs
+     WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+       AND (@workflow IS NULL OR workflow = @workflow)
+     ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+  );
+  const interrupted = db.prepare(
+    `SELECT * FROM runs WHERE status = 'running'
+       AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
+     ORDER BY created_at, rowid`,
+  );
+  const lease = db.prepare("SELECT lease_owner, lease_expires_at, cancel_requested FROM runs WHERE id = ?");
+  const setLease = db.prepare("UPDATE runs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?");
+  const cancel = db.prepare("UPDATE runs SET cancel_requested = 1 WHERE id = ?");
+  const update = db.prepare(
+    `UPDATE runs SET
+       status = CASE WHEN @hasStatus THEN @status ELSE status END,
+       reason = CASE WHEN @hasReason THEN @reason ELSE reason END,
+       error = CASE WHEN @hasError THEN @error ELSE error END,
+       finished_at = CASE WHEN @hasFinishedAt THEN @finishedAt ELSE finished_at END,
+       updated_at = @updatedAt
+     WHERE id = @id`,
+  );
+
+  return {
+    /** Throws SQLITE_CONSTRAINT_PRIMARYKEY when the id exists. */
+    insert(run: NewRun): void {
+      insert.run(
+        run.id,
+        run.workflow,
+        JSON.stringify(run.definition),
+        run.definitionHash,
+        run.source ?? null,
+        JSON.stringify(run.trigger),
+        run.correlationId,
+        JSON.stringify(run.inputs),
+        run.lease.owner,
+        run.lease.expiresAt,
+        run.createdAt,
+        run.createdAt,
+      );
+    },
+    get: (id: string): RunRecord | undefined => {
+      const row = get.get(id) as RunRow | undefined;
+      return row && toRecord(row);
+    },
+    list: (q: RunQuery = {}): RunRecord[] =>
+      (
+        list.all({
+          statuses: q.status ? JSON.stringify(q.status) : null,
+          workflow: q.workflow ?? null,
+          limit: q.limit ?? -1,
+        }) as RunRow[]
+      ).map(toRecord),
+    interrupted: (now: number): RunRecord[] => (interrupted.all(now) as RunRow[]).map(toRecord),
+    lease(id: string): (LeaseHolder & { cancelRequested: boolean }) | undefined {
+      const row = lease.get(id) as
+        | Pick<RunRow, "lease_owner" | "lease_expires_at" | "cancel_requested">
+        | undefined;
+      if (!row) return undefined;
+      const { lease_owner, lease_expires_at, cancel_requested } = row;
+      return {
+        leaseOwner: lease_owner,
+        leaseExpiresAt: lease_expires_at,
+        cancelRequested: cancel_requested !== 0,
+      };
+    },
+    setLease: (id: string, owner: string | null, expiresAt: number | null): void => {
+      setLease.run(owner, expiresAt, id);
+    },
+    /** Returns false when no such run. */
+    requestCancel: (id: string): boolean => cancel.run(id).changes > 0,
+    /** Returns false when no such run. */
+    update: (id: string, p: RunPatch): boolean =>
+      update.run({
+        id,
+        hasStatus: has(p.status),
+        status: p.status ?? null,
+        hasReason: has(p.reason),
+        reason: p.reason ?? null,
+        hasError: has(p.error),
+        error: p.error == null ? null : JSON.stringify(p.error),
+        hasFinishedAt: has(p.finishedAt),
+        finishedAt: p.finishedAt ?? null,
+        updatedAt: p.updatedAt,
+      }).changes > 0,
+  };
+}
+
+export type RunTable = ReturnType<typeof runTable>;

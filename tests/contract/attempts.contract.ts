@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { attemptFinish, attemptStart, checkpoint, event, newRun, stepSucceeded } from "./builders.js";
+import type { JournalHarness } from "./harness.js";
+
+const stepStarted = (runId: string, stepId: string, attempt = 1) =>
+  event(runId, "step.started", { stageId: "build", stepId, attempt });
+
+export function describeAttemptContract(h: JournalHarness): void {
+  describe("attempts and checkpoints", () => {
+    it("records an attempt's start, then its end with checkpoint and events together", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.startAttempt(attemptStart("r1", "compile"), [stepStarted("r1", "compile")]);
+      expect(await h.journal.listAttempts("r1")).toEqual([
+        {
+          runId: "r1",
+          stageId: "build",
+          stepId: "compile",
+          attempt: 1,
+          status: "running",
+          reason: null,
+          startedAt: 3_001,
+          finishedAt: null,
+          outputs: null,
+          error: null,
+          decision: null,
+        },
+      ]);
+      await h.journal.finishAttempt(attemptFinish("r1", "compile"), checkpoint("r1", "compile"), [
+        stepSucceeded("r1", "compile"),
+      ]);
+      const journal = await h.reopen();
+      expect(await journal.listAttempts("r1")).toEqual([
+        expect.objectContaining({
+          status: "succeeded",
+          reason: "succeeded",
+          finishedAt: 4_001,
+          decision: "done",
+        }),
+      ]);
+      expect((await journal.listAttempts("r1"))[0]?.outputs).toEqual({ ok: true });
+      expect(await journal.listCheckpoints("r1")).toEqual([checkpoint("r1", "compile")]);
+      expect((await journal.listEvents("r1")).map((e) => e.type)).toEqual(["step.started", "step.succeeded"]);
+    });
+
+    it("keeps every attempt of a step, in order, with errors and decisions", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      const error = { name: "HttpError", message: "502", status: 502, headers: { "retry-after": "1" } };
+      await h.journal.startAttempt(attemptStart("r1", "deploy", 1), []);
+      await h.journal.finishAttempt(
+        {
+          ...attemptFinish("r1", "deploy", 1),
+          status: "failed",
+          reason: "handler_error",
+          outputs: undefined,
+          error,
+        },
+        null,
+        [],
+      );
+      await h.journal.startAttempt(attemptStart("r1", "deploy", 2), []);
+      const attempts = await h.journal.listAttempts("r1");
+      expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+        [1, "failed"],
+        [2, "running"],
+      ]);
+      expect(attempts[0]).toMatchObject({ error, outputs: null, decision: "done" });
+      expect(await h.journal.listCheckpoints("r1")).toEqual([]);
+    });
+
+    it("rejects a duplicate attempt, an attempt of an unknown run, and ending an unstarted attempt", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.startAttempt(attemptStart("r1", "compile"), []);
+      await expect(h.journal.startAttempt(attemptStart("r1", "compile"), [])).rejects.toMatchObject({
+        code: "duplicate",
+      });
+      await expect(h.journal.startAttempt(attemptStart("nope", "compile"), [])).rejects.toMatchObject({
+        code: "unknown_run",
+      });
+      await expect(
+        h.journal.finishAttempt(attemptFinish("r1", "compile", 7), checkpoint("r1", "compile"), []),
+      ).rejects.toMatchObject({ code: "unknown_attempt" });
+      expect(await h.journal.listCheckpoints("r1")).toEqual([]);
+    });
+
+    it("writes nothing of a finishAttempt whose events name an unknown run", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.startAttempt(attemptStart("r1", "compile"), [stepStarted("r1", "compile")]);
+      await expect(
+        h.journal.finishAttempt(attemptFinish("r1", "compile"), checkpoint("r1", "compile"), [
+          stepSucceeded("r1", "compile"),
+          stepSucceeded("ghost", "compile"),
+        ]),
+      ).rejects.toMatchObject({ code: "unknown_run" });
+      const journal = await h.reopen();
+      expect((await journal.listAttempts("r1"))[0]).toMatchObject({ status: "running", outputs: null });
+      expect(await journal.listCheckpoints("r1")).toEqual([]);
+      expect((await journal.listEvents("r1")).map((e) => e.type)).toEqual(["step.started"]);
+    });
+
+    it("puts a checkpoint without an attempt, replacing the step's earlier one", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.putCheckpoint(checkpoint("r1", "notify", "failed", { why: "x" }), []);
+      const skipped = checkpoint("r1", "notify", "skipped", {});
+      await h.journal.putCheckpoint(skipped, [
+        event("r1", "step.skipped", { stageId: "build", stepId: "notify", reason: "condition_false" }),
+      ]);
+      expect(await (await h.reopen()).listCheckpoints("r1")).toEqual([skipped]);
+      expect((await h.journal.listEvents("r1")).map((e) => e.type)).toEqual(["step.skipped"]);
+      await expect(h.journal.putCheckpoint(checkpoint("nope", "x"), [])).rejects.toMatchObject({
+        code: "unknown_run",
+      });
+    });
+
+    it("clears a run's failed checkpoints and keeps its succeeded ones and other runs'", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2"), []);
+      await h.journal.putCheckpoint(checkpoint("r1", "a", "succeeded"), []);
+      await h.journal.putCheckpoint(checkpoint("r1", "b", "failed"), []);
+      await h.journal.putCheckpoint(checkpoint("r1", "c", "succeeded"), []);
+      await h.journal.putCheckpoint(checkpoint("r2", "b", "failed"), []);
+      await h.journal.clearFailedCheckpoints("r1");
+      const journal = await h.reopen();
+      expect((await journal.listCheckpoints("r1")).map((c) => c.stepId)).toEqual(["a", "c"]);
+      expect((await journal.listCheckpoints("r2")).map((c) => c.stepId)).toEqual(["b"]);
+    });
+  });
+}

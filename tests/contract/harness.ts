@@ -1,0 +1,17 @@
+import type { Journal } from "../../src/engine/journal.js";
+
+/** What a Journal implementation hands the conformance suite for each test. */
+export interface JournalFixture {
+  journal: Journal;
+  /** Closes the journal and opens the same storage again (durable implementations only). */
+  reopen?: () => Promise<Journal>;
+  cleanup: () => Promise<void>;
+}
+
+/** The suite's view of the implementation under test, valid inside a test. */
+export interface JournalHarness {
+  /** The journal under test; a new object after reopen(). */
+  readonly journal: Journal;
+  /** Reopens the storage when the implementation can; otherwise keeps the same journal. */
+  reopen(): Promise<Journal>;
+}

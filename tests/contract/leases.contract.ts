@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { newRun } from "./builders.js";
+import type { JournalHarness } from "./harness.js";
+
+/** newRun() leases to host-a until 31_000. */
+export function describeLeaseContract(h: JournalHarness): void {
+  describe("leases", () => {
+    it("refuses the lease to another owner while it is held", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 30_999)).toBe(false);
+      expect((await h.journal.getRun("r1"))?.leaseOwner).toBe("host-a");
+    });
+
+    it("gives an expired lease to a new owner and names the previous one", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 31_001)).toEqual({
+        previousOwner: "host-a",
+      });
+      const run = await (await h.reopen()).getRun("r1");
+      expect(run).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 60_000 });
+    });
+
+    it("lets the owner take its own lease again, and a forced take-over anyone's", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      expect(await h.journal.acquireLease("r1", "host-a", 40_000, 2_000)).toEqual({
+        previousOwner: "host-a",
+      });
+      expect(await h.journal.acquireLease("r1", "host-b", 50_000, 2_000, true)).toEqual({
+        previousOwner: "host-a",
+      });
+      expect(await h.journal.getRun("r1")).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 50_000 });
+    });
+
+    it("renews only the holder's lease", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      expect(await h.journal.renewLease("r1", "host-a", 45_000)).toEqual({
+        held: true,
+        cancelRequested: false,
+      });
+      expect((await h.journal.getRun("r1"))?.leaseExpiresAt).toBe(45_000);
+      await h.journal.acquireLease("r1", "host-b", 90_000, 46_000);
+      expect(await h.journal.renewLease("r1", "host-a", 99_000)).toEqual({
+        held: false,
+        cancelRequested: false,
+      });
+      expect(await h.journal.getRun("r1")).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 90_000 });
+    });
+
+    it("releases only the holder's lease; a released lease is free", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.releaseLease("r1", "host-b");
+      expect((await h.journal.getRun("r1"))?.leaseOwner).toBe("host-a");
+      await h.journal.releaseLease("r1", "host-a");
+      expect(await (await h.reopen()).getRun("r1")).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
+      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 2_000)).toEqual({ previousOwner: null });
+    });
+
+    it("rejects lease operations on an unknown run", async () => {
+      await expect(h.journal.acquireLease("nope", "host-a", 1, 0)).rejects.toMatchObject({
+        code: "unknown_run",
+      });
+      await expect(h.journal.renewLease("nope", "host-a", 1)).rejects.toMatchObject({ code: "unknown_run" });
+      await expect(h.journal.releaseLease("nope", "host-a")).rejects.toMatchObject({ code: "unknown_run" });
+    });
+
+    it("finds running runs whose lease expired or was released, not live or parked ones", async () => {
+      await h.journal.createRun(newRun("live", { lease: { owner: "a", expiresAt: 50_000 } }), []);
+      await h.journal.createRun(newRun("expired", { lease: { owner: "b", expiresAt: 9_000 } }), []);
+      await h.journal.createRun(newRun("released", { lease: { owner: "c", expiresAt: 50_000 } }), []);
+      await h.journal.releaseLease("released", "c");
+      for (const [id, status] of [
+        ["waiting", "waiting"],
+        ["blocked", "blocked"],
+        ["done", "succeeded"],
+      ] as const) {
+        await h.journal.createRun(newRun(id, { lease: { owner: "d", expiresAt: 9_000 } }), []);
+        await h.journal.updateRun(id, { status, updatedAt: 2_000 }, []);
+      }
+      const found = await (await h.reopen()).findInterrupted(10_000);
+      expect(found.map((r) => r.id).sort()).toEqual(["expired", "released"]);
+      expect(found.find((r) => r.id === "expired")).toMatchObject({ status: "running", leaseOwner: "b" });
+      expect((await h.journal.findInterrupted(8_000)).map((r) => r.id)).toEqual(["released"]);
+    });
+  });
+}

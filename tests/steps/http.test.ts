@@ -1,0 +1,192 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${{ }}` is workflow expression syntax here
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { TimeoutError } from "../../src/engine/errors.js";
+import { HttpError, HttpRequestError } from "../../src/steps/errors.js";
+import { httpStep } from "../../src/steps/http.js";
+import { makeContext, type TestContext } from "./context.js";
+
+const SECRET = "Bearer s3cr3t-token-value";
+let server: Server;
+let base: string;
+let current: TestContext | undefined;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+function route(req: IncomingMessage, res: ServerResponse, body: string): void {
+  const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
+  };
+  switch (new URL(req.url ?? "/", "http://x").pathname) {
+    case "/json":
+      json(200, { ok: true, items: [1, 2] }, { "X-Custom": "yes" });
+      break;
+    case "/echo":
+      json(200, { method: req.method, contentType: req.headers["content-type"], body });
+      break;
+    case "/busy":
+      res.writeHead(503, { "Retry-After": "7" }).end("try again later");
+      break;
+    case "/echo-auth": {
+      const echoed = { got: req.headers.authorization, key: req.headers["x-api-key"] };
+      json(401, echoed, { "set-cookie": "sid=abc123456" });
+      break;
+    }
+    case "/slow":
+      break; // never answers; connections are closed in afterAll
+    default:
+      res.writeHead(404).end("no such route");
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    readBody(req).then((body) => route(req, res, body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+afterEach(async () => {
+  await current?.cleanup();
+  current = undefined;
+});
+
+async function request(config: unknown, withMap: Record<string, unknown> = {}) {
+  current = await makeContext({ config, with: withMap });
+  return httpStep.execute(current.ctx);
+}
+
+describe("http step", () => {
+  it("GET JSON yields status, json, body and lower-cased headers", async () => {
+    const outputs = await request({ url: `${base}/json` });
+    expect(outputs).toMatchObject({
+      status: 200,
+      json: { ok: true, items: [1, 2] },
+      body: '{"ok":true,"items":[1,2]}',
+    });
+    expect(outputs?.headers).toMatchObject({ "x-custom": "yes", "content-type": "application/json" });
+  });
+
+  it("POSTs an object body as JSON with content-type application/json", async () => {
+    const outputs = await request({ url: `${base}/echo`, method: "post", body: { version: "1.2.3" } });
+    expect(outputs?.json).toEqual({
+      method: "POST",
+      contentType: "application/json",
+      body: '{"version":"1.2.3"}',
+    });
+  });
+
+  it("sends a string body as is", async () => {
+    const outputs = await request({
+      url: `${base}/echo`,
+      method: "PUT",
+      body: "a=1",
+      headers: { "Content-Type": "text/x" },
+    });
+    expect(outputs?.json).toEqual({ method: "PUT", contentType: "text/x", body: "a=1" });
+  });
+
+  it("503 throws HttpError with status, headers and a readable message", async () => {
+    const error = await request({
+      url: `${base}/busy?token=qwerty123&page=2`,
+      method: "POST",
+      body: {},
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    const e = error as HttpError;
+    expect(e).toMatchObject({ name: "HttpError", status: 503, code: "http_503" });
+    expect(e.headers["retry-after"]).toBe("7");
+    expect(e.message).toBe(
+      `POST ${base}/busy?token=***&page=2 answered 503 Service Unavailable: try again later`,
+    );
+  });
+
+  it("never reveals credentials, even when the server echoes them", async () => {
+    const headers = { Authorization: SECRET, "X-Api-Key": "k-998877" };
+    const error = (await request({ url: `${base}/echo-auth`, headers }).catch(
+      (e: unknown) => e,
+    )) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.status).toBe(401);
+    const shown = JSON.stringify({ message: error.message, headers: error.headers });
+    for (const secret of ["s3cr3t-token-value", "k-998877", "abc123456"]) expect(shown).not.toContain(secret);
+    expect(error.message).toContain('"got":"***"');
+    expect(error.headers["set-cookie"]).toBe("***");
+  });
+
+  it("refuses credentials in the URL without echoing them", async () => {
+    const error = await request({ url: `http://user:pa55word@127.0.0.1:1/x` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/url must not contain credentials/);
+    expect((error as Error).message).not.toContain("pa55word");
+  });
+
+  it("connection refused keeps the network code", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await request({ url: `http://127.0.0.1:${port}/x` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpRequestError);
+    expect(error).toMatchObject({ code: "ECONNREFUSED" });
+    expect((error as Error).message).toMatch(
+      /^request failed with ECONNREFUSED: GET http:\/\/127\.0\.0\.1:\d+\/x/,
+    );
+  });
+
+  it("rejects with the signal's reason when aborted", async () => {
+    current = await makeContext({ config: { url: `${base}/slow` } });
+    const pending = httpStep.execute(current.ctx);
+    const reason = new Error("stage timed out");
+    setTimeout(() => current?.controller.abort(reason), 50);
+    await expect(pending).rejects.toBe(reason);
+  });
+
+  it("a config timeout throws a TimeoutError naming the request", async () => {
+    const error = await request({ url: `${base}/slow`, timeout: "100ms" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toBe(`GET ${base}/slow timed out after 100ms`);
+  });
+
+  it("with: overrides the config (recovery alternatives)", async () => {
+    const outputs = await request({ url: "http://127.0.0.1:1/unused" }, { url: `${base}/json` });
+    expect(outputs?.status).toBe(200);
+  });
+
+  it("dependency() is the URL's host", () => {
+    expect(httpStep.dependency?.({ url: "https://hooks.example.com/build" }, {})).toBe("hooks.example.com");
+    expect(httpStep.dependency?.("https://a.example.com:8443/x", {})).toBe("a.example.com:8443");
+    expect(
+      httpStep.dependency?.({ url: "https://a.example.com/" }, { url: "https://mirror-b.example.com/b" }),
+    ).toBe("mirror-b.example.com");
+    expect(httpStep.dependency?.({ url: "${{ inputs.url }}" }, {})).toBeUndefined();
+  });
+
+  it("validates url, method, headers, body and timeout", () => {
+    const v = (config: unknown) => httpStep.validate?.(config, {});
+    expect(v({ url: "https://x.example.com/a", method: "POST", body: { a: 1 }, timeout: "10s" })).toEqual([]);
+    expect(v({ url: "${{ inputs.url }}", method: "${{ inputs.m }}" })).toEqual([]);
+    expect(v({ url: "/relative" })).toEqual([["url", "must be an absolute http(s) URL"]]);
+    expect(v({ url: "ftp://x.example.com" })).toEqual([["url", "must be an absolute http(s) URL"]]);
+    expect(v({ url: "https://u:p@x.example.com" })?.[0]?.[0]).toBe("url");
+    expect(v({ url: "https://x.example.com", method: "FETCH" })?.[0]?.[0]).toBe("method");
+    expect(v({ url: "https://x.example.com", body: "x" })).toEqual([
+      ["body", "a GET request cannot have a body"],
+    ]);
+    expect(v({ url: "https://x.example.com", timeout: "soon" })?.[0]?.[0]).toBe("timeout");
+    expect(v({ url: "https://x.example.com", headers: { a: { b: 1 } } })?.[0]?.[0]).toBe("headers.a");
+    expect(v(42)).toHaveLength(1);
+    expect(httpStep.outputs).toEqual(["status", "body", "json", "headers"]);
+  });
+});

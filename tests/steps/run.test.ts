@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { RunStepError } from "../../src/steps/errors.js";
+import { OutputFileError } from "../../src/steps/output-file.js";
+import { createRunStep, runStep } from "../../src/steps/run.js";
+import { type ContextOptions, makeContext, type TestContext } from "./context.js";
+
+let current: TestContext | undefined;
+afterEach(async () => {
+  await current?.cleanup();
+  current = undefined;
+});
+
+async function run(command: string, options: ContextOptions = {}) {
+  current = await makeContext({ config: command, ...options });
+  return runStep.execute(current.ctx);
+}
+
+describe("run step", () => {
+  it("reads name=value outputs from $STAGEFLOW_OUTPUT", async () => {
+    const outputs = await run(
+      'echo "version=1.2.3" >> "$STAGEFLOW_OUTPUT"; echo "empty=" >> "$STAGEFLOW_OUTPUT"',
+    );
+    expect(outputs).toEqual({ version: "1.2.3", empty: "" });
+  });
+
+  it("reads heredoc multi-line outputs", async () => {
+    const outputs = await run(
+      [
+        "{",
+        '  echo "notes<<EOF"',
+        '  printf "line 1\\nline=2\\n"',
+        '  echo "EOF"',
+        '} >> "$STAGEFLOW_OUTPUT"',
+      ].join("\n"),
+    );
+    expect(outputs).toEqual({ notes: "line 1\nline=2" });
+  });
+
+  it("passes ctx.env, INPUT_* and the STAGEFLOW_* variables to the command", async () => {
+    const outputs = await run(
+      [
+        'echo "greeting=$GREETING" >> "$STAGEFLOW_OUTPUT"',
+        'echo "version=$INPUT_VERSION" >> "$STAGEFLOW_OUTPUT"',
+        'echo "dry=$INPUT_DRY_RUN" >> "$STAGEFLOW_OUTPUT"',
+        'echo "obj=$INPUT_CFG" >> "$STAGEFLOW_OUTPUT"',
+        'echo "none=$INPUT_NOTHING" >> "$STAGEFLOW_OUTPUT"',
+        'echo "ids=$STAGEFLOW_RUN_ID|$STAGEFLOW_STEP_ID|$STAGEFLOW_ATTEMPT" >> "$STAGEFLOW_OUTPUT"',
+        'echo "key=$STAGEFLOW_IDEMPOTENCY_KEY" >> "$STAGEFLOW_OUTPUT"',
+      ].join("\n"),
+      {
+        env: { GREETING: "hello world" },
+        inputs: { version: "1.2.3", "dry-run": true, cfg: { a: 1 }, nothing: null },
+        runId: "r-42",
+        stepId: "deploy",
+        attempt: 3,
+        idempotencyKey: "r-42/deploy",
+      },
+    );
+    expect(outputs).toEqual({
+      greeting: "hello world",
+      version: "1.2.3",
+      dry: "true",
+      obj: '{"a":1}',
+      none: "",
+      ids: "r-42|deploy|3",
+      key: "r-42/deploy",
+    });
+  });
+
+  it("starts from options.baseEnv instead of process.env when given", async () => {
+    const step = createRunStep({ baseEnv: { PATH: process.env.PATH, ONLY_HERE: "1" } });
+    current = await makeContext({
+      config: 'echo "only=$ONLY_HERE home=$HOME" >> "$STAGEFLOW_OUTPUT"',
+    });
+    await expect(step.execute(current.ctx)).resolves.toEqual({ only: "1 home=" });
+  });
+
+  it("writes a fresh outputs file per attempt under workDir", async () => {
+    const outputs = await run('echo "file=$STAGEFLOW_OUTPUT" >> "$STAGEFLOW_OUTPUT"', {
+      stepId: "build",
+      attempt: 2,
+    });
+    expect(outputs?.file).toBe(`${current?.workDir}/build-2.out`);
+  });
+
+  it("throws RunStepError exit_3 with the stderr tail", async () => {
+    const error = await run(
+      'echo "first" >&2; for i in $(seq 1 30); do echo "err $i" >&2; done; exit 3',
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunStepError);
+    const e = error as RunStepError;
+    expect(e.name).toBe("RunStepError");
+    expect(e.code).toBe("exit_3");
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/^command failed with exit code 3: err 11\n/);
+    expect(e.message).toContain("err 30");
+    expect(e.message).not.toContain("first");
+  });
+
+  it("fails on the first failing command and in pipelines (bash -e -o pipefail)", async () => {
+    await expect(run("false | cat; echo unreachable >&2")).rejects.toMatchObject({ code: "exit_1" });
+  });
+
+  it("streams stdout as info and stderr as warn lines with the step id", async () => {
+    await run('echo "out line"; echo "err line" >&2', { stepId: "s9" });
+    expect(current?.logs).toContainEqual({ level: "info", msg: "out line", fields: { step: "s9" } });
+    expect(current?.logs).toContainEqual({ level: "warn", msg: "err line", fields: { step: "s9" } });
+  });
+
+  it("names the line of a malformed outputs file", async () => {
+    const error = await run('printf "ok=1\\n\\nnot an output\\n" >> "$STAGEFLOW_OUTPUT"').catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OutputFileError);
+    expect((error as Error).message).toMatch(/line 3/);
+  });
+
+  it("honours with.working_directory and with.shell", async () => {
+    current = await makeContext({ config: "pwd" });
+    const dir = current.workDir;
+    current.ctx.with = { working_directory: dir, shell: "sh" };
+    await runStep.execute(current.ctx);
+    expect(current.logs.map((l) => l.msg)).toContain(dir);
+  });
+
+  it("rejects a missing working directory clearly", async () => {
+    await expect(run("true", { with: { working_directory: "/nonexistent/stageflow" } })).rejects.toThrow(
+      /working_directory '\/nonexistent\/stageflow' is not a directory/,
+    );
+  });
+
+  it("validates the command and with: options", () => {
+    expect(runStep.rawConfig).toBe(true);
+    expect(runStep.validate?.("echo ok", {})).toEqual([]);
+    expect(runStep.validate?.("", {})).toEqual([["", "must be a non-empty command string"]]);
+    expect(runStep.validate?.({ cmd: "x" }, {})).toHaveLength(1);
+    expect(runStep.validate?.("echo ${{ inputs.x", {})?.[0]?.[1]).toMatch(/unterminated/);
+    expect(runStep.validate?.("echo ok", { shell: "zsh", working_directory: 3 })).toEqual([
+      ["with.shell", "must be one of bash, sh"],
+      ["with.working_directory", "must be a non-empty path"],
+    ]);
+    expect(runStep.dependency?.("echo ok", {})).toBeUndefined();
+  });
+});

@@ -1,0 +1,106 @@
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSqliteJournal, type SqliteJournal } from "../../src/store/index.js";
+import {
+  attemptFinish,
+  attemptStart,
+  checkpoint,
+  newRun,
+  started,
+  stepSucceeded,
+} from "../contract/builders.js";
+import { tempDir } from "./temp.js";
+
+const open: SqliteJournal[] = [];
+const journalAt = (path: string, durability: "process" | "machine" = "process") => {
+  const journal = createSqliteJournal({ path, durability });
+  open.push(journal);
+  return journal;
+};
+afterEach(async () => {
+  for (const j of open.splice(0)) await j.close();
+});
+
+const delta = (before: { commits: number; writes: number }, after: { commits: number; writes: number }) => ({
+  commits: after.commits - before.commits,
+  writes: after.writes - before.writes,
+});
+
+describe("SqliteJournal group commit", () => {
+  it.each(["process", "machine"] as const)(
+    "groups 100 concurrent finishAttempt calls into far fewer commits (%s)",
+    async (durability) => {
+      const path = `${await tempDir()}/state.db`;
+      const journal = journalAt(path, durability);
+      await journal.createRun(newRun("r1"), [started("r1")]);
+      const steps = Array.from({ length: 100 }, (_, i) => `step-${i}`);
+      await Promise.all(steps.map((s) => journal.startAttempt(attemptStart("r1", s), [])));
+
+      const before = journal.stats();
+      await Promise.all(
+        steps.map((s) =>
+          journal.finishAttempt(attemptFinish("r1", s), checkpoint("r1", s), [stepSucceeded("r1", s)]),
+        ),
+      );
+      const { commits, writes } = delta(before, journal.stats());
+      expect(writes).toBe(100);
+      expect(commits).toBeLessThan(writes / 10);
+
+      await journal.close();
+      const reopened = journalAt(path);
+      expect((await reopened.listAttempts("r1")).filter((a) => a.status === "succeeded")).toHaveLength(100);
+      expect(await reopened.listCheckpoints("r1")).toHaveLength(100);
+      expect(await reopened.listEvents("r1")).toHaveLength(101);
+    },
+  );
+
+  it("rejects a failing unit alone; its batch-mates commit in the same transaction", async () => {
+    const path = `${await tempDir()}/state.db`;
+    const journal = journalAt(path);
+    await journal.createRun(newRun("r1"), []);
+    await journal.startAttempt(attemptStart("r1", "bad"), []);
+
+    const before = journal.stats();
+    const results = await Promise.allSettled([
+      journal.putCheckpoint(checkpoint("r1", "a"), []),
+      // Its attempt update and checkpoint run before its event fails: all three must roll back.
+      journal.finishAttempt(attemptFinish("r1", "bad"), checkpoint("r1", "bad"), [
+        stepSucceeded("ghost", "bad"),
+      ]),
+      journal.putCheckpoint(checkpoint("r1", "b"), []),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(delta(before, journal.stats())).toEqual({ commits: 1, writes: 2 });
+
+    await journal.close();
+    const reopened = journalAt(path);
+    expect((await reopened.listCheckpoints("r1")).map((c) => c.stepId)).toEqual(["a", "b"]);
+    expect((await reopened.listAttempts("r1"))[0]?.status).toBe("running");
+  });
+
+  it("resolves a write only once another connection can see it committed", async () => {
+    const path = `${await tempDir()}/state.db`;
+    const journal = journalAt(path);
+    await journal.createRun(newRun("r1"), []);
+    const reader = new Database(path, { readonly: true });
+    const count = () => (reader.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+    try {
+      const write = journal.appendEvents([started("r1")]);
+      expect(count()).toBe(0);
+      await write;
+      expect(count()).toBe(1);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("commits pending writes on close, and names the path when used afterwards", async () => {
+    const path = `${await tempDir()}/state.db`;
+    const journal = journalAt(path);
+    const write = journal.createRun(newRun("r1"), [started("r1")]);
+    await journal.close();
+    await write;
+    await expect(journal.getRun("r1")).rejects.toThrow(`the journal at ${path} is closed`);
+    expect(await journalAt(path).getRun("r1")).toMatchObject({ id: "r1" });
+  });
+});
