@@ -4,6 +4,7 @@ import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
+import { registerStats } from "./commands/stats.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
 import type { CommandContext } from "./context.js";
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerDiagnostics,
     registerValidate,
     registerCancel,
+    registerStats,
   ]) {
     register(program, ctx);
   }

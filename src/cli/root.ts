@@ -56,7 +56,7 @@ export async function openRoot(
   if (opts.mustExist && !existsSync(db)) throw new NoDatabaseError(db);
   mkdirSync(dirname(db), { recursive: true });
   const logger = rootLogger(config, io);
-  const journal = await createSqliteJournal({ path: db, durability });
+  const journal = createSqliteJournal({ path: db, durability });
   const owner = ownerId();
   const engine = createEngine({
     journal,

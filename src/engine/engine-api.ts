@@ -53,7 +53,21 @@ export interface EngineOptions {
     /** How long the circuit stays open before one probe is let through. @default 30_000 */
     resetTimeoutMs?: number;
   };
-  /** Run id generator. @default crypto.randomUUID */
+  /**
+   * Whether the built-in recovery patterns (network errors, 429/5xx, GitHub rate limits,
+   * timeouts) apply after a workflow's own patterns. @default true
+   */
+  defaultPatterns?: boolean;
+  /** The retry budget of each dependency: retries at most `ratio` of calls over `windowMs`. */
+  retryBudget?: {
+    /** @default 0.2 */
+    ratio?: number;
+    /** @default 10_000 */
+    windowMs?: number;
+    /** Retries always allowed per window, however few the calls. @default 3 */
+    minRetries?: number;
+  };
+  /** Run id generator. @default a UUIDv7 from the clock (ids sort by creation time) */
   newId?: () => string;
 }
 

@@ -20,9 +20,12 @@ import { LeaseKeeper } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { executeRun } from "./executor/run-executor.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
+import { uuidv7 } from "./ids.js";
 import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import { BreakerRegistry } from "./policies/index.js";
 import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
+import { compilePatterns, DEFAULT_PATTERNS, mergePatterns, RetryBudgets } from "./recovery/index.js";
+import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
 
@@ -41,6 +44,7 @@ class StageflowEngine implements Engine {
   private readonly services: EngineServices;
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
+  private readonly defaultPatterns: RecoveryPattern[];
 
   constructor(private readonly options: EngineOptions) {
     const leaseMs = options.leaseMs ?? 30_000;
@@ -49,7 +53,7 @@ class StageflowEngine implements Engine {
     this.clock = options.clock ?? systemClock;
     const logger = options.logger ?? nullLogger;
     this.bus = new EventBus(logger);
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? (() => uuidv7(this.clock.now()));
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
     this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs);
     const breakers = (initial: Record<string, BreakerSnapshot>) =>
@@ -71,7 +75,9 @@ class StageflowEngine implements Engine {
       breakers: breakers({}),
       kinds: this.handlers,
       workDir: options.workDir ?? join(tmpdir(), "stageflow"),
+      budgets: new RetryBudgets({ clock: this.clock, ...options.retryBudget }),
     };
+    this.defaultPatterns = options.defaultPatterns === false ? [] : DEFAULT_PATTERNS;
     this.ready = this.journal.loadBreakers().then((saved) => {
       this.services.breakers = breakers(saved);
     });
@@ -226,6 +232,9 @@ class StageflowEngine implements Engine {
       lastAttempt,
       failedAttempts,
       startedAt,
+      patterns: compilePatterns(mergePatterns(plan.recovery, this.defaultPatterns)),
+      degradedSkips: new Set(),
+      degraded: [],
     };
     this.leases.add(runId, controller);
     const sessionId = this.newId();

@@ -1,5 +1,6 @@
 import type { ErrorInfo } from "./errors.js";
 import type { ReasonCode } from "./reasons.js";
+import type { ErrorType, Severity, Strategy } from "./recovery/types.js";
 
 /**
  * Typed engine events. Every event is journaled (in the same transaction as the state change it
@@ -17,7 +18,13 @@ export interface EventPayloads {
   "stage.started": { stageId: string };
   "stage.skipped": { stageId: string; reason: ReasonCode };
   "stage.warning": { stageId: string; elapsedMs: number; warnAfterMs: number };
-  "stage.timed_out": { stageId: string; timeoutMs: number; unfinished: string[] };
+  "stage.timed_out": {
+    stageId: string;
+    timeoutMs: number;
+    unfinished: string[];
+    /** The `on_timeout` action taken: retry, degrade, escalate or fail. */
+    action: "retry" | "degrade" | "escalate" | "fail";
+  };
   "stage.succeeded": { stageId: string; durationMs: number };
   "stage.failed": { stageId: string; reason: ReasonCode; failedSteps: string[]; durationMs: number };
   "step.started": { stageId: string; stepId: string; attempt: number };
@@ -46,6 +53,65 @@ export interface EventPayloads {
   };
   "step.skipped": { stageId: string; stepId: string; reason: ReasonCode };
   "step.cancelled": { stageId: string; stepId: string; attempt: number; reason: ReasonCode };
+  /** A failed attempt was classified and a recovery strategy chosen. */
+  "recovery.decided": {
+    stageId: string;
+    stepId: string;
+    attempt: number;
+    /** The matching pattern, or null when the step's own retry policy decided. */
+    patternId: string | null;
+    errorType: ErrorType;
+    /** The strategy, `step_retry` (no pattern: the step's retry policy) or `give_up`. */
+    strategy: Strategy | "step_retry" | "give_up";
+    error: ErrorInfo;
+    /** retry: the delay before the next attempt. */
+    delayMs?: number;
+    /** alternative: the index of the alternative tried next. */
+    alternative?: number;
+    detail?: string;
+  };
+  /** A step that failed and was recovered (by retry, alternative or degrade). */
+  "recovery.succeeded": {
+    stageId: string;
+    stepId: string;
+    patternId: string | null;
+    errorType: ErrorType;
+    strategy: Strategy | "step_retry";
+    attempts: number;
+    recoveryMs: number;
+  };
+  /** Recovery gave up: the step failed, escalated or the run stopped. */
+  "recovery.failed": {
+    stageId: string;
+    stepId: string;
+    patternId: string | null;
+    errorType: ErrorType;
+    strategy: Strategy | "step_retry" | "give_up";
+    attempts: number;
+    recoveryMs: number;
+    reason: ReasonCode;
+  };
+  /** The dependency's retry budget refused a retry. */
+  "recovery.budget_refused": {
+    stageId: string;
+    stepId: string;
+    dependency: string;
+    action: "wait" | "escalate";
+    waitMs?: number;
+  };
+  /** The run is parked for a person: `stageflow resume` continues it. */
+  "run.escalated": {
+    stageId: string;
+    stepId: string | null;
+    patternId: string | null;
+    severity: Severity;
+    notify?: string;
+    error: ErrorInfo;
+    /** What a person needs to act: workflow, inputs, attempts, the last error. */
+    context: Record<string, unknown>;
+  };
+  /** The run finished with some optional work skipped. */
+  "run.degraded": { skipped: string[]; durationMs: number };
   "breaker.opened": { dependency: string; failures: number; openUntil: number };
   "breaker.half_opened": { dependency: string };
   "breaker.closed": { dependency: string };

@@ -101,7 +101,7 @@ export async function prepareResume(
   const failedAttempts = new Map<string, number>();
   for (const a of await journal.listAttempts(runId)) {
     lastAttempt.set(a.stepId, Math.max(lastAttempt.get(a.stepId) ?? 0, a.attempt));
-    if (a.status === "failed" && run.status !== "failed") {
+    if (a.status === "failed" && run.status !== "failed" && run.status !== "waiting") {
       failedAttempts.set(a.stepId, (failedAttempts.get(a.stepId) ?? 0) + 1);
     }
     if (a.status === "running") {

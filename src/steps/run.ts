@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 /**
  * The `run` kind: a shell command. Expressions in the command reach it only through environment
  * variables (see run-template.ts); outputs come from the `$STAGEFLOW_OUTPUT` file.
@@ -30,7 +31,11 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
         throw new TypeError("run: expected a non-empty command string");
       }
       const { command, env: exprEnv } = rewriteCommand(ctx.config, (e) => ctx.evaluate(e));
-      const outputFile = path.join(ctx.workDir, `${ctx.stepId.replace(/[^\w.-]/g, "_")}-${ctx.attempt}.out`);
+      // A fresh name per execution: an orphan of a killed process may still write its own file.
+      const outputFile = path.join(
+        ctx.workDir,
+        `${ctx.stepId.replace(/[^\w.-]/g, "_")}-${ctx.attempt}-${randomBytes(4).toString("hex")}.out`,
+      );
       await mkdir(ctx.workDir, { recursive: true });
       await writeFile(outputFile, "");
       const env = buildEnv(options.baseEnv ?? process.env, ctx, outputFile, exprEnv);

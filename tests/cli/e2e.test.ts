@@ -211,6 +211,8 @@ describe("stageflow end to end (in-process)", () => {
     expect(result.code).toBe(0);
     expect(result.out).toContain("\x1b[2K");
     expect(result.out).toMatch(/\x1b\[\d+A/);
-    expect(result.out).toContain("status    ✔ succeeded");
+    const report = result.out.slice(result.out.lastIndexOf("\nrun "));
+    expect(report).toContain("status    ✔ succeeded");
+    expect(report).not.toContain("\x1b[");
   });
 });

@@ -58,6 +58,36 @@ describe("plain progress lines", () => {
   });
 });
 
+describe("recovery and escalation lines", () => {
+  it("names the strategy, pattern and the person's cue", () => {
+    const decided = event("recovery.decided", {
+      stageId: "build",
+      stepId: "linux",
+      attempt: 1,
+      patternId: "mirror_down",
+      errorType: "network",
+      strategy: "alternative",
+      error: { name: "Error", message: "ECONNREFUSED mirror-a" },
+      alternative: 0,
+    });
+    expect(eventLine(decided)).toBe(
+      "12:00:01.234 build/linux recovery: alternative (network, pattern mirror_down, alternative 0): ECONNREFUSED mirror-a",
+    );
+    const escalated = event("run.escalated", {
+      stageId: "build",
+      stepId: "scan",
+      patternId: "security",
+      severity: "critical",
+      notify: "pagerduty",
+      error: { name: "Error", message: "security check failed" },
+      context: {},
+    });
+    expect(eventLine(escalated)).toBe(
+      "12:00:01.234 run escalated (critical, at build/scan, notify pagerduty): security check failed",
+    );
+  });
+});
+
 describe("history", () => {
   it("replays the events in order with offsets, types, subjects and details", () => {
     const records = [

@@ -75,12 +75,16 @@ describe("run step", () => {
     await expect(step.execute(current.ctx)).resolves.toEqual({ only: "1 home=" });
   });
 
-  it("writes a fresh outputs file per attempt under workDir", async () => {
-    const outputs = await run('echo "file=$STAGEFLOW_OUTPUT" >> "$STAGEFLOW_OUTPUT"', {
-      stepId: "build",
-      attempt: 2,
-    });
-    expect(outputs?.file).toBe(`${current?.workDir}/build-2.out`);
+  it("writes a fresh outputs file per execution under workDir", async () => {
+    const cmd = 'echo "file=$STAGEFLOW_OUTPUT" >> "$STAGEFLOW_OUTPUT"';
+    const first = await run(cmd, { stepId: "build", attempt: 2 });
+    const dir = current?.workDir;
+    const second = await runStep.execute((current as TestContext).ctx);
+    const name = new RegExp(`^${dir}/build-2-[0-9a-f]{8}\\.out$`);
+    expect(first?.file).toMatch(name);
+    expect(second?.file).toMatch(name);
+    // The same attempt run again (after a crash) never shares a file with an orphaned first run.
+    expect(second?.file).not.toBe(first?.file);
   });
 
   it("throws RunStepError exit_3 with the stderr tail", async () => {

@@ -21,6 +21,7 @@ describe("openDatabase", () => {
         expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
         expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
         expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+        expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(10000);
         expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
       } finally {
         db.close();

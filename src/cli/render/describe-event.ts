@@ -103,6 +103,44 @@ function describe(e: EngineEvent): EventDescription {
       const p = e.payload;
       return { subject: stepOf(p), verb: "cancelled", details: [attempt(p.attempt), p.reason] };
     }
+    case "run.escalated": {
+      const p = e.payload;
+      const at = p.stepId ? `${p.stageId}/${p.stepId}` : p.stageId;
+      const details = [p.severity, `at ${at}`, ...(p.notify ? [`notify ${p.notify}`] : [])];
+      return { subject: "run", verb: "escalated", details, message: p.error.message };
+    }
+    case "run.degraded": {
+      const p = e.payload;
+      const details = [duration(p.durationMs), ...(p.skipped.length ? [`skipped: ${list(p.skipped)}`] : [])];
+      return { subject: "run", verb: "degraded", details };
+    }
+    case "recovery.decided": {
+      const p = e.payload;
+      const details = [p.errorType, p.patternId ? `pattern ${p.patternId}` : "step retry policy"];
+      if (p.delayMs !== undefined) details.push(`in ${duration(p.delayMs)}`);
+      if (p.alternative !== undefined) details.push(`alternative ${p.alternative}`);
+      if (p.detail) details.push(p.detail);
+      return { subject: stepOf(p), verb: `recovery: ${p.strategy}`, details, message: p.error.message };
+    }
+    case "recovery.succeeded": {
+      const p = e.payload;
+      const details = [p.strategy, `${p.attempts} attempts`, `after ${duration(p.recoveryMs)}`];
+      return { subject: stepOf(p), verb: "recovered", details };
+    }
+    case "recovery.failed": {
+      const p = e.payload;
+      return {
+        subject: stepOf(p),
+        verb: "recovery failed",
+        details: [p.strategy, p.reason, `${p.attempts} attempts`],
+      };
+    }
+    case "recovery.budget_refused": {
+      const p = e.payload;
+      const details = [`dependency ${p.dependency}`, p.action];
+      if (p.waitMs !== undefined) details.push(`wait ${duration(p.waitMs)}`);
+      return { subject: stepOf(p), verb: "retry refused by budget", details };
+    }
     case "breaker.opened": {
       const p = e.payload;
       const details = [`${p.failures} failures`, `until ${clockTime(p.openUntil)}`];
@@ -112,6 +150,9 @@ function describe(e: EngineEvent): EventDescription {
       return { subject: `circuit ${e.payload.dependency}`, verb: "half-open", details: [] };
     case "breaker.closed":
       return { subject: `circuit ${e.payload.dependency}`, verb: "closed", details: [] };
+    default:
+      // An event type this CLI does not know yet: shown by name rather than failing.
+      return { subject: "run", verb: (e as { type: string }).type, details: [] };
   }
 }
 

@@ -34,6 +34,8 @@ const SYMBOLS: Record<string, string> = {
   blocked: "⊘",
   skipped: "↷",
   running: "▸",
+  retrying: "↻",
+  interrupted: "⊘",
   waiting: "⏸",
   pending: "·",
 };

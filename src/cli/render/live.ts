@@ -38,9 +38,12 @@ export function liveProgress(
   const now = opts.now ?? Date.now;
   const model = new ProgressModel();
   let drawn = 0;
+  let stopped = false;
   const draw = () => {
+    if (stopped) return;
     const width = Math.max(20, (out.columns && out.columns > 0 ? out.columns : 120) - 1);
     const lines = renderProgress(model, now()).map((line) => line.slice(0, width));
+    if (lines.length === 0 && drawn === 0) return;
     const home = drawn > 0 ? UP(drawn) : "";
     out.write(home + lines.map((line) => `${CLEAR_LINE}${line}\n`).join("") + CLEAR_DOWN);
     drawn = lines.length;
@@ -59,6 +62,7 @@ export function liveProgress(
     stop() {
       clearInterval(timer);
       draw();
+      stopped = true;
     },
   };
 }

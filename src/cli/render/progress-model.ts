@@ -58,24 +58,20 @@ export class ProgressModel {
     const run = this.run(e.runId);
     const [kind, what] = e.type.split(".") as [string, string];
     if (kind === "run") {
-      run.status = what === "started" || what === "resumed" ? "running" : what;
+      run.status = RUN_STATUS[what] ?? run.status;
       run.startedAt ??= e.at;
-      return;
-    }
-    if (kind === "stage" && "stageId" in e.payload) {
-      if (what === "warning") return;
-      const stage = this.stage(run, e.payload.stageId);
-      finish(stage, what, e.at);
-      return;
-    }
-    if (kind === "step" && "stepId" in e.payload) {
-      const p = e.payload;
-      const step = this.stage(run, p.stageId).steps.get(p.stepId) ?? item(p.stepId);
-      this.stage(run, p.stageId).steps.set(p.stepId, step);
-      if ("attempt" in p) step.attempt = p.attempt;
-      if (e.type === "step.retrying") step.note = `retry in ${duration(e.payload.delayMs)}`;
+    } else if (kind === "stage" && what !== "warning") {
+      const p = e.payload as { stageId: string };
+      finish(this.stage(run, p.stageId), what, e.at);
+    } else if (kind === "step") {
+      const p = e.payload as { stageId: string; stepId: string; attempt?: number; delayMs?: number };
+      const stage = this.stage(run, p.stageId);
+      const step = stage.steps.get(p.stepId) ?? item(p.stepId);
+      stage.steps.set(p.stepId, step);
+      if (p.attempt !== undefined) step.attempt = p.attempt;
+      if (what === "retrying") step.note = `retry in ${duration(p.delayMs ?? 0)}`;
       else delete step.note;
-      finish(step, what === "retrying" ? "retrying" : what, e.at);
+      finish(step, what, e.at);
     }
   }
 
@@ -97,6 +93,19 @@ export class ProgressModel {
     return stage;
   }
 }
+
+/** A run's state after a `run.*` event; other run events leave it as it was. */
+const RUN_STATUS: Record<string, string> = {
+  started: "running",
+  resumed: "running",
+  succeeded: "succeeded",
+  failed: "failed",
+  cancelled: "cancelled",
+  blocked: "blocked",
+  interrupted: "interrupted",
+  escalated: "waiting",
+  degraded: "degraded",
+};
 
 function item(id: string, status = "pending"): Item {
   return { id, status, attempt: 0 };
@@ -126,12 +135,11 @@ export function renderProgress(model: ProgressModel, now: number): string[] {
 }
 
 function line(it: Item, now: number): string {
-  const mark = it.status === "retrying" ? "↻" : symbol(it.status);
   const took =
     it.status === "running" && it.startedAt !== undefined
       ? duration(now - it.startedAt)
       : duration(it.durationMs);
-  const parts = [`${mark} ${it.id}`, it.status];
+  const parts = [`${symbol(it.status)} ${it.id}`, it.status];
   if (it.attempt > 1) parts.push(`attempt ${it.attempt}`);
   if (it.note) parts.push(it.note);
   if (took !== "-") parts.push(took);

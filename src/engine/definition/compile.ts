@@ -6,6 +6,7 @@ import { ms, normalise } from "./normalise.js";
 import type { InputSpec, RetrySpec, SourcePosition, StagePlan, StepPlan, WorkflowPlan } from "./plan.js";
 import type { Locate } from "./positions.js";
 import type { Segment } from "./problems.js";
+import { compileRecovery } from "./recovery-compile.js";
 import type { InputFile, StageFile, StepFile, WorkflowFile } from "./schema.js";
 
 /** Retry policy when neither `defaults.retry` nor the step says otherwise: no retry. */
@@ -46,7 +47,7 @@ export function compile(
     on: definition.on,
     inputs: Object.fromEntries(Object.entries(definition.inputs).map(([name, spec]) => [name, input(spec)])),
     stages: definition.stages.map((s, index) => stagePlan(s, index, ctx)),
-    recovery: definition.recovery ?? [],
+    recovery: compileRecovery(definition.recovery ?? []),
     sla: definition.sla,
     baselines: definition.baselines,
     alerts: definition.alerts,

@@ -27,9 +27,18 @@ export const Duration = z
   )
   .meta({ description: "A duration: '500ms', '30s', '5m', '1h', '1d', or a number of milliseconds." });
 
-export const Id = z.string({ error: (issue) => `expected an id${got(issue)}` }).regex(ID_PATTERN, {
-  error: (issue) => `must start with a letter or '_' and hold only letters, digits, '_' and '-'${got(issue)}`,
-});
+/** Names that would reach object prototypes if used as keys. */
+const RESERVED_IDS = ["__proto__", "constructor", "prototype"];
+
+export const Id = z
+  .string({ error: (issue) => `expected an id${got(issue)}` })
+  .regex(ID_PATTERN, {
+    error: (issue) =>
+      `must start with a letter or '_' and hold only letters, digits, '_' and '-'${got(issue)}`,
+  })
+  .refine((id) => !RESERVED_IDS.includes(id), {
+    error: (issue) => `'${String(issue.input)}' is a reserved name`,
+  });
 
 /** A condition: an expression with or without `${{ }}`, or a literal boolean. */
 export const Condition = z

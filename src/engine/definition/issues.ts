@@ -61,6 +61,9 @@ export function issueProblems(issue: z.core.$ZodIssue, data: unknown, schema: z.
   const value = valueAt(data, path);
   const parent = path.slice(0, -1);
   const last = path[path.length - 1];
+  if (issue.code === "invalid_value" && value === undefined && last !== undefined) {
+    return [{ path: parent, message: `missing required key '${last}'` }];
+  }
   const custom = !/^(Too small|Too big|Invalid)\b/.test(issue.message);
   if (custom && ["too_small", "too_big", "invalid_value"].includes(issue.code))
     return [{ path, message: issue.message }];

@@ -1,6 +1,6 @@
 import { conditionExpression } from "./condition.js";
 import { parseDuration } from "./durations.js";
-import type { StageFile, StepFile, WorkflowFile } from "./schema.js";
+import type { RecoveryPatternFile, StageFile, StepFile, WorkflowFile } from "./schema.js";
 
 type Retry = StepFile["retry"];
 
@@ -17,6 +17,7 @@ export function normalise(file: WorkflowFile): WorkflowFile {
       retry: retry(file.defaults.retry),
     },
     stages: file.stages.map(stage),
+    recovery: file.recovery?.map(pattern),
   };
   return JSON.parse(JSON.stringify(out)) as WorkflowFile;
 }
@@ -39,6 +40,10 @@ function step(s: StepFile): StepFile {
     retry: retry(s.retry),
     if: s.if === undefined ? undefined : conditionExpression(s.if),
   };
+}
+
+function pattern(p: RecoveryPatternFile): RecoveryPatternFile {
+  return { ...p, base_delay: ms(p.base_delay), max_delay: ms(p.max_delay) };
 }
 
 function retry(r: Retry): Retry {

@@ -89,8 +89,8 @@ export interface WorkflowPlan {
   on: { labels: string[]; commands: string[] };
   inputs: Record<string, InputSpec>;
   stages: StagePlan[];
-  /** Reserved for the recovery issue: raw, validated by its own schema later. */
-  recovery: unknown[];
+  /** The workflow's `recovery:` patterns, compiled (the built-in defaults are added by the engine). */
+  recovery: import("../recovery/types.js").RecoveryPattern[];
   sla?: unknown;
   baselines?: Record<string, unknown>;
   alerts?: unknown;

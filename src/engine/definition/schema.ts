@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { Condition, Duration, ENV_NAME_PATTERN, Id, NAME_PATTERN, Retry } from "./fields.js";
+import { RecoveryPatternSchema } from "./recovery-schema.js";
 
 /** Keys a step may carry besides its one kind key (`run`, `http`, `wait`, ...). */
 export const RESERVED_STEP_KEYS = [
@@ -125,7 +126,10 @@ export const WorkflowSchema = z
       .optional()
       .meta(d("Defaults for every step.")),
     stages: z.array(StageSchema).min(1).meta(d("Stages, run in order.")),
-    recovery: z.array(loose).optional().meta(d("Error patterns and recovery strategies.")),
+    recovery: z
+      .array(RecoveryPatternSchema)
+      .optional()
+      .meta(d("Error patterns and recovery strategies; the first match by priority decides.")),
     sla: loose.optional().meta(d("Service-level objectives of the workflow.")),
     baselines: loose.optional().meta(d("Expected durations by stage; otherwise learned.")),
     alerts: z
@@ -139,3 +143,4 @@ export type WorkflowFile = z.output<typeof WorkflowSchema>;
 export type StageFile = z.output<typeof StageSchema>;
 export type StepFile = z.output<typeof StepSchema>;
 export type InputFile = z.output<typeof InputSchema>;
+export type { AlternativeFile, RecoveryPatternFile } from "./recovery-schema.js";

@@ -2,10 +2,16 @@ import { describeValue, isRecord } from "./describe.js";
 import { parseDuration } from "./durations.js";
 import { formatPath, type RawProblem } from "./problems.js";
 import type { RawStage } from "./raw.js";
+import { recoveryProblems } from "./recovery-checks.js";
 
-/** Checks the schema cannot express: unique ids, input defaults, stage limits. */
+/** Checks the schema cannot express: unique ids, input defaults, stage limits, recovery patterns. */
 export function semanticProblems(data: unknown, stages: readonly RawStage[]): RawProblem[] {
-  return [...idProblems(stages), ...inputProblems(data), ...stages.flatMap(stageProblems)];
+  return [
+    ...idProblems(stages),
+    ...inputProblems(data),
+    ...stages.flatMap(stageProblems),
+    ...recoveryProblems(data, stages),
+  ];
 }
 
 function idProblems(stages: readonly RawStage[]): RawProblem[] {

@@ -7,6 +7,7 @@ import type { CheckpointRecord } from "../journal.js";
 import type { BreakerRegistry } from "../policies/index.js";
 import type { Clock, Logger, Random } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
+import type { CompiledPattern, RetryBudgets } from "../recovery/index.js";
 import type { RunRecorder } from "./recorder.js";
 
 /** What every run executed by one engine shares. */
@@ -18,6 +19,8 @@ export interface EngineServices {
   breakers: BreakerRegistry;
   kinds: ReadonlyMap<string, StepHandler>;
   workDir: string;
+  /** Retry budgets, one per dependency, shared by every run of this engine. */
+  budgets: RetryBudgets;
 }
 
 /** One run's state while it executes in this process. */
@@ -38,9 +41,16 @@ export interface RunContext {
   /** Failed attempts per step that count against its retry budget. */
   failedAttempts: Map<string, number>;
   startedAt: number;
+  /** The workflow's recovery patterns and the defaults, compiled and ordered. */
+  patterns: CompiledPattern[];
+  /** Steps a `degrade` decision told to skip. */
+  degradedSkips: Set<string>;
+  /** Steps skipped or replaced by degradation so far: the run ends `degraded`. */
+  degraded: string[];
 }
 
-export type StepStatus = "succeeded" | "skipped" | "failed" | "cancelled";
+/** `waiting`: escalated to a person; the run parks until resumed. */
+export type StepStatus = "succeeded" | "skipped" | "failed" | "cancelled" | "waiting";
 
 export interface StepOutcome {
   stepId: string;

@@ -2,6 +2,8 @@ import { StageflowError } from "../errors.js";
 import type { Journal } from "../journal.js";
 import type { Clock, Logger } from "../ports.js";
 
+const STOPPED = Object.freeze({ name: "LeaseKeeperStopped" });
+
 interface Held {
   controller: AbortController;
 }
@@ -46,7 +48,7 @@ export class LeaseKeeper {
   }
 
   stop(): void {
-    this.loop?.abort();
+    this.loop?.abort(STOPPED);
     this.loop = null;
   }
 

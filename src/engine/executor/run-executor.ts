@@ -32,6 +32,10 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     const outcome = await runStage(ctx, stage);
     if (ctx.signal.aborted && outcome.status !== "failed") return stop(ctx);
     const durationMs = services.clock.now() - startedAt;
+    if (outcome.status === "waiting") {
+      await recorder.updateRun({ status: "waiting", reason: "escalated" }, []);
+      return { runId: ctx.runId, status: "waiting", reason: "escalated" };
+    }
     if (outcome.status !== "succeeded") {
       const failedSteps = outcome.steps
         .filter((s) => s.status === "failed" && !s.continued)
@@ -51,6 +55,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     ]);
     await crashPoint(services, "after-stage", { runId: ctx.runId, stageId: stage.id });
   }
+  if (ctx.degraded.length > 0) return finish(ctx, "degraded", "degraded");
   return finish(ctx, "succeeded", "succeeded");
 }
 
@@ -88,9 +93,11 @@ async function finish(
   const event =
     status === "succeeded"
       ? recorder.event("run.succeeded", { durationMs })
-      : status === "cancelled"
-        ? recorder.event("run.cancelled", { durationMs })
-        : recorder.event("run.failed", { reason, failedSteps, durationMs, ...(error ? { error } : {}) });
+      : status === "degraded"
+        ? recorder.event("run.degraded", { skipped: [...ctx.degraded], durationMs })
+        : status === "cancelled"
+          ? recorder.event("run.cancelled", { durationMs })
+          : recorder.event("run.failed", { reason, failedSteps, durationMs, ...(error ? { error } : {}) });
   await recorder.updateRun({ status, reason, error: error ?? null, finishedAt: now }, [event]);
   const result: RunResult = { runId: ctx.runId, status, reason };
   if (error) result.error = error;

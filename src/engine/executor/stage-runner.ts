@@ -1,94 +1,79 @@
-import PQueue from "p-queue";
-import type { StagePlan, StepPlan } from "../definition/plan.js";
-import { isStageflowError, StageflowError } from "../errors.js";
+import type { StagePlan } from "../definition/plan.js";
+import { isStageflowError, toErrorInfo } from "../errors.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RunContext, StepOutcome } from "./context.js";
-import { runStep } from "./step-runner.js";
+import { runRound } from "./stage-round.js";
+import { skipStep } from "./step-runner.js";
 
 export interface StageOutcome {
-  status: "succeeded" | "failed" | "cancelled";
+  status: "succeeded" | "failed" | "cancelled" | "waiting";
   reason: ReasonCode;
   steps: StepOutcome[];
 }
 
+const finished = (o: StepOutcome | undefined) =>
+  o !== undefined &&
+  (o.status === "succeeded" || o.status === "skipped" || (o.status === "failed" && o.continued));
+
 /**
- * Runs one stage: its steps in sequence, or in parallel up to `concurrency` (higher `priority`
- * first), with fail-fast (siblings aborted) or collect-all, a warning at `warn_after` and an abort
- * at `timeout`.
+ * Runs one stage. When the stage timeout cuts a round short, the stage's `on_timeout` actions
+ * apply in order, one per timeout: `retry` runs the unfinished steps again, `degrade` skips them
+ * when they are optional, `escalate` parks the run for a person, `fail` (and the end of the list)
+ * fails the stage.
  */
 export async function runStage(ctx: RunContext, stage: StagePlan): Promise<StageOutcome> {
-  const { clock } = ctx.services;
-  const controller = new AbortController();
-  const onRunAbort = () => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onRunAbort();
-  else ctx.signal.addEventListener("abort", onRunAbort, { once: true });
-  const timers = new AbortController();
-  const startedAt = clock.now();
-  const finished = new Set<string>();
-  if (stage.warnAfterMs !== undefined) {
-    clock.sleep(stage.warnAfterMs, timers.signal).then(
-      () =>
-        ctx.recorder.emit([
-          ctx.recorder.event("stage.warning", {
-            stageId: stage.id,
-            elapsedMs: clock.now() - startedAt,
-            warnAfterMs: stage.warnAfterMs as number,
-          }),
-        ]),
-      () => {},
-    );
-  }
-  let timedOut = false;
-  if (stage.timeoutMs !== undefined) {
-    const timeoutMs = stage.timeoutMs;
-    clock.sleep(timeoutMs, timers.signal).then(
-      () => {
-        timedOut = true;
-        const unfinished = stage.steps.filter((s) => !finished.has(s.id)).map((s) => s.id);
-        controller.abort(
-          new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${timeoutMs}ms`),
-        );
-        ctx.recorder
-          .emit([ctx.recorder.event("stage.timed_out", { stageId: stage.id, timeoutMs, unfinished })])
-          .catch(() => {});
-      },
-      () => {},
-    );
-  }
-  const one = async (step: StepPlan): Promise<StepOutcome> => {
-    if (controller.signal.aborted) return notStarted(step, controller.signal.reason);
-    const outcome = await runStep(ctx, step, controller.signal);
-    finished.add(step.id);
-    if (
-      outcome.status === "failed" &&
-      !outcome.continued &&
-      (stage.failFast || stage.mode === "sequential")
-    ) {
-      controller.abort(new StageflowError("sibling_failed", `step '${step.id}' failed`));
-    }
-    return outcome;
-  };
-  let steps: StepOutcome[];
-  try {
-    if (stage.mode === "sequential") {
-      steps = [];
-      for (const step of stage.steps) steps.push(await one(step));
-    } else {
-      const queue = new PQueue({ concurrency: Math.max(1, stage.concurrency) });
-      steps = await Promise.all(
-        stage.steps.map((step) => queue.add(() => one(step), { priority: step.priority })),
+  const outcomes = new Map<string, StepOutcome>();
+  for (let round = 0; ; round++) {
+    const todo = stage.steps.filter((s) => !finished(outcomes.get(s.id)));
+    const result = await runRound(ctx, stage, todo, round === 0);
+    for (const o of result.steps) outcomes.set(o.stepId, o);
+    const all = stage.steps.map((s) => outcomes.get(s.id)).filter((o): o is StepOutcome => o !== undefined);
+    if (!result.timedOut || all.some((o) => o.status === "failed" && !o.continued))
+      return decide(ctx, all, false);
+    const unfinished = stage.steps.filter((s) => !finished(outcomes.get(s.id)));
+    const action = stage.onTimeout[round] ?? "fail";
+    const r = ctx.recorder;
+    await r.emit([
+      r.event(
+        "stage.timed_out",
+        {
+          stageId: stage.id,
+          timeoutMs: stage.timeoutMs ?? 0,
+          unfinished: unfinished.map((s) => s.id),
+          action,
+        },
+        `${stage.id}/${round}/${ctx.services.clock.now()}`,
+      ),
+    ]);
+    if (action === "retry") continue;
+    if (action === "degrade" && unfinished.every((s) => s.optional)) {
+      for (const s of unfinished) outcomes.set(s.id, await skipStep(ctx, s, "degraded"));
+      return decide(
+        ctx,
+        stage.steps.map((s) => outcomes.get(s.id) as StepOutcome),
+        false,
       );
     }
-  } finally {
-    timers.abort();
-    ctx.signal.removeEventListener("abort", onRunAbort);
+    if (action === "escalate") {
+      const error = toErrorInfo(new Error(`stage '${stage.id}' timed out after ${stage.timeoutMs}ms`));
+      await r.emit([
+        r.event("run.escalated", {
+          stageId: stage.id,
+          stepId: null,
+          patternId: null,
+          severity: "error",
+          error,
+          context: {
+            workflow: ctx.plan.name,
+            unfinished: unfinished.map((s) => s.id),
+            resume: `stageflow resume ${ctx.runId}`,
+          },
+        }),
+      ]);
+      return { status: "waiting", reason: "escalated", steps: all };
+    }
+    return decide(ctx, all, true);
   }
-  return decide(ctx, steps, timedOut);
-}
-
-function notStarted(step: StepPlan, reason: unknown): StepOutcome {
-  const code: ReasonCode = isStageflowError(reason) ? reason.reason : "cancelled";
-  return { stepId: step.id, status: "cancelled", reason: code, continued: false };
 }
 
 function decide(ctx: RunContext, steps: StepOutcome[], timedOut: boolean): StageOutcome {
@@ -99,6 +84,7 @@ function decide(ctx: RunContext, steps: StepOutcome[], timedOut: boolean): Stage
     const r = ctx.signal.reason;
     return { status: "cancelled", reason: isStageflowError(r) ? r.reason : "cancelled", steps };
   }
+  if (steps.some((s) => s.status === "waiting")) return { status: "waiting", reason: "escalated", steps };
   if (steps.some((s) => s.status === "cancelled")) return { status: "cancelled", reason: "cancelled", steps };
   return { status: "succeeded", reason: "succeeded", steps };
 }

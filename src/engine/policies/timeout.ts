@@ -17,6 +17,9 @@ export interface TimeoutOptions {
   message?: string;
 }
 
+/** Reason for cancelling the timer: a plain value, since a default AbortError captures a stack. */
+const SETTLED = Object.freeze({ name: "Settled" });
+
 export class TimeoutPolicy implements Policy {
   readonly ms: number;
 
@@ -38,7 +41,7 @@ export class TimeoutPolicy implements Policy {
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
-        timer.abort();
+        timer.abort(SETTLED);
         signal?.removeEventListener("abort", onOuterAbort);
         outcome();
       };

@@ -22,7 +22,7 @@ export class MemoryJournal implements J.Journal {
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
 
   private open(): void {
-    if (this.closed) throw closedJournal("memory");
+    if (this.closed) throw closedJournal(":memory:");
   }
   private run(runId: string): J.RunRecord {
     this.open();

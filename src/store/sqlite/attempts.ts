@@ -15,7 +15,7 @@ CREATE TABLE attempts (
   error       TEXT,
   decision    TEXT,
   PRIMARY KEY (run_id, step_id, attempt)
-);
+) WITHOUT ROWID;
 `;
 
 interface AttemptRow {
@@ -56,7 +56,7 @@ export function attemptTable(db: Database.Database) {
     `UPDATE attempts SET status = ?, reason = ?, finished_at = ?, outputs = ?, error = ?, decision = ?
      WHERE run_id = ? AND step_id = ? AND attempt = ?`,
   );
-  const list = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY rowid");
+  const list = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, attempt, step_id");
 
   return {
     /** Throws SQLITE_CONSTRAINT_FOREIGNKEY (unknown run) or _PRIMARYKEY (attempt exists). */

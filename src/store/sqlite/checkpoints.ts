@@ -16,7 +16,7 @@ CREATE TABLE checkpoints (
   finished_at INTEGER NOT NULL,
   checksum    TEXT NOT NULL,
   PRIMARY KEY (run_id, step_id)
-);
+) WITHOUT ROWID;
 `;
 
 interface CheckpointRow {
@@ -58,8 +58,8 @@ export function checkpointTable(db: Database.Database) {
        reason = excluded.reason, outputs = excluded.outputs, attempts = excluded.attempts,
        started_at = excluded.started_at, finished_at = excluded.finished_at, checksum = excluded.checksum`,
   );
-  const list = db.prepare("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY rowid");
-  const all = db.prepare("SELECT * FROM checkpoints ORDER BY run_id, rowid");
+  const list = db.prepare("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY finished_at, step_id");
+  const all = db.prepare("SELECT * FROM checkpoints ORDER BY run_id, finished_at, step_id");
   const clearFailed = db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND status <> 'succeeded'");
 
   return {

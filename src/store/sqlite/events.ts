@@ -5,17 +5,19 @@ import { unknownRun } from "../errors.js";
 import { isForeignKeyError } from "./constraints.js";
 
 export const EVENTS_V1 = `
+-- No AUTOINCREMENT: events are never deleted, so rowids only grow, and each commit saves the
+-- sqlite_sequence page. The dedupe index leads with run_id so one run's inserts touch few pages.
 CREATE TABLE events (
-  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq            INTEGER PRIMARY KEY,
   run_id         TEXT NOT NULL REFERENCES runs (id),
   correlation_id TEXT NOT NULL,
   type           TEXT NOT NULL,
   at             INTEGER NOT NULL,
   payload        TEXT NOT NULL,
   dedupe_key     TEXT,
-  hash           TEXT NOT NULL UNIQUE
+  hash           TEXT NOT NULL,
+  UNIQUE (run_id, hash)
 );
-CREATE INDEX events_run_seq ON events (run_id, seq);
 `;
 
 interface EventRow {

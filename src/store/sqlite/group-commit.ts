@@ -22,6 +22,8 @@ export class GroupCommit {
   private commits = 0;
   private writes = 0;
   private readonly batch: Database.Transaction<(units: Unit[]) => void>;
+  /** The common case: no unit fails, so no savepoint (two statements per unit) is needed. */
+  private readonly fast: Database.Transaction<(units: Unit[]) => void>;
 
   constructor(
     db: Database.Database,
@@ -29,7 +31,20 @@ export class GroupCommit {
     private readonly mapError: (e: unknown) => unknown = (e) => e,
   ) {
     const savepoint = db.transaction((work: () => unknown) => work());
+    this.fast = db.transaction((units: Unit[]) => {
+      for (const unit of units) {
+        unit.value = unit.work();
+        unit.ok = true;
+      }
+    });
     this.batch = db.transaction((units: Unit[]) => {
+      const [only] = units;
+      if (only && units.length === 1) {
+        // Alone in its batch: the transaction itself isolates it, no savepoint needed.
+        only.value = only.work();
+        only.ok = true;
+        return;
+      }
       for (const unit of units) {
         try {
           unit.value = savepoint(unit.work);
@@ -68,7 +83,15 @@ export class GroupCommit {
     if (units.length === 0) return;
     this.pending = [];
     try {
-      this.batch.immediate(units);
+      try {
+        this.fast.immediate(units);
+      } catch {
+        // A unit threw and SQLite rolled the batch back: run it again, each unit in a savepoint,
+        // so that the failing unit rejects alone. (Units are SQLite statements only: re-running
+        // a rolled-back unit is safe.)
+        for (const unit of units) unit.ok = false;
+        this.batch.immediate(units);
+      }
     } catch (e) {
       const error = this.mapError(e);
       for (const unit of units) unit.reject(error);

@@ -21,7 +21,9 @@ export function verifyDatabase(
     if (line.integrity_check !== "ok") problems.push(`integrity_check: ${line.integrity_check}`);
   }
   for (const fk of db.pragma("foreign_key_check") as ForeignKeyProblem[]) {
-    problems.push(`foreign_key_check: ${fk.table} row ${fk.rowid ?? "?"} names a missing ${fk.parent} row`);
+    problems.push(
+      `foreign_key_check: ${fk.table} ${fk.rowid === null ? "row" : `row ${fk.rowid}`} names a missing ${fk.parent} row`,
+    );
   }
   problems.push(...checksumProblems(checkpoints));
   return { ok: problems.length === 0, problems };

@@ -30,12 +30,7 @@ describe("compiling the example of workflow-format.md", () => {
       baselines: { build: "8m" },
       source: "release.yml",
     });
-    expect(plan.recovery.map((r) => (r as { id: string }).id)).toEqual([
-      "rate_limited",
-      "mirror_down",
-      "docs_slow",
-      "security",
-    ]);
+    expect(plan.recovery.map((r) => r.id)).toEqual(["rate_limited", "mirror_down", "docs_slow", "security"]);
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 

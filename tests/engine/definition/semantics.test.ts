@@ -65,7 +65,7 @@ describe("checks beyond the schema", () => {
   it("rejects unknown top-level keys but accepts the reserved sections loosely", () => {
     const text = yaml(
       "name: x",
-      "recovery: [{ id: r, anything: goes }]",
+      "recovery: []",
       "sla: { p95_duration: 15m }",
       "baselines: { a: 8m }",
       "alerts: [{ channel: slack }]",
@@ -73,6 +73,18 @@ describe("checks beyond the schema", () => {
       "stages: [{ id: a, steps: [{ id: s, run: make }] }]",
     );
     expect(problemLines(text)).toEqual(["test.yml:6:1 (root): unknown key 'triggers'"]);
+  });
+
+  it("rejects ids that would reach object prototypes", () => {
+    const text = yaml(
+      "name: x",
+      "inputs: { constructor: {} }",
+      "stages: [{ id: a, steps: [{ id: __proto__, run: make }] }]",
+    );
+    expect(problemLines(text)).toEqual([
+      "test.yml:2:11 inputs: invalid name 'constructor': 'constructor' is a reserved name",
+      "test.yml:3:33 stages[0].steps[0].id: '__proto__' is a reserved name",
+    ]);
   });
 
   it("rejects reserved sections of the wrong shape", () => {

@@ -49,14 +49,28 @@ stages:
     expect(h.count("a")).toBe(2);
   });
 
-  it("times a step out with reason timed_out", async () => {
-    const h = setup();
+  it("times a step out with reason timed_out (built-in patterns off)", async () => {
+    const h = setup({ defaultPatterns: false });
     const plan = h.plan(`
 name: slow
 stages: [{ id: s, steps: [{ id: a, task: { sleep: 5000 }, timeout: 1s }] }]
 `);
     const { done } = await h.engine.start(plan);
     expect(await done).toMatchObject({ status: "failed", reason: "timed_out" });
+    expect(h.count("a")).toBe(1);
+  });
+
+  it("retries a timed-out step by the built-in timeout pattern", async () => {
+    const h = setup();
+    const plan = h.plan(`
+name: slow
+stages: [{ id: s, steps: [{ id: a, task: { sleep: 5000 }, timeout: 1s }] }]
+`);
+    const { done } = await h.engine.start(plan);
+    expect(await done).toMatchObject({ status: "failed", reason: "retries_exhausted" });
+    expect(h.count("a")).toBe(3);
+    const decided = h.events.flatMap((e) => (e.type === "recovery.decided" ? [e.payload.patternId] : []));
+    expect(decided).toEqual(["timeout", "timeout", "timeout"]);
   });
 
   it("fail-fast: the first failure aborts running siblings; queued ones never start", async () => {

@@ -1,0 +1,391 @@
+import type { StepPlan } from "../definition/plan.js";
+import { type ErrorInfo, isInputError, isStageflowError, toErrorInfo } from "../errors.js";
+import type { NewEvent } from "../events.js";
+import { evaluateExpression } from "../expressions/index.js";
+import type { StepContext, StepOutputs } from "../handler.js";
+import { TimeoutPolicy } from "../policies/index.js";
+import type { ReasonCode } from "../reasons.js";
+import type { RetryBudget } from "../recovery/index.js";
+import { watchBreaker } from "./breaker-events.js";
+import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
+import { type Decision, decide, describeDecision, RecoveryState } from "./decide.js";
+import { escalateStep } from "./escalate.js";
+import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
+import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
+
+interface Attempt {
+  no: number;
+  startedAt: number;
+  write: Promise<void>;
+  decision?: string;
+}
+
+/**
+ * The attempts of one step. Each attempt runs under the dependency's circuit breaker and the
+ * step's timeout; after a failure, recovery decides (retry, alternative, degrade, escalate, give
+ * up) and every decision is journaled with the attempt it follows.
+ */
+export class StepAttempts {
+  private current: Attempt | null = null;
+  private firstStartedAt: number | null = null;
+  private readonly recovery: RecoveryState;
+  private readonly decisions: Decision[] = [];
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly step: StepPlan,
+    private readonly signal: AbortSignal,
+  ) {
+    this.recovery = new RecoveryState(ctx.failedAttempts.get(step.id) ?? 0);
+  }
+
+  async run(): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    let variant: Variant;
+    try {
+      variant = primaryVariant(ctx, step);
+    } catch (error) {
+      return finalFailure(ctx, step, error, null, []);
+    }
+    for (;;) {
+      const budget = variant.dependency ? ctx.services.budgets.get(variant.dependency) : undefined;
+      budget?.recordCall();
+      let outputs: StepOutputs;
+      try {
+        outputs = await this.call(variant);
+      } catch (error) {
+        if (this.signal.aborted) return this.cancelled();
+        const next = await this.recover(error, variant, budget);
+        if ("outcome" in next) return next.outcome;
+        variant = next.variant;
+        continue;
+      }
+      return this.succeed(outputs);
+    }
+  }
+
+  /** One attempt under the breaker (if the step has a dependency) and the timeout. */
+  private call(variant: Variant): Promise<StepOutputs> {
+    const { ctx } = this;
+    const timeout = new TimeoutPolicy({ ms: variant.timeoutMs, clock: ctx.services.clock });
+    const attempt = (signal: AbortSignal) => timeout.execute((c) => this.attempt(variant, c.signal), signal);
+    const dependency = variant.dependency;
+    if (!dependency) return attempt(this.signal);
+    const breaker = ctx.services.breakers.get(dependency);
+    return watchBreaker(ctx, breaker, dependency, () =>
+      breaker.execute((b) => attempt(b.signal), this.signal),
+    );
+  }
+
+  private async attempt(variant: Variant, signal: AbortSignal): Promise<StepOutputs> {
+    const { ctx, step } = this;
+    const { clock, logger } = ctx.services;
+    const no = (ctx.lastAttempt.get(step.id) ?? 0) + 1;
+    ctx.lastAttempt.set(step.id, no);
+    await crashPoint(ctx.services, "before-step", {
+      runId: ctx.runId,
+      stageId: step.stageId,
+      stepId: step.id,
+    });
+    const startedAt = clock.now();
+    this.firstStartedAt ??= startedAt;
+    const write = ctx.recorder.startAttempt(
+      { runId: ctx.runId, stageId: step.stageId, stepId: step.id, attempt: no, startedAt },
+      [
+        ctx.recorder.event(
+          "step.started",
+          { stageId: step.stageId, stepId: step.id, attempt: no },
+          `${step.id}/${no}`,
+        ),
+      ],
+    );
+    write.catch(() => {});
+    this.current = { no, startedAt, write };
+    const stepCtx: StepContext = {
+      runId: ctx.runId,
+      stageId: step.stageId,
+      stepId: step.id,
+      attempt: no,
+      idempotencyKey: `${ctx.runId}/${step.id}`,
+      signal,
+      logger,
+      clock,
+      config: variant.config,
+      with: variant.with,
+      env: variant.env,
+      inputs: ctx.inputs,
+      evaluate: (expression) => evaluateExpression(expression, ctx.scope),
+      workDir: `${ctx.services.workDir}/${ctx.runId}`,
+    };
+    const outputs = (await variant.handler.execute(stepCtx)) ?? {};
+    await write;
+    return outputs;
+  }
+
+  /** Decides what follows a failed attempt and journals it; returns the next variant or the outcome. */
+  private async recover(
+    error: unknown,
+    variant: Variant,
+    budget: RetryBudget | undefined,
+  ): Promise<{ variant: Variant } | { outcome: StepOutcome }> {
+    const { ctx, step } = this;
+    const { clock, random } = ctx.services;
+    const info = toErrorInfo(error);
+    const attempt = this.current;
+    if (isInputError(error)) return { outcome: await this.giveUp(error, null, attempt) };
+    this.recovery.firstFailureAt ??= clock.now();
+    let decision = decide(info, step, ctx.patterns, this.recovery, random, clock.now());
+    if (decision.kind === "degrade" && !this.canDegrade(decision)) {
+      decision = { ...decision, kind: "give_up", strategy: "degrade", why: `'${step.id}' is not optional` };
+    }
+    this.decisions.push(decision);
+    const decided = this.decidedEvent(decision, info, attempt);
+    switch (decision.kind) {
+      case "retry": {
+        const retrying = ctx.recorder.event("step.retrying", {
+          stageId: step.stageId,
+          stepId: step.id,
+          attempt: attempt?.no ?? 0,
+          delayMs: decision.delayMs,
+          error: info,
+        });
+        await this.closeAttempt(attempt, info, error, decision, [decided, retrying]);
+        if (budget && !(await this.budgetAllows(budget, variant, decision))) {
+          return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted") };
+        }
+        await clock.sleep(decision.delayMs, this.signal).catch(() => {});
+        if (this.signal.aborted) return { outcome: await this.cancelled() };
+        return { variant };
+      }
+      case "alternative": {
+        await this.closeAttempt(attempt, info, error, decision, [decided]);
+        try {
+          return { variant: alternativeVariant(ctx, step, decision.alternative) };
+        } catch (e) {
+          return { outcome: await finalFailure(ctx, step, e, null, []) };
+        }
+      }
+      case "degrade":
+        await this.closeAttempt(attempt, info, error, decision, [decided]);
+        return { outcome: await this.degrade(decision, variant) };
+      case "escalate":
+        await this.closeAttempt(attempt, info, error, decision, [decided]);
+        return { outcome: await escalateStep(ctx, step, decision, info) };
+      default:
+        return { outcome: await this.giveUp(error, decided, attempt) };
+    }
+  }
+
+  private decidedEvent(decision: Decision, info: ErrorInfo, attempt: Attempt | null): NewEvent {
+    const { step } = this;
+    return this.ctx.recorder.event("recovery.decided", {
+      stageId: step.stageId,
+      stepId: step.id,
+      attempt: attempt?.no ?? 0,
+      patternId: decision.pattern?.id ?? null,
+      errorType: decision.type,
+      strategy: decision.strategy,
+      error: info,
+      ...(decision.kind === "retry" ? { delayMs: decision.delayMs } : {}),
+      ...(decision.kind === "alternative" ? { alternative: decision.index } : {}),
+      detail: describeDecision(decision),
+    });
+  }
+
+  /** Journals the end of a failed attempt with the decision taken. */
+  private async closeAttempt(
+    attempt: Attempt | null,
+    info: ErrorInfo,
+    error: unknown,
+    decision: Decision,
+    events: NewEvent[],
+  ): Promise<void> {
+    const { ctx, step } = this;
+    this.current = null;
+    if (decision.kind === "retry" || decision.kind === "alternative") {
+      ctx.failedAttempts.set(step.id, (ctx.failedAttempts.get(step.id) ?? 0) + 1);
+    }
+    if (!attempt) return ctx.recorder.emit(events);
+    await attempt.write.catch(() => {});
+    await ctx.recorder.finishAttempt(
+      {
+        runId: ctx.runId,
+        stepId: step.id,
+        attempt: attempt.no,
+        status: "failed",
+        reason: reasonOf(error),
+        finishedAt: ctx.services.clock.now(),
+        error: info,
+        decision: describeDecision(decision),
+      },
+      null,
+      events,
+    );
+  }
+
+  private async budgetAllows(budget: RetryBudget, variant: Variant, decision: Decision): Promise<boolean> {
+    const { ctx, step } = this;
+    while (!budget.tryRetry()) {
+      const action = decision.pattern?.onBudgetExhausted ?? "wait";
+      const waitMs = Math.max(1, budget.waitMs());
+      await ctx.recorder.emit([
+        ctx.recorder.event("recovery.budget_refused", {
+          stageId: step.stageId,
+          stepId: step.id,
+          dependency: variant.dependency ?? "",
+          action,
+          ...(action === "wait" ? { waitMs } : {}),
+        }),
+      ]);
+      if (action === "escalate") return false;
+      await ctx.services.clock.sleep(waitMs, this.signal).catch(() => {});
+      if (this.signal.aborted) return true;
+    }
+    return true;
+  }
+
+  private canDegrade(decision: Decision): boolean {
+    const skip = decision.pattern?.skip ?? [];
+    return Boolean(decision.pattern?.variant) || this.step.optional || skip.includes(this.step.id);
+  }
+
+  private async degrade(decision: Decision, variant: Variant): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    for (const id of decision.pattern?.skip ?? []) ctx.degradedSkips.add(id);
+    const name = decision.pattern?.variant;
+    if (name && variant.label !== `variant ${name}`) {
+      const alt = alternativeVariant(ctx, step, { step: name }, `variant ${name}`);
+      ctx.degraded.push(step.id);
+      try {
+        return await this.succeed(await this.call(alt));
+      } catch (error) {
+        if (this.signal.aborted) return this.cancelled();
+        return this.giveUp(error, null, this.current);
+      }
+    }
+    return skipStep(ctx, step, "degraded", [this.recoveryEnd("succeeded", "degraded")]);
+  }
+
+  private recoveryEnd(how: "succeeded" | "failed", reason: ReasonCode): NewEvent {
+    const { ctx, step } = this;
+    const last = this.decisions.at(-1);
+    const common = {
+      stageId: step.stageId,
+      stepId: step.id,
+      patternId: last?.pattern?.id ?? null,
+      errorType: last?.type ?? "unknown",
+      attempts: this.decisions.length + (how === "succeeded" ? 1 : 0),
+      recoveryMs: ctx.services.clock.now() - (this.recovery.firstFailureAt ?? ctx.services.clock.now()),
+    };
+    if (how === "succeeded") {
+      const strategy = last?.strategy === "give_up" || !last ? "step_retry" : last.strategy;
+      return ctx.recorder.event("recovery.succeeded", { ...common, strategy });
+    }
+    return ctx.recorder.event("recovery.failed", {
+      ...common,
+      strategy: last?.strategy ?? "give_up",
+      reason,
+    });
+  }
+
+  /** Recovery is over: the step failed for good (retries_exhausted when it was tried more than once). */
+  private async giveUp(
+    error: unknown,
+    decided: NewEvent | null,
+    attempt: Attempt | null,
+  ): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    const retried = (ctx.lastAttempt.get(step.id) ?? 0) > 1 && this.decisions.length > 1;
+    const reason: ReasonCode = retried && !isInputError(error) ? "retries_exhausted" : reasonOf(error);
+    const extra: NewEvent[] = decided ? [decided] : [];
+    if (this.decisions.length > 0) extra.push(this.recoveryEnd("failed", reason));
+    const last = this.decisions.at(-1);
+    const decision = last ? describeDecision(last) : "give up";
+    if (attempt) await attempt.write.catch(() => {});
+    return finalFailure(ctx, step, error, attempt ? { ...attempt, decision } : null, extra, reason);
+  }
+
+  private async succeed(outputs: StepOutputs): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    const attempt = this.current as Attempt;
+    const info = { runId: ctx.runId, stageId: step.stageId, stepId: step.id };
+    await crashPoint(ctx.services, "after-step-before-commit", info);
+    const now = ctx.services.clock.now();
+    const cp = checkpoint(
+      ctx,
+      step,
+      "succeeded",
+      "succeeded",
+      outputs,
+      attempt.no,
+      this.firstStartedAt ?? now,
+    );
+    const events: NewEvent[] = [];
+    if (this.decisions.length > 0) events.push(this.recoveryEnd("succeeded", "succeeded"));
+    events.push(
+      ctx.recorder.event(
+        "step.succeeded",
+        {
+          stageId: step.stageId,
+          stepId: step.id,
+          attempt: attempt.no,
+          durationMs: now - attempt.startedAt,
+          outputs,
+        },
+        `${step.id}/${attempt.no}`,
+      ),
+    );
+    await ctx.recorder.finishAttempt(
+      {
+        runId: ctx.runId,
+        stepId: step.id,
+        attempt: attempt.no,
+        status: "succeeded",
+        reason: "succeeded",
+        finishedAt: now,
+        outputs,
+      },
+      cp,
+      events,
+    );
+    ctx.scope.steps[step.id] = { outputs, outcome: "success" };
+    await crashPoint(ctx.services, "after-commit", info);
+    return { stepId: step.id, status: "succeeded", reason: "succeeded", continued: false };
+  }
+
+  /** The stage or the run was aborted (fail-fast sibling, stage timeout, cancel, lost lease). */
+  private async cancelled(): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    const reason: ReasonCode = isStageflowError(this.signal.reason) ? this.signal.reason.reason : "cancelled";
+    const outcome: StepOutcome = { stepId: step.id, status: "cancelled", reason, continued: false };
+    if (reason === "lease_lost") return outcome;
+    const attempt = this.current;
+    const event = ctx.recorder.event("step.cancelled", {
+      stageId: step.stageId,
+      stepId: step.id,
+      attempt: attempt?.no ?? 0,
+      reason,
+    });
+    if (!attempt) {
+      await ctx.recorder.emit([event]);
+      return outcome;
+    }
+    this.current = null;
+    await attempt.write.catch(() => {});
+    const error: ErrorInfo = toErrorInfo(this.signal.reason);
+    await ctx.recorder.finishAttempt(
+      {
+        runId: ctx.runId,
+        stepId: step.id,
+        attempt: attempt.no,
+        status: "cancelled",
+        reason,
+        finishedAt: ctx.services.clock.now(),
+        error,
+      },
+      null,
+      [event],
+    );
+    return { ...outcome, error };
+  }
+}

@@ -1,0 +1,91 @@
+import PQueue from "p-queue";
+import type { StagePlan, StepPlan } from "../definition/plan.js";
+import { isStageflowError, StageflowError } from "../errors.js";
+import type { ReasonCode } from "../reasons.js";
+import type { RunContext, StepOutcome } from "./context.js";
+import { runStep } from "./step-runner.js";
+
+/** Reason for cancelling the round's timers (a plain value: a default AbortError captures a stack). */
+const DONE = Object.freeze({ name: "RoundDone" });
+
+/**
+ * One round of a stage: `steps` in sequence, or in parallel up to `concurrency` (higher
+ * `priority` first), with fail-fast (siblings aborted) or collect-all, a warning at `warn_after`
+ * and an abort at `timeout`. Says whether the stage timeout cut it short.
+ */
+export async function runRound(
+  ctx: RunContext,
+  stage: StagePlan,
+  steps: StepPlan[],
+  warn: boolean,
+): Promise<{ steps: StepOutcome[]; timedOut: boolean }> {
+  const { clock } = ctx.services;
+  const controller = new AbortController();
+  const onRunAbort = () => controller.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onRunAbort();
+  else ctx.signal.addEventListener("abort", onRunAbort, { once: true });
+  const timers = new AbortController();
+  const startedAt = clock.now();
+  if (warn && stage.warnAfterMs !== undefined) {
+    const warnAfterMs = stage.warnAfterMs;
+    clock.sleep(warnAfterMs, timers.signal).then(
+      () =>
+        ctx.recorder.emit([
+          ctx.recorder.event("stage.warning", {
+            stageId: stage.id,
+            elapsedMs: clock.now() - startedAt,
+            warnAfterMs,
+          }),
+        ]),
+      () => {},
+    );
+  }
+  let timedOut = false;
+  if (stage.timeoutMs !== undefined) {
+    const timeoutMs = stage.timeoutMs;
+    clock.sleep(timeoutMs, timers.signal).then(
+      () => {
+        timedOut = true;
+        controller.abort(
+          new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${timeoutMs}ms`),
+        );
+      },
+      () => {},
+    );
+  }
+  const one = async (step: StepPlan): Promise<StepOutcome> => {
+    if (controller.signal.aborted) return notStarted(step, controller.signal.reason);
+    const outcome = await runStep(ctx, step, controller.signal);
+    if (
+      outcome.status === "failed" &&
+      !outcome.continued &&
+      (stage.failFast || stage.mode === "sequential")
+    ) {
+      controller.abort(new StageflowError("sibling_failed", `step '${step.id}' failed`));
+    }
+    if (outcome.status === "waiting" && stage.mode === "sequential") {
+      controller.abort(new StageflowError("escalated", `step '${step.id}' waits for a person`));
+    }
+    return outcome;
+  };
+  try {
+    if (stage.mode === "sequential") {
+      const out: StepOutcome[] = [];
+      for (const step of steps) out.push(await one(step));
+      return { steps: out, timedOut };
+    }
+    const queue = new PQueue({ concurrency: Math.max(1, stage.concurrency) });
+    const out = await Promise.all(
+      steps.map((step) => queue.add(() => one(step), { priority: step.priority })),
+    );
+    return { steps: out, timedOut };
+  } finally {
+    timers.abort(DONE);
+    ctx.signal.removeEventListener("abort", onRunAbort);
+  }
+}
+
+function notStarted(step: StepPlan, reason: unknown): StepOutcome {
+  const code: ReasonCode = isStageflowError(reason) ? reason.reason : "cancelled";
+  return { stepId: step.id, status: "cancelled", reason: code, continued: false };
+}
