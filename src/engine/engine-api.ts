@@ -119,11 +119,27 @@ export interface StageReport {
   steps: StepReport[];
 }
 
+/** One step's recovery episode: what failed, what was decided, how it ended. */
+export interface RecoveryReport {
+  stepId: string;
+  patternId: string | null;
+  errorType: string;
+  /** The strategies decided, in order (e.g. `alternative`, `retry`). */
+  strategies: string[];
+  outcome: "recovered" | "failed" | "escalated" | "in_progress";
+  attempts: number;
+  recoveryMs: number | null;
+  /** The first error's message. */
+  error: string;
+}
+
 export interface RunReport {
   run: RunRecord;
   durationMs: number | null;
   stages: StageReport[];
   attempts: AttemptRecord[];
+  /** Recovery episodes, in the order they began. */
+  recovery: RecoveryReport[];
 }
 
 /** The engine as hosts use it. Created by `createEngine(options)`. */
@@ -155,6 +171,9 @@ export interface Engine {
   cancel(runId: string): Promise<void>;
   /** The run's report, built from the journal. */
   report(runId: string): Promise<RunReport>;
-  /** Stops lease renewal and waits for nothing; runs in flight keep their (expiring) leases. */
+  /**
+   * Graceful shutdown: interrupts runs in flight (they stay `running`, unrecorded steps re-run on
+   * resume), waits for them to stop, and releases their leases.
+   */
   close(): Promise<void>;
 }

@@ -200,7 +200,20 @@ class StageflowEngine implements Engine {
     return buildReport(run, attempts, checkpoints, events);
   }
 
+  /**
+   * Shuts down gracefully: runs in flight are interrupted (their steps aborted, nothing recorded
+   * as failed or cancelled), stay `running`, and have their leases released, so that this or
+   * another process resumes them (`resume --all`).
+   */
   async close(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const run of runs) {
+      const reason = Object.assign(new StageflowError("interrupted", "the engine is shutting down"), {
+        owner: this.leases.owner,
+      });
+      run.controller.abort(reason);
+    }
+    await Promise.allSettled(runs.map((run) => run.done));
     this.leases.stop();
   }
 

@@ -1,5 +1,8 @@
-import type { RunReport, StageReport, StepReport } from "./engine-api.js";
-import type { EventRecord } from "./events.js";
+import type { RecoveryReport, RunReport, StageReport, StepReport } from "./engine-api.js";
+import type { EventPayloads, EventRecord } from "./events.js";
+
+type EventPayloadOf<T extends keyof EventPayloads> = EventPayloads[T];
+
 import type { AttemptRecord, CheckpointRecord, RunRecord } from "./journal.js";
 
 interface DefinitionShape {
@@ -46,7 +49,53 @@ export function buildReport(
     durationMs: run.finishedAt !== null ? run.finishedAt - run.createdAt : null,
     stages,
     attempts,
+    recovery: recoveryEpisodes(events),
   };
+}
+
+/** Folds recovery.* and run.escalated events into one episode per step (the latest one). */
+function recoveryEpisodes(events: EventRecord[]): RecoveryReport[] {
+  const open = new Map<string, RecoveryReport>();
+  const done: RecoveryReport[] = [];
+  for (const e of events) {
+    if (e.type === "recovery.decided") {
+      const p = e.payload as EventPayloadOf<"recovery.decided">;
+      let ep = open.get(p.stepId);
+      if (!ep) {
+        ep = {
+          stepId: p.stepId,
+          patternId: p.patternId,
+          errorType: p.errorType,
+          strategies: [],
+          outcome: "in_progress",
+          attempts: 0,
+          recoveryMs: null,
+          error: p.error.message,
+        };
+        open.set(p.stepId, ep);
+        done.push(ep);
+      }
+      ep.attempts++;
+      if (ep.strategies.at(-1) !== p.strategy) ep.strategies.push(p.strategy);
+      ep.patternId = p.patternId ?? ep.patternId;
+    } else if (e.type === "recovery.succeeded" || e.type === "recovery.failed") {
+      const p = e.payload as EventPayloadOf<"recovery.succeeded">;
+      const ep = open.get(p.stepId);
+      if (!ep) continue;
+      ep.outcome = e.type === "recovery.succeeded" ? "recovered" : "failed";
+      ep.attempts = p.attempts;
+      ep.recoveryMs = p.recoveryMs;
+      open.delete(p.stepId);
+    } else if (e.type === "run.escalated") {
+      const stepId = (e.payload as EventPayloadOf<"run.escalated">).stepId;
+      const ep = stepId ? open.get(stepId) : undefined;
+      if (ep) {
+        ep.outcome = "escalated";
+        open.delete(ep.stepId);
+      }
+    }
+  }
+  return done;
 }
 
 function stepReport(

@@ -20,6 +20,13 @@ export interface RunStepOptions {
 }
 
 const SHELLS = ["bash", "sh"] as const;
+/** `with:` keys the `run` kind itself reads; the others become WITH_<NAME> variables. */
+const RUN_OPTIONS = new Set(["shell", "working_directory"]);
+
+/** `mirror-url` → `WITH_MIRROR_URL`. */
+function withEnvName(name: string): string {
+  return `WITH_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
 
 export function createRunStep(options: RunStepOptions = {}): StepHandler {
   return {
@@ -86,6 +93,11 @@ function buildEnv(
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   for (const [name, value] of Object.entries(ctx.inputs)) env[inputEnvName(name)] = toEnvValue(value);
+  // Other `with:` keys reach the command as WITH_<NAME>, so a recovery alternative's `with`
+  // overrides (another mirror, model or template) change what the command sees.
+  for (const [name, value] of Object.entries(ctx.with)) {
+    if (!RUN_OPTIONS.has(name)) env[withEnvName(name)] = toEnvValue(value);
+  }
   for (const [name, value] of Object.entries(ctx.env)) env[name] = toEnvValue(value);
   env.STAGEFLOW_OUTPUT = outputFile;
   env.STAGEFLOW_RUN_ID = ctx.runId;

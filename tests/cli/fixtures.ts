@@ -32,6 +32,18 @@ export function failedReport(): RunReport {
     run: runRecord(),
     durationMs: 12_300,
     attempts: [],
+    recovery: [
+      {
+        stepId: "linux",
+        patternId: "network",
+        errorType: "network",
+        strategies: ["retry"],
+        outcome: "failed",
+        attempts: 3,
+        recoveryMs: 4_000,
+        error: "read ECONNRESET",
+      },
+    ],
     stages: [
       {
         id: "prepare",

@@ -146,3 +146,12 @@ describe("run step", () => {
     expect(runStep.dependency?.("echo ok", {})).toBeUndefined();
   });
 });
+
+describe("run: with values", () => {
+  it("passes `with:` keys other than its own options as WITH_<NAME> variables", async () => {
+    const outputs = await run('echo "mirror=$WITH_MIRROR_URL" >> "$STAGEFLOW_OUTPUT"', {
+      with: { "mirror-url": "https://mirror-b.example.com", shell: "bash" },
+    });
+    expect(outputs).toMatchObject({ mirror: "https://mirror-b.example.com" });
+  });
+});

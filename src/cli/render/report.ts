@@ -15,10 +15,25 @@ export function renderReport(report: RunReport): string {
   if (run.error) lines.push(`error     ${maskText(run.error.message).split("\n")[0]}`);
   lines.push("");
   lines.push(...stageLines(report));
+  lines.push(...recoveryLines(report));
   if (RESUMABLE.has(run.status)) {
     lines.push("", `resume with: stageflow resume ${run.id}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** "recovery" section: one line per step that failed and what recovery did about it. */
+function recoveryLines(report: RunReport): string[] {
+  if (report.recovery.length === 0) return [];
+  const rows = report.recovery.map((r) => [
+    `    ${r.stepId}`,
+    r.strategies.join(" → "),
+    r.patternId ?? "(step retry)",
+    r.outcome,
+    String(r.attempts),
+    maskText(r.error).split("\n")[0]?.slice(0, 60) ?? "",
+  ]);
+  return ["", ...table([["RECOVERY", "STRATEGY", "PATTERN", "OUTCOME", "ATTEMPTS", "FIRST ERROR"], ...rows])];
 }
 
 function stageLines(report: RunReport): string[] {

@@ -263,10 +263,10 @@ export class StepAttempts {
         return this.giveUp(error, null, this.current);
       }
     }
-    return skipStep(ctx, step, "degraded", [this.recoveryEnd("succeeded", "degraded")]);
+    return skipStep(ctx, step, "degraded", [this.recoveryEnd("succeeded", "degraded", true)]);
   }
 
-  private recoveryEnd(how: "succeeded" | "failed", reason: ReasonCode): NewEvent {
+  private recoveryEnd(how: "succeeded" | "failed", reason: ReasonCode, skipped = false): NewEvent {
     const { ctx, step } = this;
     const last = this.decisions.at(-1);
     const common = {
@@ -274,7 +274,9 @@ export class StepAttempts {
       stepId: step.id,
       patternId: last?.pattern?.id ?? null,
       errorType: last?.type ?? "unknown",
-      attempts: this.decisions.length + (how === "succeeded" ? 1 : 0),
+      // The attempts recovery saw: the failed ones, plus the one that succeeded (a degrade that
+      // skips the step runs none).
+      attempts: this.decisions.length + (how === "succeeded" && !skipped ? 1 : 0),
       recoveryMs: ctx.services.clock.now() - (this.recovery.firstFailureAt ?? ctx.services.clock.now()),
     };
     if (how === "succeeded") {
@@ -358,7 +360,8 @@ export class StepAttempts {
     const { ctx, step } = this;
     const reason: ReasonCode = isStageflowError(this.signal.reason) ? this.signal.reason.reason : "cancelled";
     const outcome: StepOutcome = { stepId: step.id, status: "cancelled", reason, continued: false };
-    if (reason === "lease_lost") return outcome;
+    // Another process owns the run now, or this one is shutting down: record nothing more.
+    if (reason === "lease_lost" || reason === "interrupted") return outcome;
     const attempt = this.current;
     const event = ctx.recorder.event("step.cancelled", {
       stageId: step.stageId,

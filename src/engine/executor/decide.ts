@@ -97,10 +97,13 @@ export function decide(
         jitter: step.retry.jitter,
       };
       const hinted = retryAfterMs(info, now);
-      const delayMs =
+      let delayMs =
         hinted === undefined
           ? backoffFrom(spec).delayFor(failed, random, state.lastDelayMs)
           : Math.min(hinted, MAX_RETRY_AFTER_MS);
+      // A rate limit asks for at least the base delay: jitter spreads retries above it, never below.
+      if (hinted === undefined && pattern.type === "rate_limit")
+        delayMs = Math.max(delayMs, spec.baseDelayMs);
       state.lastDelayMs = delayMs;
       return { ...base, kind: "retry", strategy: "retry", delayMs };
     }

@@ -72,6 +72,14 @@ function skipReason(ctx: RunContext, stage: StagePlan): ReasonCode | null | Erro
 async function stop(ctx: RunContext): Promise<RunResult> {
   const reason = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
   if (reason === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
+  if (reason === "interrupted") {
+    // A graceful shutdown: the run stays `running`; its lease is released so any process may resume it.
+    const owner = String((ctx.signal.reason as { owner?: string }).owner ?? "");
+    await ctx.recorder.emit([
+      ctx.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}`),
+    ]);
+    return { runId: ctx.runId, status: "running", reason: "interrupted" };
+  }
   return finish(ctx, "cancelled", "cancelled");
 }
 
@@ -85,8 +93,7 @@ async function finish(
   const { recorder, services } = ctx;
   if (ctx.signal.aborted && status === "failed") {
     const r = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
-    if (r === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
-    if (r === "cancelled") return finish(ctx, "cancelled", "cancelled");
+    if (r === "lease_lost" || r === "interrupted" || r === "cancelled") return stop(ctx);
   }
   const now = services.clock.now();
   const durationMs = now - ctx.startedAt;

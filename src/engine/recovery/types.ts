@@ -36,7 +36,7 @@ export interface RecoveryPattern {
   match: string;
   type: ErrorType;
   strategy: Strategy;
-  /** Higher wins. @default 0 (workflow patterns), defaults use 10–50 */
+  /** Higher wins. @default 100 for workflow patterns; the built-in defaults use 10–50 */
   priority: number;
   /** retry: attempts this pattern allows for a step (including the first). @default 3 */
   maxAttempts?: number;
@@ -46,7 +46,7 @@ export interface RecoveryPattern {
   maxDelayMs?: number;
   /** alternative: tried in order until one succeeds. */
   alternatives?: Alternative[];
-  /** degrade: optional steps to skip (the failed step too, when listed). */
+  /** degrade: optional steps to skip (the failed step too, when listed; all must be optional). */
   skip?: string[];
   /** degrade: a step to run instead of the failed one, finishing the run as degraded. */
   variant?: string;

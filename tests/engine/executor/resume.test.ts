@@ -41,7 +41,7 @@ async function crashAt(point: CrashPoint, stepId: string) {
   });
   const { runId } = await dead.engine.start(dead.plan(WORKFLOW));
   await reached;
-  await dead.engine.close();
+
   return { dead, runId, journal };
 }
 
