@@ -24,7 +24,13 @@ import { uuidv7 } from "./ids.js";
 import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import { BreakerRegistry } from "./policies/index.js";
 import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
-import { compilePatterns, DEFAULT_PATTERNS, mergePatterns, RetryBudgets } from "./recovery/index.js";
+import {
+  type CompiledPattern,
+  compilePatterns,
+  DEFAULT_PATTERNS,
+  mergePatterns,
+  RetryBudgets,
+} from "./recovery/index.js";
 import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
@@ -45,6 +51,8 @@ class StageflowEngine implements Engine {
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
   private readonly defaultPatterns: RecoveryPattern[];
+  private readonly compiled = new Map<string, WorkflowPlan>();
+  private readonly patterns = new Map<string, CompiledPattern[]>();
 
   constructor(private readonly options: EngineOptions) {
     const leaseMs = options.leaseMs ?? 30_000;
@@ -130,11 +138,31 @@ class StageflowEngine implements Engine {
       { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
       runId,
       opts.plan,
-      (definition) => compileWorkflow(definition, { kinds: this.handlers }),
+      (definition, hash) => this.compileRecorded(definition, hash),
     );
     if ("blocked" in prepared) return { runId, done: Promise.resolve(prepared.blocked) };
     const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
     return this.launch(recorder, plan, run.inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+  }
+
+  /** The plan's recovery patterns with the defaults, compiled once per workflow version. */
+  private patternsOf(plan: WorkflowPlan): CompiledPattern[] {
+    let patterns = this.patterns.get(plan.hash);
+    if (!patterns) {
+      patterns = compilePatterns(mergePatterns(plan.recovery, this.defaultPatterns));
+      this.patterns.set(plan.hash, patterns);
+    }
+    return patterns;
+  }
+
+  /** Compiles a recorded definition once per hash (every run of a workflow version shares it). */
+  private compileRecorded(definition: unknown, hash: string): WorkflowPlan {
+    let plan = this.compiled.get(hash);
+    if (!plan) {
+      plan = compileWorkflow(definition, { kinds: this.handlers });
+      if (plan.hash === hash) this.compiled.set(hash, plan);
+    }
+    return { ...plan };
   }
 
   async resumeAll(
@@ -245,7 +273,7 @@ class StageflowEngine implements Engine {
       lastAttempt,
       failedAttempts,
       startedAt,
-      patterns: compilePatterns(mergePatterns(plan.recovery, this.defaultPatterns)),
+      patterns: this.patternsOf(plan),
       degradedSkips: new Set(),
       degraded: [],
     };

@@ -12,6 +12,12 @@ export interface Clock {
    * as soon as `signal` aborts; a non-positive `ms` resolves on the next macrotask.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` after `ms` milliseconds unless the returned canceller is called first. Optional:
+   * hot paths (per-attempt timeouts) use it when present — a plain timer is much cheaper than a
+   * sleep with its own AbortController — and fall back to `sleep` otherwise.
+   */
+  setTimer?(ms: number, fn: () => void): () => void;
 }
 
 /** Random source in [0, 1). Jitter and ids that must be reproducible in tests use it. */
@@ -39,12 +45,23 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
+const CANCELLED = Object.freeze({ name: "TimerCancelled" });
+
 /** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): longer sleeps are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The real clock: Date.now and setTimeout. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  setTimer(ms, fn) {
+    if (ms > MAX_TIMER_MS) {
+      const controller = new AbortController();
+      systemClock.sleep(ms, controller.signal).then(fn, () => {});
+      return () => controller.abort(CANCELLED);
+    }
+    const timer = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(timer);
+  },
   async sleep(ms, signal) {
     let left = ms;
     while (left > MAX_TIMER_MS) {

@@ -35,7 +35,7 @@ export async function prepareResume(
   deps: Deps,
   runId: string,
   current: WorkflowPlan | undefined,
-  compile: (definition: unknown) => WorkflowPlan,
+  compile: (definition: unknown, hash: string) => WorkflowPlan,
 ): Promise<Prepared | { blocked: RunResult }> {
   const { journal, clock, leases } = deps;
   const run = await journal.getRun(runId);
@@ -79,7 +79,7 @@ export async function prepareResume(
   }
   let plan: WorkflowPlan;
   try {
-    plan = compile(run.definition);
+    plan = compile(run.definition, run.definitionHash);
   } catch (error) {
     return block(
       "checkpoint_corrupt",
@@ -99,34 +99,39 @@ export async function prepareResume(
 
   const lastAttempt = new Map<string, number>();
   const failedAttempts = new Map<string, number>();
+  const interrupted: Promise<void>[] = [];
   for (const a of await journal.listAttempts(runId)) {
     lastAttempt.set(a.stepId, Math.max(lastAttempt.get(a.stepId) ?? 0, a.attempt));
     if (a.status === "failed" && run.status !== "failed" && run.status !== "waiting") {
       failedAttempts.set(a.stepId, (failedAttempts.get(a.stepId) ?? 0) + 1);
     }
     if (a.status === "running") {
-      await journal.finishAttempt(
-        {
-          runId,
-          stepId: a.stepId,
-          attempt: a.attempt,
-          status: "cancelled",
-          reason: "interrupted",
-          finishedAt: now,
-          decision: "run again on resume",
-        },
-        null,
-        [],
+      // Enqueued together, so the journal commits them in one transaction.
+      interrupted.push(
+        journal.finishAttempt(
+          {
+            runId,
+            stepId: a.stepId,
+            attempt: a.attempt,
+            status: "cancelled",
+            reason: "interrupted",
+            finishedAt: now,
+            decision: "run again on resume",
+          },
+          null,
+          [],
+        ),
       );
     }
   }
   const skippedSteps = [...checkpoints.keys()];
-  await recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
+  const resumed = recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
     recorder.event(
       "run.resumed",
       { owner: leases.owner, takenOverFrom: acquired.previousOwner, skippedSteps },
       `${leases.owner}/${now}`,
     ),
   ]);
+  await Promise.all([...interrupted, resumed]);
   return { recorder, plan, run, checkpoints, lastAttempt, failedAttempts };
 }

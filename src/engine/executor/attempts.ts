@@ -117,9 +117,9 @@ export class StepAttempts {
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
       workDir: `${ctx.services.workDir}/${ctx.runId}`,
     };
-    const outputs = (await variant.handler.execute(stepCtx)) ?? {};
-    await write;
-    return outputs;
+    // The start record is not awaited: the journal applies writes in order, so the finish record
+    // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
+    return (await variant.handler.execute(stepCtx)) ?? {};
   }
 
   /** Decides what follows a failed attempt and journals it; returns the next variant or the outcome. */

@@ -37,6 +37,17 @@ export class RunRecorder {
     this.publish(events);
   }
 
+  /**
+   * Records events that describe no state of their own (a stage started or ended) without making
+   * the run wait for their commit: they commit with the run's next write, in order, and reach
+   * subscribers once durable. The promise is for callers that must know (a crash point).
+   */
+  note(events: NewEvent[]): Promise<void> {
+    const written = this.journal.appendEvents(events).then(() => this.publish(events));
+    written.catch(() => {});
+    return written;
+  }
+
   async updateRun(patch: Omit<RunPatch, "updatedAt">, events: NewEvent[]): Promise<void> {
     await this.journal.updateRun(this.runId, { ...patch, updatedAt: this.clock.now() }, events);
     this.publish(events);

@@ -28,7 +28,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
       continue;
     }
     const startedAt = services.clock.now();
-    await recorder.emit([recorder.event("stage.started", { stageId: stage.id }, `${sessionId}/${stage.id}`)]);
+    recorder.note([recorder.event("stage.started", { stageId: stage.id }, `${sessionId}/${stage.id}`)]);
     const outcome = await runStage(ctx, stage);
     if (ctx.signal.aborted && outcome.status !== "failed") return stop(ctx);
     const durationMs = services.clock.now() - startedAt;
@@ -50,10 +50,13 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
       const first = outcome.steps.find((s) => s.status === "failed" && !s.continued);
       return finish(ctx, "failed", outcome.reason, first?.error, failedSteps);
     }
-    await recorder.emit([
+    const noted = recorder.note([
       recorder.event("stage.succeeded", { stageId: stage.id, durationMs }, `${sessionId}/${stage.id}`),
     ]);
-    await crashPoint(services, "after-stage", { runId: ctx.runId, stageId: stage.id });
+    if (services.hooks["after-stage"]) {
+      await noted; // the crash point means "the stage's end is durable"
+      await crashPoint(services, "after-stage", { runId: ctx.runId, stageId: stage.id });
+    }
   }
   if (ctx.degraded.length > 0) return finish(ctx, "degraded", "degraded");
   return finish(ctx, "succeeded", "succeeded");

@@ -74,6 +74,10 @@ export async function runRound(
       for (const step of steps) out.push(await one(step));
       return { steps: out, timedOut };
     }
+    if (stage.concurrency >= steps.length) {
+      // Every step can start at once: no queue (and no priority) needed.
+      return { steps: await Promise.all(steps.map(one)), timedOut };
+    }
     const queue = new PQueue({ concurrency: Math.max(1, stage.concurrency) });
     const out = await Promise.all(
       steps.map((step) => queue.add(() => one(step), { priority: step.priority })),

@@ -36,12 +36,12 @@ export class TimeoutPolicy implements Policy {
     return new Promise<T>((resolve, reject) => {
       signal?.throwIfAborted();
       const inner = new AbortController();
-      const timer = new AbortController();
       let settled = false;
+      let cancelTimer: () => void = () => {};
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
-        timer.abort(SETTLED);
+        cancelTimer();
         signal?.removeEventListener("abort", onOuterAbort);
         outcome();
       };
@@ -51,15 +51,20 @@ export class TimeoutPolicy implements Policy {
       };
       signal?.addEventListener("abort", onOuterAbort, { once: true });
 
-      this.options.clock.sleep(this.ms, timer.signal).then(
-        () => {
-          if (settled) return;
-          const error = new TimeoutError(this.options.message ?? `timed out after ${this.ms} ms`, this.ms);
-          inner.abort(error);
-          settle(() => reject(error));
-        },
-        () => {}, // cancelled because the call settled first
-      );
+      const onTimeout = () => {
+        if (settled) return;
+        const error = new TimeoutError(this.options.message ?? `timed out after ${this.ms} ms`, this.ms);
+        inner.abort(error);
+        settle(() => reject(error));
+      };
+      const { clock } = this.options;
+      if (clock.setTimer) {
+        cancelTimer = clock.setTimer(this.ms, onTimeout);
+      } else {
+        const timer = new AbortController();
+        cancelTimer = () => timer.abort(SETTLED);
+        clock.sleep(this.ms, timer.signal).then(onTimeout, () => {}); // rejected: cancelled
+      }
 
       new Promise<T>((r) => r(fn({ signal: inner.signal, attempt: 1 }))).then(
         (value) => settle(() => resolve(value)),

@@ -1,5 +1,7 @@
 import type { Clock } from "../ports.js";
 
+const CANCELLED = Object.freeze({ name: "TimerCancelled" });
+
 interface Timer {
   at: number;
   seq: number;
@@ -51,6 +53,12 @@ export class FakeClock implements Clock {
       this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       if (this.options.autoAdvance) this.scheduleAuto();
     });
+  }
+
+  setTimer(ms: number, fn: () => void): () => void {
+    const controller = new AbortController();
+    this.sleep(ms, controller.signal).then(fn, () => {});
+    return () => controller.abort(CANCELLED);
   }
 
   /** Number of sleeps waiting. */

@@ -32,7 +32,7 @@ function pragmas(durability: Durability): string[] {
     "journal_mode = WAL",
     `synchronous = ${durability === "machine" ? "FULL" : "NORMAL"}`,
     "foreign_keys = ON",
-    `wal_autocheckpoint = ${process.env.WAC ?? 10000}`,
+    "wal_autocheckpoint = 10000",
     `journal_size_limit = ${64 * 1024 * 1024}`,
   ];
 }
