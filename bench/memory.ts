@@ -37,6 +37,8 @@ export interface MemoryResult {
   blockedRssBytes: number[];
   /** heapUsed at the last wave's blocked point, in bytes. */
   blockedHeapUsedBytes: number;
+  /** process.memoryUsage() at the last wave's blocked point (before the forced GC). */
+  blockedMemoryUsage: NodeJS.MemoryUsage;
   /** heapUsed after a forced GC at the last wave's blocked point (what 1,000 runs in flight retain). */
   blockedHeapAfterGcBytes: number;
   /** heapUsed after a forced GC before any run, and after all 10,000 runs finished (leak check). */
@@ -126,6 +128,7 @@ async function memoryChild(): Promise<MemoryResult> {
     const blockedRssBytes: number[] = [];
     let blockedHeapUsedBytes = 0;
     let blockedHeapAfterGcBytes = 0;
+    let blockedMemoryUsage = process.memoryUsage();
     const fillStart = performance.now();
     for (let wave = 0; wave < WAVES; wave++) {
       current = gate();
@@ -135,7 +138,8 @@ async function memoryChild(): Promise<MemoryResult> {
       const rss = process.memoryUsage.rss();
       peakRssBytes = Math.max(peakRssBytes, rss);
       blockedRssBytes.push(rss);
-      blockedHeapUsedBytes = process.memoryUsage().heapUsed;
+      blockedMemoryUsage = process.memoryUsage();
+      blockedHeapUsedBytes = blockedMemoryUsage.heapUsed;
       if (wave === WAVES - 1) {
         gc();
         blockedHeapAfterGcBytes = process.memoryUsage().heapUsed;
@@ -164,6 +168,7 @@ async function memoryChild(): Promise<MemoryResult> {
       maxRssBytes,
       blockedRssBytes,
       blockedHeapUsedBytes,
+      blockedMemoryUsage,
       blockedHeapAfterGcBytes,
       baselineHeapAfterGcBytes,
       finalHeapAfterGcBytes,

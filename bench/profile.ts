@@ -437,8 +437,10 @@ async function micro(): Promise<void> {
     checkpointChecksum({ runId, stepId: "m01", identity: "x".repeat(64), status: "succeeded", outputs: {} }),
   );
   perCall("JSON.stringify of a step.succeeded payload", 50_000, () => JSON.stringify(payload));
-  perCall("new AbortController() + abort() (DOMException reason); TimeoutPolicy makes 2 per attempt", 50_000, () =>
-    new AbortController().abort(),
+  perCall(
+    "new AbortController() + abort() (DOMException reason); TimeoutPolicy makes 2 per attempt",
+    50_000,
+    () => new AbortController().abort(),
   );
   const reason = new Error("settled");
   perCall("new AbortController() + abort(preallocated reason)", 50_000, () =>

@@ -52,9 +52,11 @@ interface DurabilitySummary {
 }
 
 async function throughputPart(): Promise<Record<Durability, DurabilitySummary>> {
-  log("(a) warm-up…");
-  measureFloor("process", 200);
-  await measureThroughput("process", 20);
+  log("(a) warm-up (one unmeasured floor and engine run per durability)…");
+  for (const d of ["process", "machine"] as const) {
+    measureFloor(d, 200);
+    await measureThroughput(d, d === "process" ? WORKFLOWS : 50);
+  }
   // Each engine measurement is bracketed by two floor measurements (before and after); its
   // baseline is their mean, so a change in the machine's load during the pair mostly cancels.
   const runs: Record<
@@ -204,7 +206,9 @@ async function main(): Promise<void> {
   if (c) {
     console.log(
       `memory: RSS at each wave's blocked point (MB): ${c.blockedRssBytes.map(mb).join(", ")}; ` +
-        `heapUsed at the last ${mb(c.blockedHeapUsedBytes)} MB, after GC ${mb(c.blockedHeapAfterGcBytes)} MB ` +
+        `at the last: rss ${mb(c.blockedMemoryUsage.rss)} MB = V8 heapTotal ${mb(c.blockedMemoryUsage.heapTotal)} ` +
+        `(heapUsed ${mb(c.blockedHeapUsedBytes)}) + external ${mb(c.blockedMemoryUsage.external)} + other (native: SQLite, code, malloc) ` +
+        `${mb(c.blockedMemoryUsage.rss - c.blockedMemoryUsage.heapTotal - c.blockedMemoryUsage.external)} MB; heapUsed after GC ${mb(c.blockedHeapAfterGcBytes)} MB ` +
         `(${round((c.blockedHeapAfterGcBytes - c.baselineHeapAfterGcBytes) / c.runsPerWave / 1024)} KB per run in flight); ` +
         `heap after GC before/after all runs ${mb(c.baselineHeapAfterGcBytes)}/${mb(c.finalHeapAfterGcBytes)} MB; fill of ${c.runsRecorded} runs took ` +
         `${round(c.fillElapsedMs / 1000, 1)} s; resumeAll() returned after ${round(c.resume.handlesMs)} ms; ` +

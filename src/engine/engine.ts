@@ -15,6 +15,7 @@ import type {
 } from "./engine-api.js";
 import { InputError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
+import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
 import { LeaseKeeper } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
@@ -69,10 +70,11 @@ class StageflowEngine implements Engine {
         clock: this.clock,
         defaults: options.breaker ?? {},
         initial,
-        onChange: (dependency, snapshot) => {
+        onChange: (dependency, snapshot, transition) => {
           this.journal.saveBreaker(dependency, snapshot).catch((error) => {
             logger.warn("could not save breaker state", { dependency, error: String(error) });
           });
+          recordTransition(this.services, dependency, snapshot, transition);
         },
       });
     this.services = {
@@ -84,6 +86,7 @@ class StageflowEngine implements Engine {
       kinds: this.handlers,
       workDir: options.workDir ?? join(tmpdir(), "stageflow"),
       budgets: new RetryBudgets({ clock: this.clock, ...options.retryBudget }),
+      breakerCallers: new Map(),
     };
     this.defaultPatterns = options.defaultPatterns === false ? [] : DEFAULT_PATTERNS;
     this.ready = this.journal.loadBreakers().then((saved) => {

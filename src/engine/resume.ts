@@ -9,6 +9,9 @@ import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATU
 import type { Clock } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 
+/** Keeps two resumes by one owner in the same millisecond distinct events. */
+let resumes = 0;
+
 interface Deps {
   journal: Journal;
   clock: Clock;
@@ -129,7 +132,7 @@ export async function prepareResume(
     recorder.event(
       "run.resumed",
       { owner: leases.owner, takenOverFrom: acquired.previousOwner, skippedSteps },
-      `${leases.owner}/${now}`,
+      `${leases.owner}/${now}/${++resumes}`,
     ),
   ]);
   await Promise.all([...interrupted, resumed]);

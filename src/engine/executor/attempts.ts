@@ -30,6 +30,7 @@ export class StepAttempts {
   private firstStartedAt: number | null = null;
   private readonly recovery: RecoveryState;
   private readonly decisions: Decision[] = [];
+  private refusals = 0;
 
   constructor(
     private readonly ctx: RunContext,
@@ -151,7 +152,8 @@ export class StepAttempts {
         });
         await this.closeAttempt(attempt, info, error, decision, [decided, retrying]);
         if (budget && !(await this.budgetAllows(budget, variant, decision))) {
-          return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted") };
+          const end = this.recoveryEnd("failed", "escalated", false, "escalate");
+          return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted", [end]) };
         }
         await clock.sleep(decision.delayMs, this.signal).catch(() => {});
         if (this.signal.aborted) return { outcome: await this.cancelled() };
@@ -169,8 +171,13 @@ export class StepAttempts {
         await this.closeAttempt(attempt, info, error, decision, [decided]);
         return { outcome: await this.degrade(decision, variant) };
       case "escalate":
+        // The episode ends here (recovery.failed, reason escalated); a resume starts a new one.
         await this.closeAttempt(attempt, info, error, decision, [decided]);
-        return { outcome: await escalateStep(ctx, step, decision, info) };
+        return {
+          outcome: await escalateStep(ctx, step, decision, info, undefined, [
+            this.recoveryEnd("failed", "escalated"),
+          ]),
+        };
       default:
         return { outcome: await this.giveUp(error, decided, attempt) };
     }
@@ -229,13 +236,17 @@ export class StepAttempts {
       const action = decision.pattern?.onBudgetExhausted ?? "wait";
       const waitMs = Math.max(1, budget.waitMs());
       await ctx.recorder.emit([
-        ctx.recorder.event("recovery.budget_refused", {
-          stageId: step.stageId,
-          stepId: step.id,
-          dependency: variant.dependency ?? "",
-          action,
-          ...(action === "wait" ? { waitMs } : {}),
-        }),
+        ctx.recorder.event(
+          "recovery.budget_refused",
+          {
+            stageId: step.stageId,
+            stepId: step.id,
+            dependency: variant.dependency ?? "",
+            action,
+            ...(action === "wait" ? { waitMs } : {}),
+          },
+          `${step.id}/${ctx.lastAttempt.get(step.id) ?? 0}/${++this.refusals}`,
+        ),
       ]);
       if (action === "escalate") return false;
       await ctx.services.clock.sleep(waitMs, this.signal).catch(() => {});
@@ -266,7 +277,12 @@ export class StepAttempts {
     return skipStep(ctx, step, "degraded", [this.recoveryEnd("succeeded", "degraded", true)]);
   }
 
-  private recoveryEnd(how: "succeeded" | "failed", reason: ReasonCode, skipped = false): NewEvent {
+  private recoveryEnd(
+    how: "succeeded" | "failed",
+    reason: ReasonCode,
+    skipped = false,
+    strategyOverride?: "escalate",
+  ): NewEvent {
     const { ctx, step } = this;
     const last = this.decisions.at(-1);
     const common = {
@@ -283,11 +299,8 @@ export class StepAttempts {
       const strategy = last?.strategy === "give_up" || !last ? "step_retry" : last.strategy;
       return ctx.recorder.event("recovery.succeeded", { ...common, strategy });
     }
-    return ctx.recorder.event("recovery.failed", {
-      ...common,
-      strategy: last?.strategy ?? "give_up",
-      reason,
-    });
+    const strategy = strategyOverride ?? last?.strategy ?? "give_up";
+    return ctx.recorder.event("recovery.failed", { ...common, strategy, reason });
   }
 
   /** Recovery is over: the step failed for good (retries_exhausted when it was tried more than once). */
@@ -363,14 +376,19 @@ export class StepAttempts {
     // Another process owns the run now, or this one is shutting down: record nothing more.
     if (reason === "lease_lost" || reason === "interrupted") return outcome;
     const attempt = this.current;
-    const event = ctx.recorder.event("step.cancelled", {
-      stageId: step.stageId,
-      stepId: step.id,
-      attempt: attempt?.no ?? 0,
-      reason,
-    });
+    const events: NewEvent[] = [];
+    // A recovery episode in progress ends with the step (e.g. a sibling failed mid-retry).
+    if (this.decisions.length > 0) events.push(this.recoveryEnd("failed", reason));
+    events.push(
+      ctx.recorder.event("step.cancelled", {
+        stageId: step.stageId,
+        stepId: step.id,
+        attempt: attempt?.no ?? 0,
+        reason,
+      }),
+    );
     if (!attempt) {
-      await ctx.recorder.emit([event]);
+      await ctx.recorder.emit(events);
       return outcome;
     }
     this.current = null;
@@ -387,7 +405,7 @@ export class StepAttempts {
         error,
       },
       null,
-      [event],
+      events,
     );
     return { ...outcome, error };
   }

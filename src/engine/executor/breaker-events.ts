@@ -1,36 +1,44 @@
-import type { CircuitBreaker } from "../policies/index.js";
-import type { RunContext } from "./context.js";
+import type { BreakerSnapshot } from "../journal.js";
+import type { BreakerTransition, CircuitBreaker } from "../policies/index.js";
+import type { EngineServices, RunContext } from "./context.js";
 
 /**
- * Runs `fn` (a call through `breaker`) and records a breaker transition it caused as an event of
- * the run whose call caused it, so `stageflow history` shows why later calls were refused.
+ * Runs `fn` (a call through `breaker`), noting `ctx` as the dependency's current caller, so that
+ * the transitions the call causes (a half-open probe, opening, closing) are journaled as events
+ * of that run — `stageflow history` then shows why later calls were refused.
  */
-export async function watchBreaker<T>(
+export function watchBreaker<T>(
   ctx: RunContext,
-  breaker: CircuitBreaker,
+  _breaker: CircuitBreaker,
   dependency: string,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const before = breaker.toJSON();
-  try {
-    return await fn();
-  } finally {
-    const after = breaker.toJSON();
-    if (after.state !== before.state) {
-      const r = ctx.recorder;
-      const event =
-        after.state === "open"
-          ? r.event("breaker.opened", {
-              dependency,
-              failures: after.consecutiveFailures,
-              openUntil: after.openUntil ?? 0,
-            })
-          : after.state === "half_open"
-            ? r.event("breaker.half_opened", { dependency })
-            : r.event("breaker.closed", { dependency });
-      await r.emit([event]).catch((error) => {
-        ctx.services.logger.warn("could not record breaker transition", { dependency, error: String(error) });
-      });
-    }
-  }
+  ctx.services.breakerCallers.set(dependency, ctx);
+  return fn();
+}
+
+/** The registry's onChange: every transition, exactly once, as an event of the calling run. */
+export function recordTransition(
+  services: EngineServices,
+  dependency: string,
+  snapshot: BreakerSnapshot,
+  transition: BreakerTransition,
+): void {
+  const ctx = services.breakerCallers.get(dependency);
+  if (!ctx) return;
+  const r = ctx.recorder;
+  const at = `${dependency}/${snapshot.updatedAt}/${transition}`;
+  const event =
+    transition === "opened"
+      ? r.event(
+          "breaker.opened",
+          { dependency, failures: snapshot.consecutiveFailures, openUntil: snapshot.openUntil ?? 0 },
+          at,
+        )
+      : transition === "half_opened"
+        ? r.event("breaker.half_opened", { dependency }, at)
+        : r.event("breaker.closed", { dependency }, at);
+  r.note([event]).catch((error) => {
+    services.logger.warn("could not record breaker transition", { dependency, error: String(error) });
+  });
 }

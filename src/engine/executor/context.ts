@@ -21,6 +21,8 @@ export interface EngineServices {
   workDir: string;
   /** Retry budgets, one per dependency, shared by every run of this engine. */
   budgets: RetryBudgets;
+  /** The run whose call last went through each dependency's breaker: its transitions are that run's events. */
+  breakerCallers: Map<string, RunContext>;
 }
 
 /** One run's state while it executes in this process. */

@@ -1,5 +1,6 @@
 import type { StepPlan } from "../definition/plan.js";
 import type { ErrorInfo } from "../errors.js";
+import type { NewEvent } from "../events.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import type { Decision } from "./decide.js";
 
@@ -13,9 +14,11 @@ export async function escalateStep(
   decision: Decision,
   error: ErrorInfo,
   why?: string,
+  before: NewEvent[] = [],
 ): Promise<StepOutcome> {
   const pattern = decision.pattern;
   await ctx.recorder.emit([
+    ...before,
     ctx.recorder.event("run.escalated", {
       stageId: step.stageId,
       stepId: step.id,
