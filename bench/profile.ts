@@ -509,7 +509,9 @@ async function spanOverhead(): Promise<void> {
     engine.on((_e: EngineEvent) => {});
     const plan = benchPlan(engine.kinds);
     await pool(inFlight === 1 ? 40 : 100, inFlight, async () => {
-      await (await engine.start(plan)).done;
+      await (
+        await engine.start(plan)
+      ).done;
     });
     const spans = [...t.values()].map((x) => (x.s3Start ?? 0) - (x.s1End ?? 0));
     const over = [...t.values()].map((x) => (x.s3Start ?? 0) - (x.s1End ?? 0) - x.longest);

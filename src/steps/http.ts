@@ -86,8 +86,7 @@ function parseJson(text: string, contentType: string | undefined, masker: Masker
 /** A request that got no answer: keeps the network code (undici puts it in `cause.code`). */
 function requestError(e: unknown, label: string, masker: Masker): HttpRequestError {
   const cause = (e as { cause?: unknown }).cause as
-    | { code?: unknown; message?: unknown; errors?: unknown }
-    | undefined;
+    { code?: unknown; message?: unknown; errors?: unknown } | undefined;
   const nested = Array.isArray(cause?.errors)
     ? (cause.errors[0] as { code?: unknown } | undefined)
     : undefined;

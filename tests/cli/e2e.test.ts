@@ -210,7 +210,7 @@ describe("stageflow end to end (in-process)", () => {
     const result = await stageflow(io, "run", "e2e.yml", "--db", db, "--input", "version=1");
     expect(result.code).toBe(0);
     expect(result.out).toContain("\x1b[2K");
-    expect(result.out).toMatch(/\x1b\[\d+A/);
+    expect(result.out).toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d+A`));
     const report = result.out.slice(result.out.lastIndexOf("\nrun "));
     expect(report).toContain("status    ✔ succeeded");
     expect(report).not.toContain("\x1b[");

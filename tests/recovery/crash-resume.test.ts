@@ -38,8 +38,7 @@ const CONCURRENCY = Number(process.env.CRASH_TEST_CONCURRENCY ?? 3);
 const PROCESS_TIMEOUT_MS = 40_000;
 
 type Kill =
-  | { kind: "hook"; point: CrashPoint; at: number; stage: string }
-  | { kind: "timer"; afterMs: number };
+  { kind: "hook"; point: CrashPoint; at: number; stage: string } | { kind: "timer"; afterMs: number };
 
 interface Case {
   name: string;
@@ -238,8 +237,7 @@ function snapshot(db: string, runId: string): Snapshot {
     const run = conn
       .prepare("SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?")
       .get(runId) as
-      | { status: string; lease_owner: string | null; lease_expires_at: number | null }
-      | undefined;
+      { status: string; lease_owner: string | null; lease_expires_at: number | null } | undefined;
     return {
       succeeded: new Map(
         rows.map((r) => [r.step_id, { outputs: JSON.parse(r.outputs), checksum: r.checksum }]),

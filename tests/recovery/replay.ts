@@ -11,14 +11,7 @@ import type { EventRecord } from "../../src/engine/events.js";
 import type { AttemptRecord, CheckpointRecord, RunRecord, RunStatus } from "../../src/engine/journal.js";
 
 export type ReplayedStepStatus =
-  | "pending"
-  | "running"
-  | "retrying"
-  | "succeeded"
-  | "failed"
-  | "skipped"
-  | "cancelled"
-  | "waiting";
+  "pending" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "cancelled" | "waiting";
 
 export interface ReplayedStep {
   status: ReplayedStepStatus;

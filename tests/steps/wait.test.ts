@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${{ }}` is workflow expression syntax here
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/engine/testing/fake-clock.js";
 import { builtinSteps } from "../../src/steps/index.js";

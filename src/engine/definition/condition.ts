@@ -11,7 +11,6 @@ export function conditionExpression(value: string | boolean): string {
   if (parts.length === 1 && only?.type === "expression") return only.text;
   throw new InputError(
     "invalid_definition",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ }}` is the expression syntax, not a template
     "a condition is one expression: write it bare, or wrap all of it in '${{ }}'",
   );
 }

@@ -45,7 +45,6 @@ export const Condition = z
   .union([z.string(), z.boolean()], { error: (issue) => `expected an expression or a boolean${got(issue)}` })
   .meta({
     description:
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ }}` is the expression syntax, not a template
       "Run only when this expression is truthy; `${{ }}` around it is optional. Example: `!inputs.dry_run`.",
   });
 

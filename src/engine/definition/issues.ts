@@ -16,7 +16,7 @@ type Schema = { def: Def; shape?: Record<string, Schema> };
 /** The schema that validates `path` (optional/default wrappers, lists and maps looked through). */
 function schemaAt(schema: Schema, path: readonly Segment[]): Schema | undefined {
   let current: Schema | undefined = schema;
-  for (let i = 0; current && i <= path.length; ) {
+  for (let i = 0; current && i <= path.length;) {
     const def: Def = current.def;
     if (def.innerType) current = def.innerType;
     else if (def.type === "union") current = def.options?.find((option) => option.def.type === "object");

@@ -35,12 +35,10 @@ export const InputSchema = z
     description: z.string().optional().meta(d("Shown in help and in the app's forms.")),
     options: z.array(z.string()).min(1).optional().meta(d("The allowed values of a `choice` input.")),
   })
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ }}` is the expression syntax, not a template
   .meta(d("A run input, read in expressions as `${{ inputs.<name> }}`."));
 
 export const StepSchema = z
   .object({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ }}` is the expression syntax, not a template
     id: Id.meta(d("Unique across the whole workflow; later steps read `${{ steps.<id>.outputs.<name> }}`.")),
     name: z.string().optional().meta(d("Display name.")),
     with: z.record(z.string(), z.unknown()).default({}).meta(d("Extra arguments for the step kind.")),
@@ -52,7 +50,6 @@ export const StepSchema = z
         z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" }),
       )
       .default({})
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${{ }}` is the expression syntax, not a template
       .meta(d("Environment variables (values may hold `${{ }}`).")),
     retry: Retry.optional(),
     timeout: Duration.optional().meta(d("Per-attempt timeout. Default: defaults.timeout, else 10m.")),

@@ -1,10 +1,4 @@
-export {
-  type BackoffSchedule,
-  backoffFrom,
-  baseDelay,
-  checkRetrySpec,
-  jitteredDelay,
-} from "./backoff.js";
+export { type BackoffSchedule, backoffFrom, baseDelay, checkRetrySpec, jitteredDelay } from "./backoff.js";
 export {
   type BreakerSettings,
   type BreakerState,

@@ -133,8 +133,7 @@ export function runTable(db: Database.Database) {
     interrupted: (now: number): RunRecord[] => (interrupted.all(now) as RunRow[]).map(toRecord),
     lease(id: string): (LeaseHolder & { cancelRequested: boolean }) | undefined {
       const row = lease.get(id) as
-        | Pick<RunRow, "lease_owner" | "lease_expires_at" | "cancel_requested">
-        | undefined;
+        Pick<RunRow, "lease_owner" | "lease_expires_at" | "cancel_requested"> | undefined;
       if (!row) return undefined;
       const { lease_owner, lease_expires_at, cancel_requested } = row;
       return {
