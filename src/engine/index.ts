@@ -11,3 +11,5 @@ export * from "./journal.js";
 export * from "./ports.js";
 export * from "./reasons.js";
 export { buildReport } from "./report.js";
+export * from "./recovery/index.js";
+export * from "./expressions/index.js";
