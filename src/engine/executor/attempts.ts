@@ -6,7 +6,6 @@ import type { StepContext, StepOutputs } from "../handler.js";
 import { TimeoutPolicy } from "../policies/index.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RetryBudget } from "../recovery/index.js";
-import { watchBreaker } from "./breaker-events.js";
 import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
 import { type Decision, decide, describeDecision, RecoveryState } from "./decide.js";
 import { escalateStep } from "./escalate.js";
@@ -72,10 +71,9 @@ export class StepAttempts {
     const attempt = (signal: AbortSignal) => timeout.execute((c) => this.attempt(variant, c.signal), signal);
     const dependency = variant.dependency;
     if (!dependency) return attempt(this.signal);
-    const breaker = ctx.services.breakers.get(dependency);
-    return watchBreaker(ctx, breaker, dependency, () =>
-      breaker.execute((b) => attempt(b.signal), this.signal),
-    );
+    // The breaker's transitions during this call are journaled as this run's events.
+    ctx.services.breakerCallers.set(dependency, ctx);
+    return ctx.services.breakers.get(dependency).execute((b) => attempt(b.signal), this.signal);
   }
 
   private async attempt(variant: Variant, signal: AbortSignal): Promise<StepOutputs> {

@@ -1,23 +1,12 @@
 import type { BreakerSnapshot } from "../journal.js";
-import type { BreakerTransition, CircuitBreaker } from "../policies/index.js";
-import type { EngineServices, RunContext } from "./context.js";
+import type { BreakerTransition } from "../policies/index.js";
+import type { EngineServices } from "./context.js";
 
 /**
- * Runs `fn` (a call through `breaker`), noting `ctx` as the dependency's current caller, so that
- * the transitions the call causes (a half-open probe, opening, closing) are journaled as events
- * of that run — `stageflow history` then shows why later calls were refused.
+ * The breaker registry's onChange: every transition, exactly once, journaled as an event of the
+ * run whose call caused it (the dependency's last caller), so `stageflow history` shows why later
+ * calls were refused.
  */
-export function watchBreaker<T>(
-  ctx: RunContext,
-  _breaker: CircuitBreaker,
-  dependency: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  ctx.services.breakerCallers.set(dependency, ctx);
-  return fn();
-}
-
-/** The registry's onChange: every transition, exactly once, as an event of the calling run. */
 export function recordTransition(
   services: EngineServices,
   dependency: string,
