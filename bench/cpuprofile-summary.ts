@@ -1,8 +1,9 @@
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): the top functions by self time and by
- * inclusive time, as a share of all samples.
+ * inclusive time, as a share of all samples; with --steps=N, also µs per step (the samples'
+ * time ÷ N, for the N steps the profiled workload ran).
  *
- *   npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [selfRows=35] [inclusiveRows=60]
+ *   npx tsx bench/cpuprofile-summary.ts <file.cpuprofile> [selfRows=35] [inclusiveRows=60] [--steps=N]
  */
 import { readFileSync } from "node:fs";
 
@@ -14,11 +15,17 @@ interface ProfileNode {
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
+  startTime: number;
+  endTime: number;
 }
 
-const [file, selfRows = "35", inclusiveRows = "60"] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const steps = Number(argv.find((a) => a.startsWith("--steps="))?.slice("--steps=".length) ?? 0);
+const [file, selfRows = "35", inclusiveRows = "60"] = argv.filter((a) => !a.startsWith("--"));
 if (!file) {
-  console.error("usage: tsx bench/cpuprofile-summary.ts <file.cpuprofile> [selfRows] [inclusiveRows]");
+  console.error(
+    "usage: tsx bench/cpuprofile-summary.ts <file.cpuprofile> [selfRows] [inclusiveRows] [--steps=N]",
+  );
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
@@ -47,11 +54,19 @@ for (const sample of profile.samples) {
   }
 }
 const total = profile.samples.length;
+/** Mean µs per sample (the sampling interval as it really was). */
+const usPerSample = (profile.endTime - profile.startTime) / Math.max(1, total);
+const perStep = (c: number) =>
+  steps > 0 ? `${((c * usPerSample) / steps).toFixed(1).padStart(7)} µs/step  ` : "";
 const top = (m: Map<string, number>, rows: number) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
     .slice(0, rows)
-    .map(([k, c]) => `${((100 * c) / total).toFixed(1).padStart(5)}%  ${k}`)
+    .map(([k, c]) => `${((100 * c) / total).toFixed(1).padStart(5)}%  ${perStep(c)}${k}`)
     .join("\n");
-console.log(`${total} samples\n== self ==\n${top(self, Number(selfRows))}`);
+console.log(
+  `${total} samples, ${((usPerSample * total) / 1000).toFixed(0)} ms` +
+    (steps > 0 ? `, ${((usPerSample * total) / steps).toFixed(1)} µs per step over ${steps} steps` : ""),
+);
+console.log(`== self ==\n${top(self, Number(selfRows))}`);
 console.log(`== inclusive ==\n${top(inclusive, Number(inclusiveRows))}`);

@@ -9,16 +9,19 @@
  *   (no SQLite at all) for the engine's own CPU cost.
  * - variants: the same workload with one storage change at a time, applied from the outside (a
  *   database created here with an altered schema and handed to `new SqliteJournal(db, path)`,
- *   pragmas, the engine's `newId` option, a group commit without per-unit savepoints swapped in).
- *   Each variant is measured interleaved with the stock journal; µs per step, median of reps.
- * - micro: per-call costs of the engine's per-step helpers (sha256 hashes, AbortController +
- *   abort(), p-queue, a setImmediate hop).
+ *   pragmas, the engine's `newId` option). Each variant is measured interleaved with the stock
+ *   journal; µs per step, median of reps. (Changes since adopted in src, such as the group commit
+ *   without per-unit savepoints and UUIDv7 run ids, are the stock journal now.)
+ * - micro: a raw-SQLite lower bound for storage, and per-call costs of the engine's per-step
+ *   helpers (sha256 hashes, AbortController + abort(), a timer, p-queue, a setImmediate hop).
  * - span: (b)'s middle-stage span overhead with 1 workflow in flight vs 4, SQLite vs memory.
  * - memory-engine: only the engine on MemoryJournal (for a CPU profile of the engine alone).
+ * - sqlite-engine: only the engine on the stock SQLite journal (for a CPU profile of the
+ *   throughput workload without the MemoryJournal half of `split`).
  *
- * For a CPU profile of the throughput workload:
- *   node --import tsx --cpu-prof --cpu-prof-interval 100 --cpu-prof-dir=/tmp/prof bench/profile.ts --only=split
- *   npx tsx bench/cpuprofile-summary.ts /tmp/prof/<file>.cpuprofile
+ * For a CPU profile of the throughput workload (the main thread's file is the one ending .001):
+ *   node --import tsx --cpu-prof --cpu-prof-interval 100 --cpu-prof-dir=/tmp/prof bench/profile.ts --only=sqlite-engine --reps=10
+ *   npx tsx bench/cpuprofile-summary.ts /tmp/prof/<file>.cpuprofile 35 60 --steps=24000
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
@@ -28,6 +31,8 @@ import { checkpointChecksum, eventHash } from "../src/engine/canonical.js";
 import { compileWorkflow } from "../src/engine/definition/index.js";
 import type { Engine, EngineOptions } from "../src/engine/engine-api.js";
 import type { EngineEvent } from "../src/engine/events.js";
+import { checkpoint } from "../src/engine/executor/step-runner.js";
+import { uuidv7 } from "../src/engine/ids.js";
 import { createEngine, systemClock } from "../src/engine/index.js";
 import type { Journal } from "../src/engine/journal.js";
 import {
@@ -86,8 +91,6 @@ interface Variant {
   /** Rewrites the schema SQL (all migrations, concatenated). */
   schema?: (sql: string) => string;
   pragmas?: string[];
-  /** Group commit without a SAVEPOINT/RELEASE pair per unit (falls back to them on an error). */
-  flat?: boolean;
   engine?: Partial<EngineOptions>;
 }
 
@@ -107,127 +110,35 @@ function eventsIndex(index: string): (sql: string) => string {
   };
 }
 const BY_HASH = "CREATE UNIQUE INDEX bench_events_hash ON events (hash);";
-const BY_RUN_HASH = "CREATE UNIQUE INDEX bench_events_run_hash ON events (run_id, hash);";
 const BY_DEDUPE =
   "CREATE UNIQUE INDEX bench_events_dedupe ON events (run_id, type, dedupe_key) WHERE dedupe_key IS NOT NULL;";
 
-/** Time-ordered ids (like UUIDv7): runs started together sort together in every index. */
+/** Time-ordered ids (like the engine's UUIDv7) for the raw lower bound's rows. */
 let seq = 0;
 const timeOrderedId = (): string =>
   `${Date.now().toString(16).padStart(12, "0")}-${(seq++).toString(16).padStart(8, "0")}-${Math.random().toString(16).slice(2, 10)}`;
 
 const VARIANTS: Variant[] = [
   { name: "stock journal (schema and pragmas as in src/store today, 'process')" },
-  { name: "events: UNIQUE (hash)", schema: eventsIndex(BY_HASH) },
-  { name: "events: UNIQUE (run_id, hash)", schema: eventsIndex(BY_RUN_HASH) },
+  {
+    name: "events: UNIQUE (hash) (the old schema; src has UNIQUE (run_id, hash))",
+    schema: eventsIndex(BY_HASH),
+  },
   {
     name: "events: no hash index, UNIQUE (run_id, type, dedupe_key) WHERE dedupe_key NOT NULL",
     schema: eventsIndex(BY_DEDUPE),
   },
-  { name: "time-ordered run ids (engine option newId)", engine: { newId: timeOrderedId } },
-  { name: "random UUIDv4 run ids (engine option newId = randomUUID)", engine: { newId: randomUUID } },
-  { name: "wal_autocheckpoint = 1000 (SQLite's default)", pragmas: ["wal_autocheckpoint = 1000"] },
+  {
+    name: "random UUIDv4 run ids (the old default; src uses UUIDv7)",
+    engine: { newId: randomUUID },
+  },
+  {
+    name: "wal_autocheckpoint = 1000 (SQLite's default; src sets 10000)",
+    pragmas: ["wal_autocheckpoint = 1000"],
+  },
   { name: "wal_autocheckpoint = 0 (no checkpoint on the event loop)", pragmas: ["wal_autocheckpoint = 0"] },
   { name: "cache_size = -65536 (64 MB page cache)", pragmas: ["cache_size = -65536"] },
-  { name: "group commit without per-unit savepoints", flat: true },
-  {
-    name: "all of: dedupe_key index, time-ordered ids, no autocheckpoint, no savepoints",
-    schema: eventsIndex(BY_DEDUPE),
-    engine: { newId: timeOrderedId },
-    pragmas: ["wal_autocheckpoint = 0"],
-    flat: true,
-  },
 ];
-
-interface Unit {
-  work: () => unknown;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-  ok: boolean;
-  value: unknown;
-  error: unknown;
-}
-
-/**
- * The journal's GroupCommit without a savepoint per unit: the batch runs every unit directly in
- * one BEGIN IMMEDIATE transaction; only when a unit throws is the batch rolled back and re-run
- * the stock way (a savepoint per unit, so the failing unit rejects alone).
- */
-class FlatGroupCommit {
-  private pending: Unit[] = [];
-  private scheduled = false;
-  private commits = 0;
-  private writes = 0;
-  private readonly fast: Database.Transaction<(units: Unit[]) => void>;
-  private readonly safe: Database.Transaction<(units: Unit[]) => void>;
-
-  constructor(db: Database.Database) {
-    this.fast = db.transaction((units: Unit[]) => {
-      for (const unit of units) {
-        unit.value = unit.work();
-        unit.ok = true;
-      }
-    });
-    const savepoint = db.transaction((work: () => unknown) => work());
-    this.safe = db.transaction((units: Unit[]) => {
-      for (const unit of units) {
-        unit.ok = false;
-        try {
-          unit.value = savepoint(unit.work);
-          unit.ok = true;
-        } catch (e) {
-          if (!db.inTransaction) throw e;
-          unit.error = e;
-        }
-      }
-    });
-  }
-
-  enqueue<T>(work: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({
-        work,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        ok: false,
-        value: undefined,
-        error: undefined,
-      });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
-    });
-  }
-
-  readonly flush = (): void => {
-    this.scheduled = false;
-    const units = this.pending;
-    if (units.length === 0) return;
-    this.pending = [];
-    try {
-      try {
-        this.fast.immediate(units);
-      } catch {
-        this.safe.immediate(units);
-      }
-    } catch (e) {
-      for (const unit of units) unit.reject(e);
-      return;
-    }
-    this.commits++;
-    for (const unit of units) {
-      if (unit.ok) {
-        this.writes++;
-        unit.resolve(unit.value);
-      } else unit.reject(unit.error);
-    }
-  };
-
-  stats() {
-    return { commits: this.commits, writes: this.writes };
-  }
-}
 
 /**
  * A journal on a fresh file whose schema is the stock one rewritten by `v.schema`: the file is
@@ -244,9 +155,7 @@ function openVariant(path: string, v: Variant): SqliteJournal {
   }
   const db = openDatabase(path, { durability: "process" });
   for (const p of v.pragmas ?? []) db.pragma(p);
-  const journal = new SqliteJournal(db, path);
-  if (v.flat) (journal as unknown as { queue: unknown }).queue = new FlatGroupCommit(db);
-  return journal;
+  return new SqliteJournal(db, path);
 }
 
 /** Wraps the journal's group-commit flush to time it (all SQLite work happens inside). */
@@ -436,19 +345,53 @@ async function micro(): Promise<void> {
   perCall("checkpointChecksum — 1 per step", 50_000, () =>
     checkpointChecksum({ runId, stepId: "m01", identity: "x".repeat(64), status: "succeeded", outputs: {} }),
   );
+  // The engine's checkpoint record (step-runner's checkpoint(): `{ ...base, more }` + checksum)
+  // vs the same record with its properties written out.
+  const cpCtx = { runId, services: { clock: systemClock } } as unknown as Parameters<typeof checkpoint>[0];
+  const cpStep = { id: "m01", stageId: "middle", identity: "x".repeat(64) } as unknown as Parameters<
+    typeof checkpoint
+  >[1];
+  perCall("checkpoint() record: { ...base, more } + checkpointChecksum — 1 per step", 50_000, (i) =>
+    checkpoint(cpCtx, cpStep, "succeeded", "succeeded", {}, 1, i),
+  );
+  perCall("the same record with its properties written out (no spread)", 50_000, (i) => {
+    const base = { runId, stepId: "m01", identity: "x".repeat(64), status: "succeeded", outputs: {} };
+    return {
+      runId: base.runId,
+      stepId: base.stepId,
+      identity: base.identity,
+      status: base.status,
+      outputs: base.outputs,
+      stageId: "middle",
+      reason: "succeeded",
+      attempts: 1,
+      startedAt: i,
+      finishedAt: systemClock.now(),
+      checksum: checkpointChecksum(base),
+    };
+  });
   perCall("JSON.stringify of a step.succeeded payload", 50_000, () => JSON.stringify(payload));
+  perCall("uuidv7() (randomBytes(16) per id; 2 ids per run)", 50_000, () => uuidv7());
   perCall(
-    "new AbortController() + abort() (DOMException reason); TimeoutPolicy makes 2 per attempt",
+    "new AbortController() + abort() (DOMException reason); TimeoutPolicy makes 1 per attempt",
     50_000,
     () => new AbortController().abort(),
   );
+  perCall("new AbortController() + .signal, never aborted (TimeoutPolicy's inner controller)", 50_000, () => {
+    void new AbortController().signal;
+  });
   const reason = new Error("settled");
   perCall("new AbortController() + abort(preallocated reason)", 50_000, () =>
     new AbortController().abort(reason),
   );
+  perCall("setTimeout + clearTimeout (systemClock.setTimer: the step timeout, 1 per attempt)", 50_000, () =>
+    clearTimeout(setTimeout(() => {}, 600_000)),
+  );
   const kinds = new Map([[KIND, { execute: async () => ({}) }]]);
-  perCall("compileWorkflow of the workload (zod validation + compile) — once per resumed run", 300, () =>
-    compileWorkflow(workflowDefinition(), { kinds }),
+  perCall(
+    "compileWorkflow of the workload (zod validation + compile) — once per workflow version (cached)",
+    300,
+    () => compileWorkflow(workflowDefinition(), { kinds }),
   );
   let hops = 0;
   const t = performance.now();
@@ -468,22 +411,20 @@ async function micro(): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.all(Array.from({ length: 10 }, async () => 1));
   const pa = ((performance.now() - t3) * 1000) / n / 10;
   console.log(
-    `${String(round(pq, 2)).padStart(7)} µs  p-queue per parallel step (vs ${round(pa, 2)} µs with Promise.all)`,
+    `${String(round(pq, 2)).padStart(7)} µs  p-queue per parallel step (vs ${round(pa, 2)} µs with Promise.all, which the engine uses when all steps can start at once)`,
   );
 }
 
 async function spanOverhead(): Promise<void> {
   console.log("\n== span: (b)'s middle-stage span overhead (span − slowest middle step) ==");
-  const combined = VARIANTS[VARIANTS.length - 1] as Variant;
-  for (const [label, inFlight, memory, variant] of [
-    ["sqlite, 4 in flight", 4, false, { name: "stock" }],
-    ["sqlite, 1 in flight", 1, false, { name: "stock" }],
-    ["sqlite with all storage variants, 4 in flight", 4, false, combined],
-    ["memory, 4 in flight", 4, true, { name: "stock" }],
+  for (const [label, inFlight, memory] of [
+    ["sqlite, 4 in flight", 4, false],
+    ["sqlite, 1 in flight", 1, false],
+    ["memory, 4 in flight", 4, true],
   ] as const) {
     const tmp = tempDir("profile-span");
-    const journal: Journal = memory ? new MemoryJournal() : openVariant(tmp.file("j.db"), variant);
-    const engine = createEngine({ journal, ...variant.engine });
+    const journal: Journal = memory ? new MemoryJournal() : openVariant(tmp.file("j.db"), { name: "stock" });
+    const engine = createEngine({ journal });
     const t = new Map<string, { s1End?: number; s3Start?: number; longest: number; sum: number }>();
     const get = (id: string) => {
       let x = t.get(id);
@@ -531,6 +472,19 @@ if (only.has("memory-engine")) {
     const { result } = await runWorkload(new MemoryJournal());
     console.log(
       `memory journal: ${round(result.usPerStep, 1)} µs/step wall, CPU ${round(result.cpuUsPerStep, 1)} µs/step`,
+    );
+  }
+}
+if (only.has("sqlite-engine")) {
+  for (let i = 0; i < reps; i++) {
+    const tmp = tempDir("profile-sqlite-engine");
+    const journal = openVariant(tmp.file("j.db"), { name: "stock" });
+    const { result } = await runWorkload(journal);
+    await journal.close();
+    tmp.cleanup();
+    console.log(
+      `sqlite journal: ${round(result.usPerStep, 1)} µs/step wall, CPU ${round(result.cpuUsPerStep, 1)} µs/step, ` +
+        `inside flush ${round(result.flushUsPerStep ?? 0, 1)} µs/step; ${result.commits} commits / ${result.writes} writes`,
     );
   }
 }
