@@ -35,10 +35,12 @@ export function checkpointChecksum(c: {
 
 /** The hash that makes a duplicate event a no-op: (runId, type, dedupeKey or payload). */
 export function eventHash(e: { runId: string; type: string; payload: unknown; dedupeKey?: string }): string {
-  // 128 bits of sha256 in base64url (22 characters): ample for uniqueness within a run, and a
-  // third of the hex form's size in the events index, which every event insert writes to.
+  // An event with a dedupe key is unique by construction: the key itself is its identity (no
+  // hashing on the hot path; the journal's index is per run). Others: 128 bits of sha256 over the
+  // canonical payload, in base64url.
+  if (e.dedupeKey !== undefined) return `${e.type}|${e.dedupeKey}`;
   return createHash("sha256")
-    .update(`${e.runId}\u0000${e.type}\u0000${e.dedupeKey ?? canonicalJson(e.payload)}`)
+    .update(`${e.runId}\u0000${e.type}\u0000${canonicalJson(e.payload)}`)
     .digest("base64url")
     .slice(0, 22);
 }

@@ -134,8 +134,8 @@ export interface NewEvent<T extends EventType = EventType> {
   at: number;
   payload: EventPayloads[T];
   /**
-   * What makes this event unique within its run; the journal hashes (runId, type, dedupeKey)
-   * and ignores an event whose hash it already has. Defaults to the canonical JSON of payload.
+   * What makes this event unique within its run: the journal ignores an event whose (runId,
+   * type, dedupeKey) it already has. Without one, the canonical JSON of the payload is hashed.
    */
   dedupeKey?: string;
 }

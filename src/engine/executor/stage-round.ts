@@ -24,11 +24,13 @@ export async function runRound(
   const onRunAbort = () => controller.abort(ctx.signal.reason);
   if (ctx.signal.aborted) onRunAbort();
   else ctx.signal.addEventListener("abort", onRunAbort, { once: true });
-  const timers = new AbortController();
+  // Only a stage with a warning or a timeout needs timers (and a controller to cancel them).
+  const timers =
+    stage.warnAfterMs !== undefined || stage.timeoutMs !== undefined ? new AbortController() : null;
   const startedAt = clock.now();
   if (warn && stage.warnAfterMs !== undefined) {
     const warnAfterMs = stage.warnAfterMs;
-    clock.sleep(warnAfterMs, timers.signal).then(
+    clock.sleep(warnAfterMs, timers?.signal).then(
       () =>
         ctx.recorder.emit([
           ctx.recorder.event("stage.warning", {
@@ -43,7 +45,7 @@ export async function runRound(
   let timedOut = false;
   if (stage.timeoutMs !== undefined) {
     const timeoutMs = stage.timeoutMs;
-    clock.sleep(timeoutMs, timers.signal).then(
+    clock.sleep(timeoutMs, timers?.signal).then(
       () => {
         timedOut = true;
         controller.abort(
@@ -84,7 +86,7 @@ export async function runRound(
     );
     return { steps: out, timedOut };
   } finally {
-    timers.abort(DONE);
+    timers?.abort(DONE);
     ctx.signal.removeEventListener("abort", onRunAbort);
   }
 }

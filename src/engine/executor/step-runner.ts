@@ -83,15 +83,21 @@ export function checkpoint(
   attempts: number,
   startedAt: number,
 ): NewCheckpoint {
-  const base = { runId: ctx.runId, stepId: step.id, identity: step.identity, status, outputs };
+  // Properties written out (no spread): this runs once per step on the hot path.
+  const { runId } = ctx;
+  const { id: stepId, identity } = step;
   return {
-    ...base,
+    runId,
+    stepId,
+    identity,
+    status,
+    outputs,
     stageId: step.stageId,
     reason,
     attempts,
     startedAt,
     finishedAt: ctx.services.clock.now(),
-    checksum: checkpointChecksum(base),
+    checksum: checkpointChecksum({ runId, stepId, identity, status, outputs }),
   };
 }
 

@@ -22,8 +22,10 @@ export class EventLog {
     for (const e of events) {
       if (!runExists(e.runId)) throw unknownRun(e.runId);
       const hash = eventHash(e);
-      if (this.hashes.has(hash) || seen.has(hash)) continue;
-      seen.add(hash);
+      // Hashes are unique per run (as the SQLite index: UNIQUE (run_id, hash)).
+      const key = `${e.runId}\u0000${hash}`;
+      if (this.hashes.has(key) || seen.has(key)) continue;
+      seen.add(key);
       const record = {
         runId: e.runId,
         correlationId: e.correlationId,
@@ -43,7 +45,7 @@ export class EventLog {
   commit(prepared: PreparedEvents): void {
     for (const record of prepared) {
       record.seq = ++this.seq;
-      this.hashes.add(record.hash);
+      this.hashes.add(`${record.runId}\u0000${record.hash}`);
       const list = this.byRun.get(record.runId) ?? [];
       this.byRun.set(record.runId, list);
       list.push(record);
