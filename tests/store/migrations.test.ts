@@ -26,15 +26,42 @@ describe("migrations", () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
-  it("creates schema v1 on a new file and applies nothing twice", async () => {
+  it("creates the latest schema on a new file and applies nothing twice", async () => {
     const path = join(await tempDir(), "state.db");
     openDatabase(path).close();
     const db = openDatabase(path);
     try {
-      expect(tables(db)).toEqual(["attempts", "breakers", "checkpoints", "events", "runs"]);
+      expect(tables(db)).toEqual(["attempts", "breakers", "checkpoints", "definitions", "events", "runs"]);
       expect(migrate(db, path)).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
+    }
+  });
+
+  it("migrates a v1 journal to v2: each definition moves to the definitions table, once", async () => {
+    const path = join(await tempDir(), "state.db");
+    const v1 = new Database(path);
+    v1.pragma("journal_mode = WAL");
+    v1.exec(MIGRATIONS[0]?.sql ?? "");
+    v1.pragma("user_version = 1");
+    const insert = v1.prepare(
+      `INSERT INTO runs (id, workflow, definition, definition_hash, trigger, correlation_id, inputs,
+         status, created_at, updated_at) VALUES (?, 'w', ?, ?, '{"kind":"cli"}', ?, '{}', 'succeeded', 1, 1)`,
+    );
+    insert.run("r1", '{"name":"w","v":1}', "h1", "r1");
+    insert.run("r2", '{"name":"w","v":1}', "h1", "r2");
+    insert.run("r3", '{"name":"w","v":2}', "h2", "r3");
+    v1.close();
+
+    const journal = createSqliteJournal({ path });
+    try {
+      expect((await journal.getRun("r1"))?.definition).toEqual({ name: "w", v: 1 });
+      expect((await journal.getRun("r2"))?.definition).toEqual({ name: "w", v: 1 });
+      expect((await journal.getRun("r3"))?.definition).toEqual({ name: "w", v: 2 });
+      expect(journal.db.prepare("SELECT COUNT(*) AS n FROM definitions").get()).toEqual({ n: 2 });
+      expect(journal.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      await journal.close();
     }
   });
 

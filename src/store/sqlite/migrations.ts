@@ -4,7 +4,7 @@ import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
 import { CHECKPOINTS_V1 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
-import { RUNS_V1 } from "./runs.js";
+import { RUNS_V1, RUNS_V2 } from "./runs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
 export interface Migration {
@@ -16,6 +16,7 @@ export interface Migration {
 /** In order; append only. A released migration is never edited. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
+  { version: 2, name: "definitions by hash", sql: RUNS_V2 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

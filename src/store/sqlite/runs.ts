@@ -26,6 +26,24 @@ CREATE INDEX runs_status ON runs (status);
 CREATE INDEX runs_created_at ON runs (created_at);
 `;
 
+/**
+ * v2: definitions move to their own table, one row per version (keyed by hash). Every run of a
+ * workflow version shared the same few kilobytes of JSON; in the runs row they made each run a
+ * page of its own, rewritten on every status or lease change.
+ */
+export const RUNS_V2 = `
+CREATE TABLE definitions (
+  hash TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO definitions (hash, body) SELECT definition_hash, definition FROM runs;
+ALTER TABLE runs DROP COLUMN definition;
+`;
+
+/** Runs with their definitions, as every read wants them. */
+const RUNS =
+  "SELECT runs.*, definitions.body AS definition FROM runs JOIN definitions ON definitions.hash = runs.definition_hash";
+
 interface RunRow {
   id: string;
   workflow: string;
@@ -70,22 +88,23 @@ const has = (value: unknown): number => (value === undefined ? 0 : 1);
 
 /** The runs table's prepared statements, behind typed methods. */
 export function runTable(db: Database.Database) {
+  const insertDefinition = db.prepare("INSERT OR IGNORE INTO definitions (hash, body) VALUES (?, ?)");
   const insert = db.prepare(
-    `INSERT INTO runs (id, workflow, definition, definition_hash, source, trigger, correlation_id, inputs,
+    `INSERT INTO runs (id, workflow, definition_hash, source, trigger, correlation_id, inputs,
        status, lease_owner, lease_expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
   );
-  const get = db.prepare("SELECT * FROM runs WHERE id = ?");
+  const get = db.prepare(`${RUNS} WHERE runs.id = ?`);
   const list = db.prepare(
-    `SELECT * FROM runs
+    `${RUNS}
      WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
        AND (@workflow IS NULL OR workflow = @workflow)
-     ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+     ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT @limit`,
   );
   const interrupted = db.prepare(
-    `SELECT * FROM runs WHERE status = 'running'
+    `${RUNS} WHERE status = 'running'
        AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
-     ORDER BY created_at, rowid`,
+     ORDER BY runs.created_at, runs.rowid`,
   );
   const lease = db.prepare("SELECT lease_owner, lease_expires_at, cancel_requested FROM runs WHERE id = ?");
   const setLease = db.prepare("UPDATE runs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?");
@@ -103,10 +122,10 @@ export function runTable(db: Database.Database) {
   return {
     /** Throws SQLITE_CONSTRAINT_PRIMARYKEY when the id exists. */
     insert(run: NewRun): void {
+      insertDefinition.run(run.definitionHash, JSON.stringify(run.definition));
       insert.run(
         run.id,
         run.workflow,
-        JSON.stringify(run.definition),
         run.definitionHash,
         run.source ?? null,
         JSON.stringify(run.trigger),
