@@ -7,7 +7,8 @@ import { TimeoutPolicy } from "../policies/index.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RetryBudget } from "../recovery/index.js";
 import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
-import { type Decision, decide, describeDecision, RecoveryState } from "./decide.js";
+import { type Decision, describeDecision } from "./decide.js";
+import { Episode } from "./episode.js";
 import { escalateStep } from "./escalate.js";
 import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
 import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
@@ -27,16 +28,14 @@ interface Attempt {
 export class StepAttempts {
   private current: Attempt | null = null;
   private firstStartedAt: number | null = null;
-  private readonly recovery: RecoveryState;
-  private readonly decisions: Decision[] = [];
-  private refusals = 0;
+  private readonly episode: Episode;
 
   constructor(
     private readonly ctx: RunContext,
     private readonly step: StepPlan,
     private readonly signal: AbortSignal,
   ) {
-    this.recovery = new RecoveryState(ctx.failedAttempts.get(step.id) ?? 0);
+    this.episode = new Episode(ctx, step);
   }
 
   async run(): Promise<StepOutcome> {
@@ -127,18 +126,13 @@ export class StepAttempts {
     variant: Variant,
     budget: RetryBudget | undefined,
   ): Promise<{ variant: Variant } | { outcome: StepOutcome }> {
-    const { ctx, step } = this;
-    const { clock, random } = ctx.services;
+    const { ctx, step, episode } = this;
+    const { clock } = ctx.services;
     const info = toErrorInfo(error);
     const attempt = this.current;
     if (isInputError(error)) return { outcome: await this.giveUp(error, null, attempt) };
-    this.recovery.firstFailureAt ??= clock.now();
-    let decision = decide(info, step, ctx.patterns, this.recovery, random, clock.now());
-    if (decision.kind === "degrade" && !this.canDegrade(decision)) {
-      decision = { ...decision, kind: "give_up", strategy: "degrade", why: `'${step.id}' is not optional` };
-    }
-    this.decisions.push(decision);
-    const decided = this.decidedEvent(decision, info, attempt);
+    const decision = episode.decide(info);
+    const decided = episode.decided(decision, info, attempt?.no ?? 0);
     switch (decision.kind) {
       case "retry": {
         const retrying = ctx.recorder.event("step.retrying", {
@@ -149,8 +143,8 @@ export class StepAttempts {
           error: info,
         });
         await this.closeAttempt(attempt, info, error, decision, [decided, retrying]);
-        if (budget && !(await this.budgetAllows(budget, variant, decision))) {
-          const end = this.recoveryEnd("failed", "escalated", false, "escalate");
+        if (budget && !(await episode.awaitBudget(budget, variant.dependency ?? "", decision, this.signal))) {
+          const end = episode.end("failed", "escalated", { escalated: true });
           return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted", [end]) };
         }
         await clock.sleep(decision.delayMs, this.signal).catch(() => {});
@@ -173,28 +167,12 @@ export class StepAttempts {
         await this.closeAttempt(attempt, info, error, decision, [decided]);
         return {
           outcome: await escalateStep(ctx, step, decision, info, undefined, [
-            this.recoveryEnd("failed", "escalated"),
+            episode.end("failed", "escalated", { escalated: true }),
           ]),
         };
       default:
         return { outcome: await this.giveUp(error, decided, attempt) };
     }
-  }
-
-  private decidedEvent(decision: Decision, info: ErrorInfo, attempt: Attempt | null): NewEvent {
-    const { step } = this;
-    return this.ctx.recorder.event("recovery.decided", {
-      stageId: step.stageId,
-      stepId: step.id,
-      attempt: attempt?.no ?? 0,
-      patternId: decision.pattern?.id ?? null,
-      errorType: decision.type,
-      strategy: decision.strategy,
-      error: info,
-      ...(decision.kind === "retry" ? { delayMs: decision.delayMs } : {}),
-      ...(decision.kind === "alternative" ? { alternative: decision.index } : {}),
-      detail: describeDecision(decision),
-    });
   }
 
   /** Journals the end of a failed attempt with the decision taken. */
@@ -228,36 +206,6 @@ export class StepAttempts {
     );
   }
 
-  private async budgetAllows(budget: RetryBudget, variant: Variant, decision: Decision): Promise<boolean> {
-    const { ctx, step } = this;
-    while (!budget.tryRetry()) {
-      const action = decision.pattern?.onBudgetExhausted ?? "wait";
-      const waitMs = Math.max(1, budget.waitMs());
-      await ctx.recorder.emit([
-        ctx.recorder.event(
-          "recovery.budget_refused",
-          {
-            stageId: step.stageId,
-            stepId: step.id,
-            dependency: variant.dependency ?? "",
-            action,
-            ...(action === "wait" ? { waitMs } : {}),
-          },
-          `${step.id}/${ctx.lastAttempt.get(step.id) ?? 0}/${++this.refusals}`,
-        ),
-      ]);
-      if (action === "escalate") return false;
-      await ctx.services.clock.sleep(waitMs, this.signal).catch(() => {});
-      if (this.signal.aborted) return true;
-    }
-    return true;
-  }
-
-  private canDegrade(decision: Decision): boolean {
-    const skip = decision.pattern?.skip ?? [];
-    return Boolean(decision.pattern?.variant) || this.step.optional || skip.includes(this.step.id);
-  }
-
   private async degrade(decision: Decision, variant: Variant): Promise<StepOutcome> {
     const { ctx, step } = this;
     for (const id of decision.pattern?.skip ?? []) ctx.degradedSkips.add(id);
@@ -272,33 +220,7 @@ export class StepAttempts {
         return this.giveUp(error, null, this.current);
       }
     }
-    return skipStep(ctx, step, "degraded", [this.recoveryEnd("succeeded", "degraded", true)]);
-  }
-
-  private recoveryEnd(
-    how: "succeeded" | "failed",
-    reason: ReasonCode,
-    skipped = false,
-    strategyOverride?: "escalate",
-  ): NewEvent {
-    const { ctx, step } = this;
-    const last = this.decisions.at(-1);
-    const common = {
-      stageId: step.stageId,
-      stepId: step.id,
-      patternId: last?.pattern?.id ?? null,
-      errorType: last?.type ?? "unknown",
-      // The attempts recovery saw: the failed ones, plus the one that succeeded (a degrade that
-      // skips the step runs none).
-      attempts: this.decisions.length + (how === "succeeded" && !skipped ? 1 : 0),
-      recoveryMs: ctx.services.clock.now() - (this.recovery.firstFailureAt ?? ctx.services.clock.now()),
-    };
-    if (how === "succeeded") {
-      const strategy = last?.strategy === "give_up" || !last ? "step_retry" : last.strategy;
-      return ctx.recorder.event("recovery.succeeded", { ...common, strategy });
-    }
-    const strategy = strategyOverride ?? last?.strategy ?? "give_up";
-    return ctx.recorder.event("recovery.failed", { ...common, strategy, reason });
+    return skipStep(ctx, step, "degraded", [this.episode.end("succeeded", "degraded", { skipped: true })]);
   }
 
   /** Recovery is over: the step failed for good (retries_exhausted when it was tried more than once). */
@@ -308,12 +230,12 @@ export class StepAttempts {
     attempt: Attempt | null,
   ): Promise<StepOutcome> {
     const { ctx, step } = this;
-    const retried = (ctx.lastAttempt.get(step.id) ?? 0) > 1 && this.decisions.length > 1;
+    const { episode } = this;
+    const retried = (ctx.lastAttempt.get(step.id) ?? 0) > 1 && episode.size > 1;
     const reason: ReasonCode = retried && !isInputError(error) ? "retries_exhausted" : reasonOf(error);
     const extra: NewEvent[] = decided ? [decided] : [];
-    if (this.decisions.length > 0) extra.push(this.recoveryEnd("failed", reason));
-    const last = this.decisions.at(-1);
-    const decision = last ? describeDecision(last) : "give up";
+    if (episode.active) extra.push(episode.end("failed", reason));
+    const decision = episode.lastDecisionText();
     if (attempt) await attempt.write.catch(() => {});
     return finalFailure(ctx, step, error, attempt ? { ...attempt, decision } : null, extra, reason);
   }
@@ -334,7 +256,7 @@ export class StepAttempts {
       this.firstStartedAt ?? now,
     );
     const events: NewEvent[] = [];
-    if (this.decisions.length > 0) events.push(this.recoveryEnd("succeeded", "succeeded"));
+    if (this.episode.active) events.push(this.episode.end("succeeded", "succeeded"));
     events.push(
       ctx.recorder.event(
         "step.succeeded",
@@ -376,7 +298,7 @@ export class StepAttempts {
     const attempt = this.current;
     const events: NewEvent[] = [];
     // A recovery episode in progress ends with the step (e.g. a sibling failed mid-retry).
-    if (this.decisions.length > 0) events.push(this.recoveryEnd("failed", reason));
+    if (this.episode.active) events.push(this.episode.end("failed", reason));
     events.push(
       ctx.recorder.event("step.cancelled", {
         stageId: step.stageId,
