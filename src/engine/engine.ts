@@ -17,7 +17,7 @@ import { InputError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
-import { LeaseKeeper } from "./executor/leases.js";
+import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { executeRun } from "./executor/run-executor.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
@@ -177,9 +177,7 @@ class StageflowEngine implements Engine {
     const handles: RunHandle[] = [];
     for (const run of running) {
       if (this.active.has(run.id)) continue;
-      const expired = run.leaseOwner === null || (run.leaseExpiresAt ?? 0) < now;
-      const dead = run.leaseOwner !== null && this.options.isOwnerAlive?.(run.leaseOwner) === false;
-      if (!expired && !dead) continue;
+      if (!leaseHolderGone(run, now, this.options.isOwnerAlive)) continue;
       try {
         const plan = await opts.plan?.(run);
         handles.push(await this.resume(run.id, plan ? { plan } : {}));
@@ -208,12 +206,7 @@ class StageflowEngine implements Engine {
       return;
     }
     const now = this.clock.now();
-    const orphan =
-      run.status !== "running" ||
-      run.leaseOwner === null ||
-      (run.leaseExpiresAt ?? 0) < now ||
-      this.options.isOwnerAlive?.(run.leaseOwner) === false;
-    if (orphan) {
+    if (run.status !== "running" || leaseHolderGone(run, now, this.options.isOwnerAlive)) {
       await recorder.updateRun({ status: "cancelled", reason: "cancelled", finishedAt: now }, [
         recorder.event("run.cancelled", { durationMs: now - run.createdAt }),
       ]);

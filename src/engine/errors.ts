@@ -84,6 +84,16 @@ export function isAbortError(e: unknown): boolean {
   );
 }
 
+/** The reason code an abort carries: a StageflowError's reason, else `cancelled`. */
+export function reasonOfAbort(reason: unknown): ReasonCode {
+  return reason instanceof StageflowError ? reason.reason : "cancelled";
+}
+
+/** The reason code of an aborted signal (see reasonOfAbort). */
+export function abortReason(signal: AbortSignal): ReasonCode {
+  return reasonOfAbort(signal.reason);
+}
+
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return typeof e === "string" ? e : JSON.stringify(e);

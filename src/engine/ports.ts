@@ -45,7 +45,11 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
 }
 
-const CANCELLED = Object.freeze({ name: "TimerCancelled" });
+/**
+ * The reason to abort with when cancelling internal work (a timer, a sleep, a round's timers):
+ * a plain value, because `abort()` without one builds a DOMException with a stack each time.
+ */
+export const QUIET_ABORT: unknown = Object.freeze({ name: "Cancelled" });
 
 /** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): longer sleeps are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -57,7 +61,7 @@ export const systemClock: Clock = {
     if (ms > MAX_TIMER_MS) {
       const controller = new AbortController();
       systemClock.sleep(ms, controller.signal).then(fn, () => {});
-      return () => controller.abort(CANCELLED);
+      return () => controller.abort(QUIET_ABORT);
     }
     const timer = setTimeout(fn, Math.max(0, ms));
     return () => clearTimeout(timer);

@@ -3,7 +3,7 @@ import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
-import type { LeaseKeeper } from "./executor/leases.js";
+import { type LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import type { Clock } from "./ports.js";
@@ -48,13 +48,8 @@ export async function prepareResume(
   }
   const now = clock.now();
   let force = false;
-  if (
-    run.status === "running" &&
-    run.leaseOwner &&
-    run.leaseOwner !== leases.owner &&
-    (run.leaseExpiresAt ?? 0) >= now
-  ) {
-    if (deps.options.isOwnerAlive?.(run.leaseOwner) !== false) {
+  if (run.status === "running" && run.leaseOwner && run.leaseOwner !== leases.owner) {
+    if (!leaseHolderGone(run, now, deps.options.isOwnerAlive)) {
       const until = new Date(run.leaseExpiresAt ?? 0).toISOString();
       throw new InputError(
         "invalid_input",

@@ -4,6 +4,7 @@
  * alternative such as `with: { url: https://mirror-b.example.com/build }` redirects the request.
  */
 import { parseDuration } from "../engine/definition/durations.js";
+import { isRecord } from "../engine/expressions/index.js";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 const OVERRIDABLE = ["url", "method", "headers", "body", "timeout"] as const;
@@ -88,8 +89,4 @@ export function resolveHttpConfig(config: unknown, withMap: Record<string, unkno
     body: raw.body,
     timeoutMs: raw.timeout === undefined ? undefined : parseDuration(raw.timeout),
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

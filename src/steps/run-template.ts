@@ -4,6 +4,7 @@
  * holds the evaluated value, so the shell sees it only as data.
  */
 
+import { toText as toEnvValue } from "../engine/expressions/index.js";
 export interface ExpressionSite {
   /** The text between `${{` and `}}`, trimmed. */
   expression: string;
@@ -42,16 +43,12 @@ function closingBraces(text: string, from: number): number {
   return -1;
 }
 
-/** How a value becomes environment text: strings as is, objects as JSON, null/undefined as ''. */
-export function toEnvValue(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
-}
+/** How a value becomes environment text: the expressions' rule (null → '', objects as JSON). */
+export { toEnvValue };
 
-/** `dry-run` → `INPUT_DRY_RUN`. */
-export function inputEnvName(name: string): string {
-  return `INPUT_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+/** An environment variable name: `envName("INPUT", "dry-run")` → `INPUT_DRY_RUN`. */
+export function envName(prefix: string, name: string): string {
+  return `${prefix}_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
 export interface RewrittenCommand {

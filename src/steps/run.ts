@@ -10,7 +10,7 @@ import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js
 import { RunStepError } from "./errors.js";
 import { MAX_OUTPUT_BYTES, OutputFileError, parseOutputFile } from "./output-file.js";
 import { runInProcessGroup } from "./process-group.js";
-import { findExpressions, inputEnvName, rewriteCommand, toEnvValue } from "./run-template.js";
+import { envName, findExpressions, rewriteCommand, toEnvValue } from "./run-template.js";
 
 export interface RunStepOptions {
   /** Between SIGTERM and SIGKILL of the command's process group on abort. @default 2000 */
@@ -22,11 +22,6 @@ export interface RunStepOptions {
 const SHELLS = ["bash", "sh"] as const;
 /** `with:` keys the `run` kind itself reads; the others become WITH_<NAME> variables. */
 const RUN_OPTIONS = new Set(["shell", "working_directory"]);
-
-/** `mirror-url` → `WITH_MIRROR_URL`. */
-function withEnvName(name: string): string {
-  return `WITH_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
 
 export function createRunStep(options: RunStepOptions = {}): StepHandler {
   return {
@@ -92,11 +87,11 @@ function buildEnv(
   exprEnv: Record<string, string>,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
-  for (const [name, value] of Object.entries(ctx.inputs)) env[inputEnvName(name)] = toEnvValue(value);
+  for (const [name, value] of Object.entries(ctx.inputs)) env[envName("INPUT", name)] = toEnvValue(value);
   // Other `with:` keys reach the command as WITH_<NAME>, so a recovery alternative's `with`
   // overrides (another mirror, model or template) change what the command sees.
   for (const [name, value] of Object.entries(ctx.with)) {
-    if (!RUN_OPTIONS.has(name)) env[withEnvName(name)] = toEnvValue(value);
+    if (!RUN_OPTIONS.has(name)) env[envName("WITH", name)] = toEnvValue(value);
   }
   for (const [name, value] of Object.entries(ctx.env)) env[name] = toEnvValue(value);
   env.STAGEFLOW_OUTPUT = outputFile;

@@ -1,5 +1,5 @@
 import type { StepPlan } from "../definition/plan.js";
-import { type ErrorInfo, isInputError, isStageflowError, toErrorInfo } from "../errors.js";
+import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
 import { evaluateExpression } from "../expressions/index.js";
 import type { StepContext, StepOutputs } from "../handler.js";
@@ -291,7 +291,7 @@ export class StepAttempts {
   /** The stage or the run was aborted (fail-fast sibling, stage timeout, cancel, lost lease). */
   private async cancelled(): Promise<StepOutcome> {
     const { ctx, step } = this;
-    const reason: ReasonCode = isStageflowError(this.signal.reason) ? this.signal.reason.reason : "cancelled";
+    const reason = abortReason(this.signal);
     const outcome: StepOutcome = { stepId: step.id, status: "cancelled", reason, continued: false };
     // Another process owns the run now, or this one is shutting down: record nothing more.
     if (reason === "lease_lost" || reason === "interrupted") return outcome;

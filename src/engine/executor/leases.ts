@@ -1,8 +1,19 @@
 import { StageflowError } from "../errors.js";
 import type { Journal } from "../journal.js";
-import type { Clock, Logger } from "../ports.js";
+import { type Clock, type Logger, QUIET_ABORT } from "../ports.js";
 
-const STOPPED = Object.freeze({ name: "LeaseKeeperStopped" });
+/**
+ * Whether nobody holds the run's lease any more: no owner, an expired lease, or an owner the host
+ * knows is dead (`isOwnerAlive` → false; `undefined` means it cannot tell).
+ */
+export function leaseHolderGone(
+  run: { leaseOwner: string | null; leaseExpiresAt: number | null },
+  now: number,
+  isOwnerAlive?: (owner: string) => boolean | undefined,
+): boolean {
+  if (run.leaseOwner === null || (run.leaseExpiresAt ?? 0) < now) return true;
+  return isOwnerAlive?.(run.leaseOwner) === false;
+}
 
 interface Held {
   controller: AbortController;
@@ -48,7 +59,7 @@ export class LeaseKeeper {
   }
 
   stop(): void {
-    this.loop?.abort(STOPPED);
+    this.loop?.abort(QUIET_ABORT);
     this.loop = null;
   }
 

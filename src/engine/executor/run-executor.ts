@@ -1,12 +1,12 @@
 import type { StagePlan } from "../definition/plan.js";
 import type { RunResult } from "../engine-api.js";
-import { type ErrorInfo, toErrorInfo } from "../errors.js";
+import { abortReason, type ErrorInfo, toErrorInfo } from "../errors.js";
 import { evaluateExpression } from "../expressions/index.js";
 import type { RunStatus } from "../journal.js";
 import type { ReasonCode } from "../reasons.js";
 import { crashPoint, type RunContext } from "./context.js";
 import { runStage } from "./stage-runner.js";
-import { skipStep } from "./step-runner.js";
+import { restoreStep, skipStep } from "./step-runner.js";
 
 /**
  * Executes a run's stages in order from its checkpoints to a final status. Resolves with the
@@ -17,7 +17,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
   for (const stage of ctx.plan.stages) {
     if (ctx.signal.aborted) return stop(ctx);
     if (stage.steps.every((s) => ctx.checkpoints.has(s.id))) {
-      await runStage(ctx, stage); // restores outputs into the scope; runs nothing
+      for (const step of stage.steps) restoreStep(ctx, step);
       continue;
     }
     const skip = skipReason(ctx, stage);
@@ -73,7 +73,7 @@ function skipReason(ctx: RunContext, stage: StagePlan): ReasonCode | null | Erro
 
 /** The run was aborted: cancelled (recorded) or its lease was lost (another owner records). */
 async function stop(ctx: RunContext): Promise<RunResult> {
-  const reason = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
+  const reason = abortReason(ctx.signal);
   if (reason === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
   if (reason === "interrupted") {
     // A graceful shutdown: the run stays `running`; its lease is released so any process may resume it.
@@ -95,7 +95,7 @@ async function finish(
 ): Promise<RunResult> {
   const { recorder, services } = ctx;
   if (ctx.signal.aborted && status === "failed") {
-    const r = (ctx.signal.reason as { reason?: ReasonCode } | undefined)?.reason;
+    const r = abortReason(ctx.signal);
     if (r === "lease_lost" || r === "interrupted" || r === "cancelled") return stop(ctx);
   }
   const now = services.clock.now();

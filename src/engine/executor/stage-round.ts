@@ -1,12 +1,9 @@
 import PQueue from "p-queue";
 import type { StagePlan, StepPlan } from "../definition/plan.js";
-import { isStageflowError, StageflowError } from "../errors.js";
-import type { ReasonCode } from "../reasons.js";
+import { reasonOfAbort, StageflowError } from "../errors.js";
+import { QUIET_ABORT } from "../ports.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import { runStep } from "./step-runner.js";
-
-/** Reason for cancelling the round's timers (a plain value: a default AbortError captures a stack). */
-const DONE = Object.freeze({ name: "RoundDone" });
 
 /**
  * One round of a stage: `steps` in sequence, or in parallel up to `concurrency` (higher
@@ -86,12 +83,12 @@ export async function runRound(
     );
     return { steps: out, timedOut };
   } finally {
-    timers?.abort(DONE);
+    timers?.abort(QUIET_ABORT);
     ctx.signal.removeEventListener("abort", onRunAbort);
   }
 }
 
 function notStarted(step: StepPlan, reason: unknown): StepOutcome {
-  const code: ReasonCode = isStageflowError(reason) ? reason.reason : "cancelled";
+  const code = reasonOfAbort(reason);
   return { stepId: step.id, status: "cancelled", reason: code, continued: false };
 }

@@ -1,5 +1,5 @@
 import type { StagePlan } from "../definition/plan.js";
-import { isStageflowError, toErrorInfo } from "../errors.js";
+import { reasonOfAbort, toErrorInfo } from "../errors.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import { runRound } from "./stage-round.js";
@@ -82,7 +82,7 @@ function decide(ctx: RunContext, steps: StepOutcome[], timedOut: boolean): Stage
   if (failed) return { status: "failed", reason: failed.reason, steps };
   if (ctx.signal.aborted) {
     const r = ctx.signal.reason;
-    return { status: "cancelled", reason: isStageflowError(r) ? r.reason : "cancelled", steps };
+    return { status: "cancelled", reason: reasonOfAbort(r), steps };
   }
   if (steps.some((s) => s.status === "waiting")) return { status: "waiting", reason: "escalated", steps };
   if (steps.some((s) => s.status === "cancelled")) return { status: "cancelled", reason: "cancelled", steps };

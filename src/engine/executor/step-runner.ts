@@ -35,15 +35,20 @@ export function reasonOf(error: unknown): ReasonCode {
   return "handler_error";
 }
 
+/** A step finished before a resume: its recorded outputs go back into the scope; nothing runs. */
+export function restoreStep(ctx: RunContext, step: StepPlan): StepOutcome | undefined {
+  const restored = ctx.checkpoints.get(step.id);
+  if (!restored) return undefined;
+  ctx.scope.steps[step.id] = { outputs: restored.outputs, outcome: OUTCOME[restored.status] };
+  if (restored.reason === "degraded") ctx.degraded.push(step.id);
+  const failed = restored.status === "failed";
+  return { stepId: step.id, status: restored.status, reason: restored.reason, continued: failed };
+}
+
 /** Runs one step to its end: restored from a checkpoint, skipped, succeeded, failed or cancelled. */
 export async function runStep(ctx: RunContext, step: StepPlan, signal: AbortSignal): Promise<StepOutcome> {
-  const restored = ctx.checkpoints.get(step.id);
-  if (restored) {
-    ctx.scope.steps[step.id] = { outputs: restored.outputs, outcome: OUTCOME[restored.status] };
-    if (restored.reason === "degraded") ctx.degraded.push(step.id);
-    const failed = restored.status === "failed";
-    return { stepId: step.id, status: restored.status, reason: restored.reason, continued: failed };
-  }
+  const restored = restoreStep(ctx, step);
+  if (restored) return restored;
   if (ctx.degradedSkips.has(step.id)) return skipStep(ctx, step, "degraded");
   if (step.if !== undefined) {
     let run: boolean;

@@ -1,6 +1,6 @@
 import type { StepPlan } from "../definition/plan.js";
 import { InputError } from "../errors.js";
-import { interpolate } from "../expressions/index.js";
+import { interpolate, toText } from "../expressions/index.js";
 import type { StepHandler } from "../handler.js";
 import type { Alternative } from "../recovery/types.js";
 import type { RunContext } from "./context.js";
@@ -24,12 +24,6 @@ function handlerOf(ctx: RunContext, kind: string): StepHandler {
   throw Object.assign(new Error(`unknown step kind '${kind}' (known: ${known})`), { code: "unknown_kind" });
 }
 
-function stringify(value: unknown): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
-
 function resolve(
   ctx: RunContext,
   step: StepPlan,
@@ -44,7 +38,7 @@ function resolve(
     ? { ...base, ...(interpolate(withOverride, scope) as Record<string, unknown>) }
     : base;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(step.env)) env[k] = stringify(interpolate(v, scope));
+  for (const [k, v] of Object.entries(step.env)) env[k] = toText(interpolate(v, scope));
   return {
     label,
     handler,

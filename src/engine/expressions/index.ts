@@ -3,4 +3,4 @@ export { evaluateExpression, property, ROOT_NAMES, type Scope } from "./evaluate
 export { parseExpression } from "./parser.js";
 export { findReferences, type Reference, rootNames } from "./references.js";
 export { hasExpression, interpolate, type TemplatePart, templateParts } from "./template.js";
-export { looseEquals, toText, truthy } from "./values.js";
+export { isRecord, looseEquals, toText, truthy } from "./values.js";

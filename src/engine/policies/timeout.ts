@@ -5,7 +5,7 @@
  * work goes on in the background and its late result is dropped.
  */
 import { TimeoutError } from "../errors.js";
-import type { Clock } from "../ports.js";
+import { type Clock, QUIET_ABORT } from "../ports.js";
 import type { Policy, PolicyContext } from "./policy.js";
 import { checkMs } from "./validate.js";
 
@@ -16,9 +16,6 @@ export interface TimeoutOptions {
   /** Message of the TimeoutError. @default `timed out after ${ms} ms` */
   message?: string;
 }
-
-/** Reason for cancelling the timer: a plain value, since a default AbortError captures a stack. */
-const SETTLED = Object.freeze({ name: "Settled" });
 
 export class TimeoutPolicy implements Policy {
   readonly ms: number;
@@ -62,7 +59,7 @@ export class TimeoutPolicy implements Policy {
         cancelTimer = clock.setTimer(this.ms, onTimeout);
       } else {
         const timer = new AbortController();
-        cancelTimer = () => timer.abort(SETTLED);
+        cancelTimer = () => timer.abort(QUIET_ABORT);
         clock.sleep(this.ms, timer.signal).then(onTimeout, () => {}); // rejected: cancelled
       }
 

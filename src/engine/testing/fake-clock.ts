@@ -1,6 +1,4 @@
-import type { Clock } from "../ports.js";
-
-const CANCELLED = Object.freeze({ name: "TimerCancelled" });
+import { type Clock, QUIET_ABORT } from "../ports.js";
 
 interface Timer {
   at: number;
@@ -58,7 +56,7 @@ export class FakeClock implements Clock {
   setTimer(ms: number, fn: () => void): () => void {
     const controller = new AbortController();
     this.sleep(ms, controller.signal).then(fn, () => {});
-    return () => controller.abort(CANCELLED);
+    return () => controller.abort(QUIET_ABORT);
   }
 
   /** Number of sleeps waiting. */
