@@ -80,6 +80,7 @@ class StageflowEngine implements Engine {
     this.services = {
       clock: this.clock,
       random: options.random ?? mathRandom,
+      leaseOwner: owner,
       logger,
       hooks: options.hooks ?? {},
       breakers: breakers({}),
@@ -275,10 +276,19 @@ class StageflowEngine implements Engine {
     };
     this.leases.add(runId, controller);
     const sessionId = this.newId();
-    const done = executeRun(ctx, sessionId).finally(async () => {
-      this.active.delete(runId);
-      await this.leases.remove(runId);
-    });
+    const done = executeRun(ctx, sessionId).then(
+      async (result) => {
+        this.active.delete(runId);
+        // A final or waiting status was written with the lease released; otherwise release it now.
+        await this.leases.remove(runId, result.status !== "running");
+        return result;
+      },
+      async (error: unknown) => {
+        this.active.delete(runId);
+        await this.leases.remove(runId);
+        throw error;
+      },
+    );
     this.active.set(runId, { controller, done });
     return { runId, done };
   }

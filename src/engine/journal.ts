@@ -126,6 +126,11 @@ export interface RunPatch {
   error?: ErrorInfo | null;
   finishedAt?: number | null;
   updatedAt: number;
+  /**
+   * Releases the run's lease in the same write when this owner holds it: a run that ends (or
+   * parks, `waiting`) gives up its lease with its final status, without a write of its own.
+   */
+  releaseLeaseOf?: string;
 }
 
 export type AttemptStatus = "running" | "succeeded" | "failed" | "cancelled";

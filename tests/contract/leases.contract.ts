@@ -46,6 +46,25 @@ export function describeLeaseContract(h: JournalHarness): void {
       expect(await h.journal.getRun("r1")).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 90_000 });
     });
 
+    it("releases the lease with a run's final status, only for the owner that holds it", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2"), []);
+      const final = { status: "succeeded" as const, finishedAt: 5_000, updatedAt: 5_000 };
+      await h.journal.updateRun("r1", { ...final, releaseLeaseOf: "host-a" }, []);
+      await h.journal.updateRun("r2", { ...final, releaseLeaseOf: "host-b" }, []);
+      const reopened = await h.reopen();
+      expect(await reopened.getRun("r1")).toMatchObject({
+        status: "succeeded",
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      expect(await reopened.getRun("r2")).toMatchObject({
+        status: "succeeded",
+        leaseOwner: "host-a",
+        leaseExpiresAt: 31_000,
+      });
+    });
+
     it("releases only the holder's lease; a released lease is free", async () => {
       await h.journal.createRun(newRun("r1"), []);
       await h.journal.releaseLease("r1", "host-b");

@@ -103,4 +103,51 @@ describe("SqliteJournal group commit", () => {
     await expect(journal.getRun("r1")).rejects.toThrow(`the journal at ${path} is closed`);
     expect(await journalAt(path).getRun("r1")).toMatchObject({ id: "r1" });
   });
+
+  it("writes an attempt that starts and finishes in one batch once, already final", async () => {
+    const path = `${await tempDir()}/state.db`;
+    const journal = journalAt(path);
+    await journal.createRun(newRun("r1"), []);
+    await journal.startAttempt(attemptStart("r1", "slow"), []);
+    const changes = journal.db.prepare("SELECT total_changes() AS n");
+    const before = (changes.get() as { n: number }).n;
+
+    // A fast step: its start and its finish are queued in the same turn.
+    const fast = journal.startAttempt(attemptStart("r1", "fast"), []);
+    const finished = journal.finishAttempt(attemptFinish("r1", "fast"), checkpoint("r1", "fast"), [
+      stepSucceeded("r1", "fast"),
+    ]);
+    await Promise.all([fast, finished]);
+    // One attempt row inserted (no update), one checkpoint, one event.
+    expect((changes.get() as { n: number }).n - before).toBe(3);
+
+    // A slow step: its start committed earlier, so its finish updates the row.
+    await journal.finishAttempt(attemptFinish("r1", "slow"), checkpoint("r1", "slow"), []);
+    expect((changes.get() as { n: number }).n - before).toBe(5);
+
+    await journal.close();
+    const attempts = await journalAt(path).listAttempts("r1");
+    const fastRow = attempts.find((a) => a.stepId === "fast");
+    expect(attempts.map((a) => [a.stepId, a.status]).sort()).toEqual([
+      ["fast", "succeeded"],
+      ["slow", "succeeded"],
+    ]);
+    expect(fastRow).toMatchObject({
+      startedAt: attemptStart("r1", "fast").startedAt,
+      finishedAt: attemptFinish("r1", "fast").finishedAt,
+      outputs: attemptFinish("r1", "fast").outputs,
+    });
+  });
+
+  it("rejects a same-batch finish whose start cannot be written, and commits its batch-mates", async () => {
+    const journal = journalAt(`${await tempDir()}/state.db`);
+    await journal.createRun(newRun("r1"), []);
+    const other = journal.startAttempt(attemptStart("r1", "other"), []);
+    const start = journal.startAttempt(attemptStart("nope", "s"), []);
+    const finish = journal.finishAttempt(attemptFinish("nope", "s"), null, []);
+    await expect(start).resolves.toBeUndefined(); // no row of its own any more: the finish writes it
+    await expect(finish).rejects.toMatchObject({ code: "unknown_run" });
+    await other;
+    expect((await journal.listAttempts("r1")).map((a) => a.stepId)).toEqual(["other"]);
+  });
 });

@@ -14,6 +14,8 @@ import type { RunRecorder } from "./recorder.js";
 export interface EngineServices {
   clock: Clock;
   random: Random;
+  /** Who this engine's leases name: a final status releases the run's lease with it. */
+  leaseOwner: string;
   logger: Logger;
   hooks: CrashHooks;
   breakers: BreakerRegistry;

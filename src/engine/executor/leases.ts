@@ -52,10 +52,11 @@ export class LeaseKeeper {
     }
   }
 
-  async remove(runId: string): Promise<void> {
+  /** Stops renewing the run's lease and releases it, unless the journal has `released` it already. */
+  async remove(runId: string, released = false): Promise<void> {
     if (!this.held.delete(runId)) return;
     if (this.held.size === 0) this.stop();
-    await this.journal.releaseLease(runId, this.owner);
+    if (!released) await this.journal.releaseLease(runId, this.owner);
   }
 
   stop(): void {

@@ -33,7 +33,10 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     if (ctx.signal.aborted && outcome.status !== "failed") return stop(ctx);
     const durationMs = services.clock.now() - startedAt;
     if (outcome.status === "waiting") {
-      await recorder.updateRun({ status: "waiting", reason: "escalated" }, []);
+      await recorder.updateRun(
+        { status: "waiting", reason: "escalated", releaseLeaseOf: services.leaseOwner },
+        [],
+      );
       return { runId: ctx.runId, status: "waiting", reason: "escalated" };
     }
     if (outcome.status !== "succeeded") {
@@ -108,7 +111,14 @@ async function finish(
         : status === "cancelled"
           ? recorder.event("run.cancelled", { durationMs })
           : recorder.event("run.failed", { reason, failedSteps, durationMs, ...(error ? { error } : {}) });
-  await recorder.updateRun({ status, reason, error: error ?? null, finishedAt: now }, [event]);
+  const patch = {
+    status,
+    reason,
+    error: error ?? null,
+    finishedAt: now,
+    releaseLeaseOf: services.leaseOwner,
+  };
+  await recorder.updateRun(patch, [event]);
   const result: RunResult = { runId: ctx.runId, status, reason };
   if (error) result.error = error;
   return result;

@@ -103,6 +103,10 @@ export class MemoryJournal implements J.Journal {
       if (patch.error !== undefined) run.error = jsonCopy(patch.error);
       if (patch.finishedAt !== undefined) run.finishedAt = patch.finishedAt;
       run.updatedAt = patch.updatedAt;
+      if (patch.releaseLeaseOf !== undefined && run.leaseOwner === patch.releaseLeaseOf) {
+        run.leaseOwner = null;
+        run.leaseExpiresAt = null;
+      }
     });
   }
   async requestCancel(runId: string, events: NewEvent[]): Promise<void> {

@@ -52,6 +52,10 @@ export function attemptTable(db: Database.Database) {
     `INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, started_at)
      VALUES (?, ?, ?, ?, 'running', ?)`,
   );
+  const insertFinished = db.prepare(
+    `INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs, error, decision)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   const finish = db.prepare(
     `UPDATE attempts SET status = ?, reason = ?, finished_at = ?, outputs = ?, error = ?, decision = ?
      WHERE run_id = ? AND step_id = ? AND attempt = ?`,
@@ -62,6 +66,22 @@ export function attemptTable(db: Database.Database) {
     /** Throws SQLITE_CONSTRAINT_FOREIGNKEY (unknown run) or _PRIMARYKEY (attempt exists). */
     start(a: AttemptStart): void {
       insert.run(a.runId, a.stepId, a.stageId, a.attempt, a.startedAt);
+    },
+    /** An attempt that started and finished before either was written: one row, final at once. */
+    startFinished(a: AttemptStart, f: AttemptFinish): void {
+      insertFinished.run(
+        a.runId,
+        a.stepId,
+        a.stageId,
+        a.attempt,
+        f.status,
+        f.reason,
+        a.startedAt,
+        f.finishedAt,
+        f.outputs === undefined ? null : JSON.stringify(f.outputs),
+        f.error === undefined ? null : JSON.stringify(f.error),
+        f.decision ?? null,
+      );
     },
     /** Returns false when the attempt was never started. */
     finish: (a: AttemptFinish): boolean =>

@@ -20,6 +20,8 @@ export class GroupCommit {
   private pending: Unit[] = [];
   private scheduled = false;
   private commits = 0;
+  /** Batches taken so far: writes enqueued while this number is unchanged commit together. */
+  private taken = 0;
   private writes = 0;
   private readonly batch: Database.Transaction<(units: Unit[]) => void>;
   /** The common case: no unit fails, so no savepoint (two statements per unit) is needed. */
@@ -82,6 +84,7 @@ export class GroupCommit {
     const units = this.pending;
     if (units.length === 0) return;
     this.pending = [];
+    this.taken++;
     try {
       try {
         this.fast.immediate(units);
@@ -107,6 +110,11 @@ export class GroupCommit {
       }
     }
   };
+
+  /** Identifies the batch being filled: two enqueues that see the same value commit together. */
+  get batchNo(): number {
+    return this.taken;
+  }
 
   /** Commits made, and writes (units) they held: writes / commits is the mean group size. */
   stats(): { commits: number; writes: number } {

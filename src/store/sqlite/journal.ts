@@ -13,6 +13,16 @@ import { type Durability, openDatabase } from "./open.js";
 import { runTable } from "./runs.js";
 import { verifyDatabase } from "./verify.js";
 
+/** An attempt start queued in the batch being filled; a finish in the same batch joins it. */
+interface QueuedStart {
+  start: J.AttemptStart;
+  /** Set when the finish joins: the finish's unit then writes the attempt, final at once. */
+  finish: J.AttemptFinish | null;
+}
+
+const attemptKey = (a: { runId: string; stepId: string; attempt: number }) =>
+  `${a.runId}\n${a.stepId}\n${a.attempt}`;
+
 export interface SqliteJournalOptions {
   /** The database file; it and its directory are created when missing. `:memory:` for a throwaway. */
   path: string;
@@ -34,6 +44,9 @@ export class SqliteJournal implements J.Journal {
   private readonly events: ReturnType<typeof eventTable>;
   private readonly breakers: ReturnType<typeof breakerTable>;
   private closed = false;
+  /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
+  private readonly starts = new Map<string, QueuedStart>();
+  private startsBatch = -1;
 
   constructor(
     /** The open database, for stores that share the file (write to it only through `write`). */
@@ -125,20 +138,46 @@ export class SqliteJournal implements J.Journal {
     });
   }
 
+  /** The starts queued in the batch being filled (forgets those of batches already taken). */
+  private queuedStarts(): Map<string, QueuedStart> {
+    if (this.startsBatch !== this.queue.batchNo) {
+      this.starts.clear();
+      this.startsBatch = this.queue.batchNo;
+    }
+    return this.starts;
+  }
+
   startAttempt(a: J.AttemptStart, events: NewEvent[]): Promise<void> {
-    return this.write(() => {
-      inserting(a.runId, `attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`, () =>
-        this.attempts.start(a),
-      );
+    const queued: QueuedStart = { start: a, finish: null };
+    const done = this.write(() => {
+      if (!queued.finish) this.insertAttempt(a, () => this.attempts.start(a));
       this.events.append(events);
     });
+    if (!this.closed) this.queuedStarts().set(attemptKey(a), queued);
+    return done;
   }
+  /**
+   * When the attempt's start is still queued in the same batch (a fast step), the attempt is
+   * written once, here, with its final state — one row inserted instead of inserted and then
+   * updated — together with the checkpoint and events, as always in one unit.
+   */
   finishAttempt(a: J.AttemptFinish, checkpoint: J.NewCheckpoint | null, events: NewEvent[]): Promise<void> {
+    const starts = this.queuedStarts();
+    const key = attemptKey(a);
+    const queued = starts.get(key);
+    if (queued) {
+      starts.delete(key);
+      queued.finish = a;
+    }
     return this.write(() => {
-      if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);
+      if (queued) this.insertAttempt(queued.start, () => this.attempts.startFinished(queued.start, a));
+      else if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);
       if (checkpoint) inserting(checkpoint.runId, "checkpoint", () => this.checkpoints.put(checkpoint));
       this.events.append(events);
     });
+  }
+  private insertAttempt(a: J.AttemptStart, insert: () => void): void {
+    inserting(a.runId, `attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`, insert);
   }
   putCheckpoint(checkpoint: J.NewCheckpoint, events: NewEvent[]): Promise<void> {
     return this.write(() => {

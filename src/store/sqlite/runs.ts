@@ -115,6 +115,8 @@ export function runTable(db: Database.Database) {
        reason = CASE WHEN @hasReason THEN @reason ELSE reason END,
        error = CASE WHEN @hasError THEN @error ELSE error END,
        finished_at = CASE WHEN @hasFinishedAt THEN @finishedAt ELSE finished_at END,
+       lease_expires_at = CASE WHEN lease_owner = @releaseLeaseOf THEN NULL ELSE lease_expires_at END,
+       lease_owner = CASE WHEN lease_owner = @releaseLeaseOf THEN NULL ELSE lease_owner END,
        updated_at = @updatedAt
      WHERE id = @id`,
   );
@@ -179,6 +181,7 @@ export function runTable(db: Database.Database) {
         hasFinishedAt: has(p.finishedAt),
         finishedAt: p.finishedAt ?? null,
         updatedAt: p.updatedAt,
+        releaseLeaseOf: p.releaseLeaseOf ?? null,
       }).changes > 0,
   };
 }

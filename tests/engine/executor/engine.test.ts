@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../src/engine/errors.js";
+import { MemoryJournal } from "../../../src/store/memory/journal.js";
 import { setup, types } from "./harness.js";
 
 const THREE_STAGES = `
@@ -55,6 +56,41 @@ describe("engine: a run end to end", () => {
     expect(journaled.at(-1)).toBe("run.succeeded");
     expect(journaled.filter((t) => t === "step.succeeded")).toHaveLength(5);
     expect(types(h.events)).toEqual(journaled);
+  });
+
+  it("releases a finished run's lease with its final status; an interrupted run's with a write of its own", async () => {
+    const journal = new MemoryJournal();
+    const releases: string[] = [];
+    const release = journal.releaseLease.bind(journal);
+    journal.releaseLease = (runId, owner) => {
+      releases.push(runId);
+      return release(runId, owner);
+    };
+    const h = setup({ journal });
+    const finished = await h.engine.start(h.plan(THREE_STAGES));
+    await finished.done;
+    expect(await journal.getRun(finished.runId)).toMatchObject({
+      status: "succeeded",
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
+    expect(releases).toEqual([]);
+
+    const hanging = await h.engine.start(
+      h.plan(`
+name: hangs
+stages:
+  - id: one
+    steps:
+      - id: a
+        task: { hang: true }
+`),
+    );
+    await h.clock.advance(1);
+    await h.engine.close();
+    expect(await hanging.done).toMatchObject({ status: "running", reason: "interrupted" });
+    expect(releases).toEqual([hanging.runId]);
+    expect((await journal.getRun(hanging.runId))?.leaseOwner).toBeNull();
   });
 
   it("rejects a missing required input before recording anything", async () => {
