@@ -1,9 +1,75 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  try {
+    return plainJson(value);
+  } catch (e) {
+    if (e !== NOT_PLAIN) throw e;
+    return JSON.stringify(sortKeys(value));
+  }
 }
+
+const NOT_PLAIN = Symbol("not plain JSON");
+
+/**
+ * The same text as `JSON.stringify(sortKeys(value))` for plain JSON values (strings, finite
+ * numbers, booleans, null, arrays, objects of Object's prototype), written directly without
+ * copying every object; anything else (a Date, a class instance, NaN, a function...) throws
+ * NOT_PLAIN and takes the general path.
+ */
+function plainJson(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw NOT_PLAIN;
+      return JSON.stringify(value);
+    case "object": {
+      if (value === null) return "null";
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ",";
+          const item: unknown = value[i];
+          out += item === undefined ? "null" : plainJson(item);
+        }
+        return `${out}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+      const record = value as Record<string, unknown>;
+      let out = "{";
+      let first = true;
+      for (const key of sortedKeys(record)) {
+        const v = record[key];
+        if (v === undefined) continue;
+        out += `${first ? "" : ","}${JSON.stringify(key)}:${plainJson(v)}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw NOT_PLAIN;
+  }
+}
+
+/**
+ * The key order of the object sortKeys builds: an object lists integer-like keys first, in
+ * numeric order, whatever the insertion order (`Object.keys` already gives them so), then the
+ * other keys as inserted, i.e. sorted.
+ */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  let indices = 0;
+  while (indices < keys.length && isIndex(keys[indices] as string)) indices++;
+  if (indices === 0) return keys.sort();
+  return keys.slice(0, indices).concat(keys.slice(indices).sort());
+}
+
+const isIndex = (key: string): boolean => /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -18,8 +84,14 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** One-shot hashing (`crypto.hash`, Node ≥ 20.12), else a Hash object. */
+const digest: (algorithm: string, text: string, encoding: "hex" | "base64url") => string =
+  typeof crypto.hash === "function"
+    ? (algorithm, text, encoding) => crypto.hash(algorithm, text, encoding)
+    : (algorithm, text, encoding) => crypto.createHash(algorithm).update(text).digest(encoding);
+
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return digest("sha256", text, "hex");
 }
 
 /** The checksum a checkpoint carries; recomputed on resume to detect corruption. */
@@ -39,8 +111,8 @@ export function eventHash(e: { runId: string; type: string; payload: unknown; de
   // hashing on the hot path; the journal's index is per run). Others: 128 bits of sha256 over the
   // canonical payload, in base64url.
   if (e.dedupeKey !== undefined) return `${e.type}|${e.dedupeKey}`;
-  return createHash("sha256")
-    .update(`${e.runId}\u0000${e.type}\u0000${canonicalJson(e.payload)}`)
-    .digest("base64url")
-    .slice(0, 22);
+  return digest("sha256", `${e.runId}\u0000${e.type}\u0000${canonicalJson(e.payload)}`, "base64url").slice(
+    0,
+    22,
+  );
 }

@@ -3,7 +3,7 @@ import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../error
 import type { NewEvent } from "../events.js";
 import { evaluateExpression } from "../expressions/index.js";
 import type { StepContext, StepOutputs } from "../handler.js";
-import { TimeoutPolicy } from "../policies/index.js";
+import { type PolicyContext, TimeoutPolicy } from "../policies/index.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RetryBudget } from "../recovery/index.js";
 import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
@@ -67,7 +67,7 @@ export class StepAttempts {
   private call(variant: Variant): Promise<StepOutputs> {
     const { ctx } = this;
     const timeout = new TimeoutPolicy({ ms: variant.timeoutMs, clock: ctx.services.clock });
-    const attempt = (signal: AbortSignal) => timeout.execute((c) => this.attempt(variant, c.signal), signal);
+    const attempt = (signal: AbortSignal) => timeout.execute((c) => this.attempt(variant, c), signal);
     const dependency = variant.dependency;
     if (!dependency) return attempt(this.signal);
     // The breaker's transitions during this call are journaled as this run's events.
@@ -75,16 +75,18 @@ export class StepAttempts {
     return ctx.services.breakers.get(dependency).execute((b) => attempt(b.signal), this.signal);
   }
 
-  private async attempt(variant: Variant, signal: AbortSignal): Promise<StepOutputs> {
+  private async attempt(variant: Variant, policy: PolicyContext): Promise<StepOutputs> {
     const { ctx, step } = this;
     const { clock, logger } = ctx.services;
     const no = (ctx.lastAttempt.get(step.id) ?? 0) + 1;
     ctx.lastAttempt.set(step.id, no);
-    await crashPoint(ctx.services, "before-step", {
-      runId: ctx.runId,
-      stageId: step.stageId,
-      stepId: step.id,
-    });
+    if (ctx.services.hooks["before-step"]) {
+      await crashPoint(ctx.services, "before-step", {
+        runId: ctx.runId,
+        stageId: step.stageId,
+        stepId: step.id,
+      });
+    }
     const startedAt = clock.now();
     this.firstStartedAt ??= startedAt;
     const write = ctx.recorder.startAttempt(
@@ -105,7 +107,10 @@ export class StepAttempts {
       stepId: step.id,
       attempt: no,
       idempotencyKey: `${ctx.runId}/${step.id}`,
-      signal,
+      // Made on first read: most handlers never look at it.
+      get signal() {
+        return policy.signal;
+      },
       logger,
       clock,
       config: variant.config,
@@ -243,8 +248,9 @@ export class StepAttempts {
   private async succeed(outputs: StepOutputs): Promise<StepOutcome> {
     const { ctx, step } = this;
     const attempt = this.current as Attempt;
+    const { hooks } = ctx.services;
     const info = { runId: ctx.runId, stageId: step.stageId, stepId: step.id };
-    await crashPoint(ctx.services, "after-step-before-commit", info);
+    if (hooks["after-step-before-commit"]) await crashPoint(ctx.services, "after-step-before-commit", info);
     const now = ctx.services.clock.now();
     const cp = checkpoint(
       ctx,
@@ -284,7 +290,7 @@ export class StepAttempts {
       events,
     );
     ctx.scope.steps[step.id] = { outputs, outcome: "success" };
-    await crashPoint(ctx.services, "after-commit", info);
+    if (hooks["after-commit"]) await crashPoint(ctx.services, "after-commit", info);
     return { stepId: step.id, status: "succeeded", reason: "succeeded", continued: false };
   }
 

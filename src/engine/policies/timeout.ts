@@ -27,12 +27,14 @@ export class TimeoutPolicy implements Policy {
   /**
    * Runs `fn` with a signal that aborts when the time is up (reason: a TimeoutError) or when
    * `signal` aborts (reason: `signal.reason`). Rejects at once in either case. When `fn`
-   * settles first, the timer is cancelled, so no sleep stays pending.
+   * settles first, the timer is cancelled, so no sleep stays pending. The signal is made only
+   * when `fn` reads `ctx.signal` (an AbortController costs more than a no-op step's whole
+   * attempt); read after an abort, it is already aborted.
    */
   execute<T>(fn: (ctx: PolicyContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       signal?.throwIfAborted();
-      const inner = new AbortController();
+      const inner = new LazyAbort();
       let settled = false;
       let cancelTimer: () => void = () => {};
       const settle = (outcome: () => void) => {
@@ -63,10 +65,33 @@ export class TimeoutPolicy implements Policy {
         clock.sleep(this.ms, timer.signal).then(onTimeout, () => {}); // rejected: cancelled
       }
 
-      new Promise<T>((r) => r(fn({ signal: inner.signal, attempt: 1 }))).then(
+      new Promise<T>((r) => r(fn(inner))).then(
         (value) => settle(() => resolve(value)),
         (error: unknown) => settle(() => reject(error)),
       );
     });
+  }
+}
+
+/** A PolicyContext whose AbortController is created on first read of `signal`. */
+class LazyAbort implements PolicyContext {
+  readonly attempt = 1;
+  private controller: AbortController | null = null;
+  private aborted = false;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
   }
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson, checkpointChecksum, sha256 } from "../../src/engine/canonical.js";
+import { seededRandom } from "../../src/engine/ports.js";
+
+/** The definition canonicalJson must keep: stored checksums and definition hashes depend on it. */
+function reference(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v && typeof v === "object" && !(v instanceof Date)) {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const x = (v as Record<string, unknown>)[key];
+        if (x !== undefined) out[key] = sortKeys(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sortKeys(value));
+}
+
+const random = seededRandom(42);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)] as T;
+const ATOMS: unknown[] = [
+  0,
+  -0,
+  1.5,
+  -7,
+  1e21,
+  2 ** 53,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  "",
+  "héllo",
+  'a"b\\c\n',
+  "\u2028",
+  "\ud800",
+  true,
+  false,
+  null,
+  undefined,
+  new Date(0),
+  () => 1,
+];
+const KEYS = [
+  "b",
+  "a",
+  "10",
+  "2",
+  "0",
+  "01",
+  "4294967294",
+  "4294967295",
+  "-1",
+  "1.5",
+  "é",
+  "",
+  "z z",
+  "toJSON",
+];
+
+function value(depth: number): unknown {
+  const r = random.next();
+  if (depth <= 0 || r < 0.4) return pick(ATOMS);
+  if (r < 0.7) return Array.from({ length: Math.floor(random.next() * 4) }, () => value(depth - 1));
+  const o: Record<string, unknown> = random.next() < 0.1 ? Object.create(null) : {};
+  for (let i = Math.floor(random.next() * 5); i > 0; i--) o[pick(KEYS)] = value(depth - 1);
+  return o;
+}
+
+describe("canonicalJson", () => {
+  it("gives exactly the text of the sort-then-stringify definition, over 5,000 random values", () => {
+    for (let i = 0; i < 5_000; i++) {
+      const v = value(4);
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+  });
+
+  it("sorts keys at every level and drops undefined members", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: undefined }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"y":2}]},"b":1}',
+    );
+  });
+
+  it("keeps the checkpoint checksum of recorded checkpoints", () => {
+    const checksum = checkpointChecksum({
+      runId: "r1",
+      stepId: "build",
+      identity: "id-1",
+      status: "succeeded",
+      outputs: { version: "1.2.3", n: 3 },
+    });
+    expect(checksum).toBe(sha256('["r1","build","id-1","succeeded",{"n":3,"version":"1.2.3"}]'));
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
