@@ -2,10 +2,11 @@
  * The floor: what the disk and SQLite allow with nothing of stageflow in the way. Raw
  * better-sqlite3, one prepared single-row INSERT per transaction (BEGIN IMMEDIATE … COMMIT, as
  * the journal's group commit begins its batches), on a real file with the journal's pragmas for
- * the same durability: WAL + synchronous NORMAL ('process') or FULL ('machine').
+ * the same durability (`journalPragmas`): WAL + synchronous NORMAL ('process') or FULL ('machine'),
+ * the same checkpoint interval and WAL size limit.
  */
 import Database from "better-sqlite3";
-import type { Durability } from "../src/store/index.js";
+import { type Durability, journalPragmas } from "../src/store/index.js";
 import { tempDir } from "./workload.js";
 
 export interface FloorResult {
@@ -23,9 +24,8 @@ export function measureFloor(durability: Durability, minMs = 500, minTx = 500): 
   const tmp = tempDir(`floor-${durability}`);
   const db = new Database(tmp.file("floor.db"));
   try {
-    db.pragma("busy_timeout = 5000");
-    db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${durability === "machine" ? "FULL" : "NORMAL"}`);
+    // Exactly the journal's pragmas: WAL, synchronous, checkpoint interval, WAL size limit.
+    for (const pragma of journalPragmas(durability)) db.pragma(pragma);
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT NOT NULL)");
     const insert = db.prepare("INSERT INTO t (x) VALUES (?)");
     const tx = db.transaction((x: string) => insert.run(x));

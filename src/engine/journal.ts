@@ -186,7 +186,7 @@ export interface NewCheckpoint {
   /** First attempt's start (or the skip time) and the final end. */
   startedAt: number;
   finishedAt: number;
-  /** sha256 over (runId, stepId, identity, status, outputs): see checkpointChecksum(). */
+  /** A hash of (runId, stepId, identity, status, outputs): see checkpointChecksum(). */
   checksum: string;
 }
 

@@ -8,4 +8,4 @@ export { isExpired, mayAcquire } from "./lease.js";
 export { MemoryJournal } from "./memory/journal.js";
 export { createSqliteJournal, SqliteJournal, type SqliteJournalOptions } from "./sqlite/journal.js";
 export { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./sqlite/migrations.js";
-export { type Durability, type OpenOptions, openDatabase } from "./sqlite/open.js";
+export { type Durability, journalPragmas, type OpenOptions, openDatabase } from "./sqlite/open.js";

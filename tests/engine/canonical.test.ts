@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, checkpointChecksum, sha256 } from "../../src/engine/canonical.js";
+import {
+  canonicalJson,
+  checkpointChecksum,
+  expectedChecksum,
+  hash64,
+  sha256,
+} from "../../src/engine/canonical.js";
 import { seededRandom } from "../../src/engine/ports.js";
 
 /** The definition canonicalJson must keep: stored checksums and definition hashes depend on it. */
@@ -82,15 +88,41 @@ describe("canonicalJson", () => {
     );
   });
 
-  it("keeps the checkpoint checksum of recorded checkpoints", () => {
-    const checksum = checkpointChecksum({
+  it("checksums a checkpoint with 64 bits over its canonical JSON, sensitive to every field", () => {
+    const cp = {
       runId: "r1",
       stepId: "build",
       identity: "id-1",
       status: "succeeded",
-      outputs: { version: "1.2.3", n: 3 },
-    });
-    expect(checksum).toBe(sha256('["r1","build","id-1","succeeded",{"n":3,"version":"1.2.3"}]'));
-    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+      outputs: { v: "1.2.3", n: 3 },
+    };
+    const checksum = checkpointChecksum(cp);
+    expect(checksum).toBe(`c1:${hash64('["r1","build","id-1","succeeded",{"n":3,"v":"1.2.3"}]')}`);
+    expect(checksum).toMatch(/^c1:[0-9a-f]{16}$/);
+    // Key order does not matter; any change of content does.
+    expect(checkpointChecksum({ ...cp, outputs: { n: 3, v: "1.2.3" } })).toBe(checksum);
+    const changed = [
+      { ...cp, runId: "r2" },
+      { ...cp, stepId: "buil" },
+      { ...cp, identity: "id-2" },
+      { ...cp, status: "failed" },
+      { ...cp, outputs: { v: "1.2.4", n: 3 } },
+      { ...cp, outputs: { v: "1.2.3", n: 3, extra: null } },
+    ].map(checkpointChecksum);
+    expect(new Set([checksum, ...changed]).size).toBe(changed.length + 1);
+  });
+
+  it("still accepts the sha256 checksums of checkpoints recorded before c1", () => {
+    const cp = { runId: "r1", stepId: "build", identity: "id-1", status: "succeeded", outputs: { v: "1" } };
+    const legacy = sha256('["r1","build","id-1","succeeded",{"v":"1"}]');
+    expect(expectedChecksum(cp, legacy)).toBe(legacy);
+    expect(expectedChecksum({ ...cp, outputs: { v: "2" } }, legacy)).not.toBe(legacy);
+    expect(expectedChecksum(cp, checkpointChecksum(cp))).toBe(checkpointChecksum(cp));
+  });
+
+  it("spreads hash64 over its output space (no collisions among 100,000 similar texts)", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100_000; i++) seen.add(hash64(`["run-${i}","step",{"n":${i % 7}}]`));
+    expect(seen.size).toBe(100_000);
   });
 });

@@ -26,7 +26,7 @@ const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
  * database each time: about 1.5-2x more commits per second, measured. journal_size_limit
  * truncates the WAL file back after a checkpoint.
  */
-function pragmas(durability: Durability): string[] {
+export function journalPragmas(durability: Durability): string[] {
   return [
     "busy_timeout = 5000",
     "journal_mode = WAL",
@@ -56,7 +56,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     throw storeErrorFrom(path, e);
   }
   try {
-    for (const pragma of pragmas(durability)) db.pragma(pragma);
+    for (const pragma of journalPragmas(durability)) db.pragma(pragma);
     migrate(db, path);
   } catch (e) {
     db.close();

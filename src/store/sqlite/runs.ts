@@ -88,7 +88,8 @@ const has = (value: unknown): number => (value === undefined ? 0 : 1);
 
 /** The runs table's prepared statements, behind typed methods. */
 export function runTable(db: Database.Database) {
-  const insertDefinition = db.prepare("INSERT OR IGNORE INTO definitions (hash, body) VALUES (?, ?)");
+  const insertDefinition = db.prepare("INSERT INTO definitions (hash, body) VALUES (?, ?)");
+  const hasDefinition = db.prepare("SELECT 1 FROM definitions WHERE hash = ?").pluck();
   const insert = db.prepare(
     `INSERT INTO runs (id, workflow, definition_hash, source, trigger, correlation_id, inputs,
        status, lease_owner, lease_expires_at, created_at, updated_at)
@@ -124,7 +125,10 @@ export function runTable(db: Database.Database) {
   return {
     /** Throws SQLITE_CONSTRAINT_PRIMARYKEY when the id exists. */
     insert(run: NewRun): void {
-      insertDefinition.run(run.definitionHash, JSON.stringify(run.definition));
+      // Most runs start a version already stored: a lookup instead of serialising the definition.
+      if (hasDefinition.get(run.definitionHash) === undefined) {
+        insertDefinition.run(run.definitionHash, JSON.stringify(run.definition));
+      }
       insert.run(
         run.id,
         run.workflow,
