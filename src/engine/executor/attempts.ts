@@ -28,14 +28,23 @@ interface Attempt {
 export class StepAttempts {
   private current: Attempt | null = null;
   private firstStartedAt: number | null = null;
-  private readonly episode: Episode;
+  private episodeOf: Episode | null = null;
 
   constructor(
     private readonly ctx: RunContext,
     private readonly step: StepPlan,
     private readonly signal: AbortSignal,
-  ) {
-    this.episode = new Episode(ctx, step);
+  ) {}
+
+  /** Made on first use: a step that succeeds at once never needs one. */
+  private get episode(): Episode {
+    this.episodeOf ??= new Episode(this.ctx, this.step);
+    return this.episodeOf;
+  }
+
+  /** Whether a recovery episode is in progress (without making one). */
+  private get recovering(): boolean {
+    return this.episodeOf?.active ?? false;
   }
 
   async run(): Promise<StepOutcome> {
@@ -262,7 +271,7 @@ export class StepAttempts {
       this.firstStartedAt ?? now,
     );
     const events: NewEvent[] = [];
-    if (this.episode.active) events.push(this.episode.end("succeeded", "succeeded"));
+    if (this.recovering) events.push(this.episode.end("succeeded", "succeeded"));
     events.push(
       ctx.recorder.event(
         "step.succeeded",
@@ -304,7 +313,7 @@ export class StepAttempts {
     const attempt = this.current;
     const events: NewEvent[] = [];
     // A recovery episode in progress ends with the step (e.g. a sibling failed mid-retry).
-    if (this.episode.active) events.push(this.episode.end("failed", reason));
+    if (this.recovering) events.push(this.episode.end("failed", reason));
     events.push(
       ctx.recorder.event("step.cancelled", {
         stageId: step.stageId,
