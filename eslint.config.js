@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "tmp-prof/", "schema/"] },
+  { ignores: ["dist/", ".bench-build/", "node_modules/", "coverage/", "tmp-prof/", "schema/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
