@@ -89,9 +89,9 @@ export function reasonOfAbort(reason: unknown): ReasonCode {
   return reason instanceof StageflowError ? reason.reason : "cancelled";
 }
 
-/** The reason code of an aborted signal (see reasonOfAbort). */
-export function abortReason(signal: AbortSignal): ReasonCode {
-  return reasonOfAbort(signal.reason);
+/** The reason code of an aborted signal or Cancel (see reasonOfAbort). */
+export function abortReason(aborted: { readonly reason: unknown }): ReasonCode {
+  return reasonOfAbort(aborted.reason);
 }
 
 export function errorMessage(e: unknown): string {

@@ -1,4 +1,5 @@
 import type { StepPlan } from "../definition/plan.js";
+import type { Cancel } from "../cancel.js";
 import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
 import { evaluateExpression } from "../expressions/index.js";
@@ -33,7 +34,8 @@ export class StepAttempts {
   constructor(
     private readonly ctx: RunContext,
     private readonly step: StepPlan,
-    private readonly signal: AbortSignal,
+    /** The stage round's: aborted by fail-fast, the stage timeout, or the run. */
+    private readonly cancel: Cancel,
   ) {}
 
   /** Made on first use: a step that succeeds at once never needs one. */
@@ -62,7 +64,7 @@ export class StepAttempts {
       try {
         outputs = await this.call(variant);
       } catch (error) {
-        if (this.signal.aborted) return this.cancelled();
+        if (this.cancel.aborted) return this.cancelled();
         const next = await this.recover(error, variant, budget);
         if ("outcome" in next) return next.outcome;
         variant = next.variant;
@@ -76,12 +78,13 @@ export class StepAttempts {
   private call(variant: Variant): Promise<StepOutputs> {
     const { ctx } = this;
     const timeout = new TimeoutPolicy({ ms: variant.timeoutMs, clock: ctx.services.clock });
-    const attempt = (signal: AbortSignal) => timeout.execute((c) => this.attempt(variant, c), signal);
     const dependency = variant.dependency;
-    if (!dependency) return attempt(this.signal);
+    if (!dependency) return timeout.within((c) => this.attempt(variant, c), this.cancel);
     // The breaker's transitions during this call are journaled as this run's events.
     ctx.services.breakerCallers.set(dependency, ctx);
-    return ctx.services.breakers.get(dependency).execute((b) => attempt(b.signal), this.signal);
+    return ctx.services.breakers
+      .get(dependency)
+      .execute((b) => timeout.execute((c) => this.attempt(variant, c), b.signal), this.cancel.signal);
   }
 
   private async attempt(variant: Variant, policy: PolicyContext): Promise<StepOutputs> {
@@ -157,12 +160,15 @@ export class StepAttempts {
           error: info,
         });
         await this.closeAttempt(attempt, info, error, decision, [decided, retrying]);
-        if (budget && !(await episode.awaitBudget(budget, variant.dependency ?? "", decision, this.signal))) {
+        if (
+          budget &&
+          !(await episode.awaitBudget(budget, variant.dependency ?? "", decision, this.cancel.signal))
+        ) {
           const end = episode.end("failed", "escalated", { escalated: true });
           return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted", [end]) };
         }
-        await clock.sleep(decision.delayMs, this.signal).catch(() => {});
-        if (this.signal.aborted) return { outcome: await this.cancelled() };
+        await clock.sleep(decision.delayMs, this.cancel.signal).catch(() => {});
+        if (this.cancel.aborted) return { outcome: await this.cancelled() };
         return { variant };
       }
       case "alternative": {
@@ -230,7 +236,7 @@ export class StepAttempts {
       try {
         return await this.succeed(await this.call(alt));
       } catch (error) {
-        if (this.signal.aborted) return this.cancelled();
+        if (this.cancel.aborted) return this.cancelled();
         return this.giveUp(error, null, this.current);
       }
     }
@@ -306,7 +312,7 @@ export class StepAttempts {
   /** The stage or the run was aborted (fail-fast sibling, stage timeout, cancel, lost lease). */
   private async cancelled(): Promise<StepOutcome> {
     const { ctx, step } = this;
-    const reason = abortReason(this.signal);
+    const reason = abortReason(this.cancel);
     const outcome: StepOutcome = { stepId: step.id, status: "cancelled", reason, continued: false };
     // Another process owns the run now, or this one is shutting down: record nothing more.
     if (reason === "lease_lost" || reason === "interrupted") return outcome;
@@ -328,7 +334,7 @@ export class StepAttempts {
     }
     this.current = null;
     await attempt.write.catch(() => {});
-    const error: ErrorInfo = toErrorInfo(this.signal.reason);
+    const error: ErrorInfo = toErrorInfo(this.cancel.reason);
     await ctx.recorder.finishAttempt(
       {
         runId: ctx.runId,

@@ -1,5 +1,6 @@
 import PQueue from "p-queue";
 import type { StagePlan, StepPlan } from "../definition/plan.js";
+import { Cancel } from "../cancel.js";
 import { reasonOfAbort, StageflowError } from "../errors.js";
 import { QUIET_ABORT } from "../ports.js";
 import type { RunContext, StepOutcome } from "./context.js";
@@ -17,10 +18,8 @@ export async function runRound(
   warn: boolean,
 ): Promise<{ steps: StepOutcome[]; timedOut: boolean }> {
   const { clock } = ctx.services;
-  const controller = new AbortController();
-  const onRunAbort = () => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onRunAbort();
-  else ctx.signal.addEventListener("abort", onRunAbort, { once: true });
+  // Aborts the round's steps: the run aborted, a sibling failed (fail-fast), the stage timed out.
+  const cancel = Cancel.following(ctx.signal);
   // Only a stage with a warning or a timeout needs timers (and a controller to cancel them).
   const timers =
     stage.warnAfterMs !== undefined || stage.timeoutMs !== undefined ? new AbortController() : null;
@@ -45,7 +44,7 @@ export async function runRound(
     clock.sleep(timeoutMs, timers?.signal).then(
       () => {
         timedOut = true;
-        controller.abort(
+        cancel.abort(
           new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${timeoutMs}ms`),
         );
       },
@@ -53,17 +52,17 @@ export async function runRound(
     );
   }
   const one = async (step: StepPlan): Promise<StepOutcome> => {
-    if (controller.signal.aborted) return notStarted(step, controller.signal.reason);
-    const outcome = await runStep(ctx, step, controller.signal);
+    if (cancel.aborted) return notStarted(step, cancel.reason);
+    const outcome = await runStep(ctx, step, cancel);
     if (
       outcome.status === "failed" &&
       !outcome.continued &&
       (stage.failFast || stage.mode === "sequential")
     ) {
-      controller.abort(new StageflowError("sibling_failed", `step '${step.id}' failed`));
+      cancel.abort(new StageflowError("sibling_failed", `step '${step.id}' failed`));
     }
     if (outcome.status === "waiting" && stage.mode === "sequential") {
-      controller.abort(new StageflowError("escalated", `step '${step.id}' waits for a person`));
+      cancel.abort(new StageflowError("escalated", `step '${step.id}' waits for a person`));
     }
     return outcome;
   };
@@ -84,7 +83,7 @@ export async function runRound(
     return { steps: out, timedOut };
   } finally {
     timers?.abort(QUIET_ABORT);
-    ctx.signal.removeEventListener("abort", onRunAbort);
+    cancel.dispose();
   }
 }
 

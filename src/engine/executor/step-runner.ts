@@ -1,4 +1,5 @@
 import { checkpointChecksum } from "../canonical.js";
+import type { Cancel } from "../cancel.js";
 import type { StepPlan } from "../definition/plan.js";
 import {
   type ErrorInfo,
@@ -46,7 +47,7 @@ export function restoreStep(ctx: RunContext, step: StepPlan): StepOutcome | unde
 }
 
 /** Runs one step to its end: restored from a checkpoint, skipped, succeeded, failed or cancelled. */
-export async function runStep(ctx: RunContext, step: StepPlan, signal: AbortSignal): Promise<StepOutcome> {
+export async function runStep(ctx: RunContext, step: StepPlan, cancel: Cancel): Promise<StepOutcome> {
   const restored = restoreStep(ctx, step);
   if (restored) return restored;
   if (ctx.degradedSkips.has(step.id)) return skipStep(ctx, step, "degraded");
@@ -59,7 +60,7 @@ export async function runStep(ctx: RunContext, step: StepPlan, signal: AbortSign
     }
     if (!run) return skipStep(ctx, step, "condition_false");
   }
-  return new StepAttempts(ctx, step, signal).run();
+  return new StepAttempts(ctx, step, cancel).run();
 }
 
 export async function skipStep(

@@ -4,6 +4,7 @@
  * is expected to honour `ctx.signal` (aborted with the TimeoutError as reason), otherwise its
  * work goes on in the background and its late result is dropped.
  */
+import { Cancel, type Cancellation, cancelOf } from "../cancel.js";
 import { TimeoutError } from "../errors.js";
 import { type Clock, QUIET_ABORT } from "../ports.js";
 import type { Policy, PolicyContext } from "./policy.js";
@@ -32,23 +33,30 @@ export class TimeoutPolicy implements Policy {
    * attempt); read after an abort, it is already aborted.
    */
   execute<T>(fn: (ctx: PolicyContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.within(fn, signal && cancelOf(signal));
+  }
+
+  /** `execute` under any Cancellation (the executor's are not AbortSignals). */
+  within<T>(fn: (ctx: PolicyContext) => Promise<T>, parent?: Cancellation): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      signal?.throwIfAborted();
-      const inner = new LazyAbort();
+      if (parent?.aborted) throw parent.reason;
+      const inner = new Cancel();
       let settled = false;
       let cancelTimer: () => void = () => {};
+      let unlink: () => void = () => {};
       const settle = (outcome: () => void) => {
         if (settled) return;
         settled = true;
         cancelTimer();
-        signal?.removeEventListener("abort", onOuterAbort);
+        unlink();
         outcome();
       };
-      const onOuterAbort = () => {
-        inner.abort(signal?.reason);
-        settle(() => reject(signal?.reason));
-      };
-      signal?.addEventListener("abort", onOuterAbort, { once: true });
+      if (parent) {
+        unlink = parent.onAbort((reason) => {
+          inner.abort(reason);
+          settle(() => reject(reason));
+        });
+      }
 
       const onTimeout = () => {
         if (settled) return;
@@ -65,7 +73,7 @@ export class TimeoutPolicy implements Policy {
         clock.sleep(this.ms, timer.signal).then(onTimeout, () => {}); // rejected: cancelled
       }
 
-      new Promise<T>((r) => r(fn(inner))).then(
+      new Promise<T>((r) => r(fn(new AttemptContext(inner)))).then(
         (value) => settle(() => resolve(value)),
         (error: unknown) => settle(() => reject(error)),
       );
@@ -73,25 +81,11 @@ export class TimeoutPolicy implements Policy {
   }
 }
 
-/** A PolicyContext whose AbortController is created on first read of `signal`. */
-class LazyAbort implements PolicyContext {
+/** A PolicyContext whose signal is made on first read. */
+class AttemptContext implements PolicyContext {
   readonly attempt = 1;
-  private controller: AbortController | null = null;
-  private aborted = false;
-  private reason: unknown;
-
+  constructor(private readonly cancel: Cancel) {}
   get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
+    return this.cancel.signal;
   }
 }
