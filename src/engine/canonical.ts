@@ -110,7 +110,22 @@ interface ChecksummedCheckpoint {
  * per step on the hot path, it costs a tenth of a sha256 through node:crypto.
  */
 export function checkpointChecksum(c: ChecksummedCheckpoint): string {
-  return `c1:${hash64(canonicalJson([c.runId, c.stepId, c.identity, c.status, c.outputs]))}`;
+  // The characters of canonicalJson([runId, stepId, identity, status, outputs]), hashed piece by
+  // piece: each piece is a flat string, where the concatenation would be a rope that V8 reads
+  // several times slower.
+  const h = new Hash64();
+  h.update("[");
+  h.update(JSON.stringify(c.runId));
+  h.update(",");
+  h.update(JSON.stringify(c.stepId));
+  h.update(",");
+  h.update(JSON.stringify(c.identity));
+  h.update(",");
+  h.update(JSON.stringify(c.status));
+  h.update(",");
+  h.update(canonicalJson(c.outputs));
+  h.update("]");
+  return `c1:${h.digest()}`;
 }
 
 /**
@@ -129,18 +144,35 @@ export function expectedChecksum(c: ChecksummedCheckpoint, stored: string): stri
  * with both lanes kept whole), as 16 hex digits.
  */
 export function hash64(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+  const h = new Hash64();
+  h.update(text);
+  return h.digest();
+}
+
+/** hash64, fed in pieces: the same digest as hash64 of the pieces joined. */
+class Hash64 {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+
+  update(text: string): void {
+    let { h1, h2 } = this;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+
+  digest(): string {
+    let { h1, h2 } = this;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+  }
 }
 
 /** The hash that makes a duplicate event a no-op: (runId, type, dedupeKey or payload). */
