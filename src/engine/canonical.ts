@@ -115,18 +115,21 @@ export function checkpointChecksum(c: ChecksummedCheckpoint): string {
   // several times slower.
   const h = new Hash64();
   h.update("[");
-  h.update(JSON.stringify(c.runId));
+  h.jsonString(c.runId);
   h.update(",");
-  h.update(JSON.stringify(c.stepId));
+  h.jsonString(c.stepId);
   h.update(",");
-  h.update(JSON.stringify(c.identity));
+  h.jsonString(c.identity);
   h.update(",");
-  h.update(JSON.stringify(c.status));
+  h.jsonString(c.status);
   h.update(",");
   h.update(canonicalJson(c.outputs));
   h.update("]");
   return `c1:${h.digest()}`;
 }
+
+/** Characters JSON.stringify escapes in a string (quote, backslash, controls, surrogates). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
  * The checksum `c` should carry in the format of `stored`: journals written before `c1:` hold a
@@ -163,6 +166,17 @@ class Hash64 {
     }
     this.h1 = h1;
     this.h2 = h2;
+  }
+
+  /** update(JSON.stringify(text)) without making that string when `text` needs no escapes. */
+  jsonString(text: string): void {
+    if (NEEDS_ESCAPE.test(text)) {
+      this.update(JSON.stringify(text));
+      return;
+    }
+    this.update('"');
+    this.update(text);
+    this.update('"');
   }
 
   digest(): string {

@@ -112,6 +112,29 @@ describe("canonicalJson", () => {
     expect(new Set([checksum, ...changed]).size).toBe(changed.length + 1);
   });
 
+  it("hashes exactly the canonical JSON text, whatever characters the fields hold", () => {
+    for (const odd of [
+      "plain",
+      'q"uote',
+      "back\\slash",
+      "new\nline",
+      "\u0001",
+      "lone \ud800",
+      "pair 😀",
+      "é\u2028",
+    ]) {
+      const cp = {
+        runId: `r-${odd}`,
+        stepId: odd,
+        identity: "id",
+        status: "succeeded",
+        outputs: { [odd]: odd },
+      };
+      const text = canonicalJson([cp.runId, cp.stepId, cp.identity, cp.status, cp.outputs]);
+      expect(checkpointChecksum(cp)).toBe(`c1:${hash64(text)}`);
+    }
+  });
+
   it("still accepts the sha256 checksums of checkpoints recorded before c1", () => {
     const cp = { runId: "r1", stepId: "build", identity: "id-1", status: "succeeded", outputs: { v: "1" } };
     const legacy = sha256('["r1","build","id-1","succeeded",{"v":"1"}]');

@@ -150,4 +150,21 @@ describe("SqliteJournal group commit", () => {
     await other;
     expect((await journal.listAttempts("r1")).map((a) => a.stepId)).toEqual(["other"]);
   });
+
+  it("reads an event's dedupe key from its hash, and from the column of rows written before", async () => {
+    const journal = journalAt(`${await tempDir()}/state.db`);
+    await journal.createRun(newRun("r1"), []);
+    await journal.appendEvents([{ ...stepSucceeded("r1", "a"), dedupeKey: "a/1" }]);
+    // A row as an earlier version wrote it: the key in its own column too.
+    journal.db
+      .prepare(
+        `INSERT INTO events (run_id, correlation_id, type, at, payload, dedupe_key, hash)
+         VALUES ('r1', 'r1', 'stage.warning', 5, '{}', 'old-key', 'stage.warning|old-key')`,
+      )
+      .run();
+    const stored = journal.db.prepare("SELECT dedupe_key FROM events ORDER BY seq").pluck().all();
+    expect(stored).toEqual([null, "old-key"]);
+    const events = await journal.listEvents("r1");
+    expect(events.map((e) => e.dedupeKey)).toEqual(["a/1", "old-key"]);
+  });
 });

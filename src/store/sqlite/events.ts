@@ -31,6 +31,14 @@ interface EventRow {
   hash: string;
 }
 
+/**
+ * An event with a dedupe key is stored with hash `type|key` (see eventHash) and no separate
+ * `dedupe_key` (one column less to bind and store per event); rows written before carry both.
+ */
+function keyOfHash(type: string, hash: string): string | undefined {
+  return hash.startsWith(`${type}|`) ? hash.slice(type.length + 1) : undefined;
+}
+
 function toRecord(r: EventRow): EventRecord {
   const record = {
     runId: r.run_id,
@@ -41,15 +49,16 @@ function toRecord(r: EventRow): EventRecord {
     seq: r.seq,
     hash: r.hash,
   } as EventRecord;
-  if (r.dedupe_key !== null) record.dedupeKey = r.dedupe_key;
+  const dedupeKey = r.dedupe_key ?? keyOfHash(r.type, r.hash);
+  if (dedupeKey !== undefined) record.dedupeKey = dedupeKey;
   return record;
 }
 
 /** The events table's prepared statements, behind typed methods. */
 export function eventTable(db: Database.Database) {
   const insert = db.prepare(
-    `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, dedupe_key, hash)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, hash)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const list = db.prepare("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq");
 
@@ -61,15 +70,7 @@ export function eventTable(db: Database.Database) {
     append(events: readonly NewEvent[]): void {
       for (const e of events) {
         try {
-          insert.run(
-            e.runId,
-            e.correlationId,
-            e.type,
-            e.at,
-            JSON.stringify(e.payload),
-            e.dedupeKey ?? null,
-            eventHash(e),
-          );
+          insert.run(e.runId, e.correlationId, e.type, e.at, JSON.stringify(e.payload), eventHash(e));
         } catch (err) {
           throw isForeignKeyError(err) ? unknownRun(e.runId) : err;
         }
