@@ -6,7 +6,7 @@
  *   (b) a parallel stage's span vs its steps in sequence (50 ms steps)
  *   (c) peak RSS with 10,000 runs recorded and 1,000 in flight vs RSS before the load; resume time
  *
- * Options: --reps=N (default 5) repetitions of (a); --only=a,b,c to run a subset.
+ * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c to run a subset.
  * Prints progress, a table, PASS/FAIL per target and one `BENCH_JSON {...}` line.
  */
 import { cpus, totalmem } from "node:os";
@@ -30,7 +30,7 @@ const args = new Map(
     return [k ?? "", v ?? "true"] as const;
   }),
 );
-const reps = Math.max(1, Number(args.get("reps") ?? 5));
+const reps = Math.max(1, Number(args.get("reps") ?? 9));
 const only = new Set((args.get("only") ?? "a,b,c").split(","));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
