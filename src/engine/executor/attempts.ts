@@ -5,6 +5,7 @@ import type { NewEvent } from "../events.js";
 import { evaluateExpression } from "../expressions/index.js";
 import type { StepContext, StepOutputs } from "../handler.js";
 import { type PolicyContext, TimeoutPolicy } from "../policies/index.js";
+import type { Clock } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RetryBudget } from "../recovery/index.js";
 import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
@@ -13,6 +14,17 @@ import { Episode } from "./episode.js";
 import { escalateStep } from "./escalate.js";
 import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
 import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
+
+/** Timeout policies are stateless: one per clock and duration, shared by every attempt. */
+const timeoutPolicies = new WeakMap<Clock, Map<number, TimeoutPolicy>>();
+
+function timeoutPolicy(clock: Clock, ms: number): TimeoutPolicy {
+  let byMs = timeoutPolicies.get(clock);
+  if (!byMs) timeoutPolicies.set(clock, (byMs = new Map()));
+  let policy = byMs.get(ms);
+  if (!policy) byMs.set(ms, (policy = new TimeoutPolicy({ ms, clock })));
+  return policy;
+}
 
 interface Attempt {
   no: number;
@@ -77,7 +89,7 @@ export class StepAttempts {
   /** One attempt under the breaker (if the step has a dependency) and the timeout. */
   private call(variant: Variant): Promise<StepOutputs> {
     const { ctx } = this;
-    const timeout = new TimeoutPolicy({ ms: variant.timeoutMs, clock: ctx.services.clock });
+    const timeout = timeoutPolicy(ctx.services.clock, variant.timeoutMs);
     const dependency = variant.dependency;
     if (!dependency) return timeout.within((c) => this.attempt(variant, c), this.cancel);
     // The breaker's transitions during this call are journaled as this run's events.

@@ -52,7 +52,20 @@ export function interpolate(value: unknown, scope: Scope): unknown {
   if (typeof value === "string") return interpolateString(value, scope);
   if (Array.isArray(value)) return value.map((item) => interpolate(item, scope));
   if (isRecord(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, scope)]));
+    // A plain loop: this runs for every step's config and `with` on every attempt.
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const item = interpolate(value[key], scope);
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = item;
+    }
+    return out;
   }
   return value;
 }

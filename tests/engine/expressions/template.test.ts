@@ -65,4 +65,17 @@ describe("interpolate", () => {
   it("lets evaluation errors through", () => {
     expect(() => interpolate(t("{{ steps.check.outputs.nope }}"), scope)).toThrow("has no output 'nope'");
   });
+
+  it("copies maps key by key, keeping a literal __proto__ key as data, not as a prototype", () => {
+    const value = JSON.parse(
+      '{"a":"${{ inputs.x }}","__proto__":{"polluted":true},"n":[1,"${{ inputs.x }}"]}',
+    );
+    const out = interpolate(value, { inputs: { x: 7 }, steps: {} } as never) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(["a", "__proto__", "n"]);
+    expect(out.a).toBe(7);
+    expect(out.n).toEqual([1, 7]);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(out).not.toBe(value);
+  });
 });
