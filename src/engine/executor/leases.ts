@@ -20,13 +20,17 @@ interface Held {
 }
 
 /**
- * Keeps the leases of the runs this process executes: one loop renews them all every third of
+ * Keeps the leases of the runs this process executes: one timer renews them all every third of
  * the lease time. A lease taken by another owner aborts the run (`lease_lost`); a cancellation
- * requested from another process aborts it as cancelled.
+ * requested from another process aborts it as cancelled. The timer runs only while runs are held
+ * (it is re-armed after each round of renewals), and arming it is a plain timer: runs that end
+ * together and the next ones that start restart it cheaply.
  */
 export class LeaseKeeper {
   private readonly held = new Map<string, Held>();
-  private loop: AbortController | null = null;
+  /** Cancels the armed timer; null when none is armed (nothing held, or renewals in progress). */
+  private disarm: (() => void) | null = null;
+  private renewing = false;
 
   constructor(
     private readonly journal: Journal,
@@ -46,10 +50,7 @@ export class LeaseKeeper {
 
   add(runId: string, controller: AbortController): void {
     this.held.set(runId, { controller });
-    if (!this.loop) {
-      this.loop = new AbortController();
-      void this.run(this.loop.signal);
-    }
+    if (!this.disarm && !this.renewing) this.arm();
   }
 
   /** Stops renewing the run's lease and releases it, unless the journal has `released` it already. */
@@ -60,20 +61,33 @@ export class LeaseKeeper {
   }
 
   stop(): void {
-    this.loop?.abort(QUIET_ABORT);
-    this.loop = null;
+    this.disarm?.();
+    this.disarm = null;
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  private arm(): void {
     const every = Math.max(1, Math.floor(this.leaseMs / 3));
-    while (!signal.aborted) {
-      try {
-        await this.clock.sleep(every, signal);
-      } catch {
-        return;
-      }
-      await Promise.all([...this.held.entries()].map(([runId, held]) => this.renew(runId, held)));
+    const fire = () => {
+      this.disarm = null;
+      void this.renewAll();
+    };
+    if (this.clock.setTimer) {
+      this.disarm = this.clock.setTimer(every, fire);
+      return;
     }
+    const timer = new AbortController();
+    this.clock.sleep(every, timer.signal).then(fire, () => {});
+    this.disarm = () => timer.abort(QUIET_ABORT);
+  }
+
+  private async renewAll(): Promise<void> {
+    this.renewing = true;
+    try {
+      await Promise.all([...this.held.entries()].map(([runId, held]) => this.renew(runId, held)));
+    } finally {
+      this.renewing = false;
+    }
+    if (this.held.size > 0 && !this.disarm) this.arm();
   }
 
   private async renew(runId: string, held: Held): Promise<void> {
