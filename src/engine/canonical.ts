@@ -149,6 +149,18 @@ export function hash64(text: string): string {
   return h.digest();
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** An unsigned 32-bit value as 8 hex digits (a table lookup per byte: no number formatting). */
+function hex32(n: number): string {
+  return (
+    (HEX[(n >>> 24) & 0xff] as string) +
+    (HEX[(n >>> 16) & 0xff] as string) +
+    (HEX[(n >>> 8) & 0xff] as string) +
+    (HEX[n & 0xff] as string)
+  );
+}
+
 /** hash64, fed in pieces: the same digest as hash64 of the pieces joined. */
 class Hash64 {
   private h1 = 0xdeadbeef;
@@ -192,7 +204,7 @@ class Hash64 {
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+    return hex32(h2) + hex32(h1);
   }
 }
 

@@ -17,6 +17,7 @@ import { InputError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
+import { Cancel } from "./cancel.js";
 import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { executeRun } from "./executor/run-executor.js";
@@ -47,7 +48,7 @@ class StageflowEngine implements Engine {
   private readonly bus: EventBus;
   private readonly leases: LeaseKeeper;
   private readonly handlers = new Map<string, StepHandler>();
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<RunResult> }>();
+  private readonly active = new Map<string, { controller: Cancel; done: Promise<RunResult> }>();
   private readonly services: EngineServices;
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
@@ -252,14 +253,14 @@ class StageflowEngine implements Engine {
     startedAt: number,
   ): RunHandle {
     const runId = recorder.runId;
-    const controller = new AbortController();
+    const controller = new Cancel();
     const ctx: RunContext = {
       runId,
       plan,
       inputs,
       recorder,
       services: this.services,
-      signal: controller.signal,
+      signal: controller,
       scope: {
         inputs,
         steps: {},

@@ -143,6 +143,25 @@ describe("canonicalJson", () => {
     expect(expectedChecksum(cp, checkpointChecksum(cp))).toBe(checkpointChecksum(cp));
   });
 
+  it("hash64 is the two cyrb53 lanes, whole, as 16 hex digits (pinned: stored checksums depend on it)", () => {
+    const reference = (text: string): string => {
+      let h1 = 0xdeadbeef;
+      let h2 = 0x41c6ce57;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ ch, 2654435761);
+        h2 = Math.imul(h2 ^ ch, 1597334677);
+      }
+      h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+      h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+      h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+      h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+      return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+    };
+    for (const text of ["", "a", "stageflow", "é😀\u0000", "x".repeat(1000)])
+      expect(hash64(text)).toBe(reference(text));
+  });
+
   it("spreads hash64 over its output space (no collisions among 100,000 similar texts)", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 100_000; i++) seen.add(hash64(`["run-${i}","step",{"n":${i % 7}}]`));

@@ -120,6 +120,7 @@ export class StepAttempts {
           "step.started",
           { stageId: step.stageId, stepId: step.id, attempt: no },
           `${step.id}/${no}`,
+          startedAt,
         ),
       ],
     );
@@ -287,6 +288,7 @@ export class StepAttempts {
       outputs,
       attempt.no,
       this.firstStartedAt ?? now,
+      now,
     );
     const events: NewEvent[] = [];
     if (this.recovering) events.push(this.episode.end("succeeded", "succeeded"));
@@ -301,6 +303,7 @@ export class StepAttempts {
           outputs,
         },
         `${step.id}/${attempt.no}`,
+        now,
       ),
     );
     await ctx.recorder.finishAttempt(

@@ -1,3 +1,4 @@
+import type { Cancel } from "../cancel.js";
 import type { WorkflowPlan } from "../definition/plan.js";
 import type { CrashHooks, CrashPoint, CrashPointInfo } from "../engine-api.js";
 import type { ErrorInfo } from "../errors.js";
@@ -34,8 +35,8 @@ export interface RunContext {
   inputs: Record<string, unknown>;
   recorder: RunRecorder;
   services: EngineServices;
-  /** Aborted when the run is cancelled or its lease is lost. */
-  signal: AbortSignal;
+  /** Aborted when the run is cancelled, interrupted, or its lease is lost. */
+  signal: Cancel;
   /** The expression scope: inputs and the outputs of finished steps. */
   scope: Scope;
   /** Valid checkpoints found at (re)start, by step id. */

@@ -16,7 +16,8 @@ export function leaseHolderGone(
 }
 
 interface Held {
-  controller: AbortController;
+  /** Aborts the run (lease lost, cancel requested elsewhere). */
+  controller: { abort(reason: unknown): void };
 }
 
 /**
@@ -48,7 +49,7 @@ export class LeaseKeeper {
     return this.held.has(runId);
   }
 
-  add(runId: string, controller: AbortController): void {
+  add(runId: string, controller: Held["controller"]): void {
     this.held.set(runId, { controller });
     if (!this.disarm && !this.renewing) this.arm();
   }

@@ -16,12 +16,18 @@ export class RunRecorder {
     readonly correlationId: string,
   ) {}
 
-  event<T extends EventType>(type: T, payload: EventPayloads[T], dedupeKey?: string): NewEvent<T> {
+  /** A new event of this run, at `at` (default: now). */
+  event<T extends EventType>(
+    type: T,
+    payload: EventPayloads[T],
+    dedupeKey?: string,
+    at = this.clock.now(),
+  ): NewEvent<T> {
     const e: NewEvent<T> = {
       runId: this.runId,
       correlationId: this.correlationId,
       type,
-      at: this.clock.now(),
+      at,
       payload,
     };
     if (dedupeKey !== undefined) e.dedupeKey = dedupeKey;

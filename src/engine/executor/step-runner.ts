@@ -88,6 +88,7 @@ export function checkpoint(
   outputs: StepOutputs,
   attempts: number,
   startedAt: number,
+  finishedAt = ctx.services.clock.now(),
 ): NewCheckpoint {
   // Properties written out (no spread): this runs once per step on the hot path.
   const { runId } = ctx;
@@ -102,7 +103,7 @@ export function checkpoint(
     reason,
     attempts,
     startedAt,
-    finishedAt: ctx.services.clock.now(),
+    finishedAt,
     checksum: checkpointChecksum({ runId, stepId, identity, status, outputs }),
   };
 }
