@@ -10,14 +10,15 @@ export const isPrimaryKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_
 
 /**
  * Runs `insert`, turning constraint failures into StoreErrors: `unknown_run` naming `runId`, or
- * `duplicate` naming `what`. Other errors pass through.
+ * `duplicate` naming `what` (a string, or a function that makes it only when needed). Other
+ * errors pass through.
  */
-export function inserting(runId: string, what: string, insert: () => void): void {
+export function inserting(runId: string, what: string | (() => string), insert: () => void): void {
   try {
     insert();
   } catch (e) {
     if (isForeignKeyError(e)) throw unknownRun(runId);
-    if (isPrimaryKeyError(e)) throw duplicate(what);
+    if (isPrimaryKeyError(e)) throw duplicate(typeof what === "string" ? what : what());
     throw e;
   }
 }

@@ -177,7 +177,7 @@ export class SqliteJournal implements J.Journal {
     });
   }
   private insertAttempt(a: J.AttemptStart, insert: () => void): void {
-    inserting(a.runId, `attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`, insert);
+    inserting(a.runId, () => `attempt ${a.attempt} of step '${a.stepId}' in run '${a.runId}'`, insert);
   }
   putCheckpoint(checkpoint: J.NewCheckpoint, events: NewEvent[]): Promise<void> {
     return this.write(() => {
