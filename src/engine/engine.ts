@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBus } from "./bus.js";
+import { Cancel } from "./cancel.js";
 import { compileWorkflow, resolveInputs } from "./definition/index.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type {
@@ -17,10 +18,10 @@ import { InputError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
-import { Cancel } from "./cancel.js";
 import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { executeRun } from "./executor/run-executor.js";
+import { evaluateExpression } from "./expressions/index.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
 import { uuidv7 } from "./ids.js";
 import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
@@ -274,6 +275,8 @@ class StageflowEngine implements Engine {
       patterns: this.patternsOf(plan),
       degradedSkips: new Set(),
       degraded: [],
+      workDir: `${this.services.workDir}/${runId}`,
+      evaluate: (expression) => evaluateExpression(expression, ctx.scope),
     };
     this.leases.add(runId, controller);
     const sessionId = this.newId();

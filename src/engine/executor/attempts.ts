@@ -2,7 +2,6 @@ import type { StepPlan } from "../definition/plan.js";
 import type { Cancel } from "../cancel.js";
 import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
-import { evaluateExpression } from "../expressions/index.js";
 import type { StepContext, StepOutputs } from "../handler.js";
 import { type PolicyContext, TimeoutPolicy } from "../policies/index.js";
 import type { Clock } from "../ports.js";
@@ -142,8 +141,8 @@ export class StepAttempts {
       with: variant.with,
       env: variant.env,
       inputs: ctx.inputs,
-      evaluate: (expression) => evaluateExpression(expression, ctx.scope),
-      workDir: `${ctx.services.workDir}/${ctx.runId}`,
+      evaluate: ctx.evaluate,
+      workDir: ctx.workDir,
     };
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.

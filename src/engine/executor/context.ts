@@ -52,6 +52,9 @@ export interface RunContext {
   degradedSkips: Set<string>;
   /** Steps skipped or replaced by degradation so far: the run ends `degraded`. */
   degraded: string[];
+  /** What every step of the run is handed: its scratch directory, and an evaluator over `scope`. */
+  workDir: string;
+  evaluate(expression: string): unknown;
 }
 
 /** `waiting`: escalated to a person; the run parks until resumed. */
