@@ -16,6 +16,7 @@ import { createEngine } from "../src/engine/index.js";
 import { createSqliteJournal, openDatabase } from "../src/store/index.js";
 import {
   benchPlan,
+  cliArgs,
   IN_FLIGHT,
   KIND,
   median,
@@ -26,12 +27,7 @@ import {
   WORKFLOWS,
 } from "./workload.js";
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k ?? "", v ?? "true"] as const;
-  }),
-);
+const args = cliArgs();
 const reps = Math.max(1, Number(args.get("reps") ?? 9));
 const only = new Set((args.get("only") ?? "rows,engine").split(","));
 const STEPS = WORKFLOWS * STEPS_PER_WORKFLOW;

@@ -44,6 +44,7 @@ import {
 } from "../src/store/index.js";
 import {
   benchPlan,
+  cliArgs,
   IN_FLIGHT,
   KIND,
   median,
@@ -52,16 +53,11 @@ import {
   STAGES,
   STEPS_PER_WORKFLOW,
   tempDir,
-  WORKFLOWS,
   workflowDefinition,
+  WORKFLOWS,
 } from "./workload.js";
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k ?? "", v ?? "true"] as const;
-  }),
-);
+const args = cliArgs();
 const reps = Math.max(1, Number(args.get("reps") ?? 3));
 const only = new Set((args.get("only") ?? "split,variants,micro,span").split(","));
 /** Workflows per measured run (--workflows=N; more gives a steadier CPU profile). */

@@ -14,7 +14,7 @@ import { type FloorResult, measureFloor } from "./floor.js";
 import { type MemoryResult, runMemoryBench } from "./memory.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
-import { IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
+import { cliArgs, IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
 
 type Durability = "process" | "machine";
 
@@ -24,12 +24,7 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const args = new Map(
-  process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, "").split("=");
-    return [k ?? "", v ?? "true"] as const;
-  }),
-);
+const args = cliArgs();
 const reps = Math.max(1, Number(args.get("reps") ?? 9));
 const only = new Set((args.get("only") ?? "a,b,c").split(","));
 

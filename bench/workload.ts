@@ -90,3 +90,13 @@ export const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
 
 /** Yields to the event loop (lets group commits and timers run). */
 export const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `--key=value` command-line options (a bare `--flag` is "true"). */
+export function cliArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
+  return new Map(
+    argv.map((a) => {
+      const [k, v] = a.replace(/^--/, "").split("=");
+      return [k ?? "", v ?? "true"] as const;
+    }),
+  );
+}
