@@ -1,5 +1,5 @@
-import type { StepPlan } from "../definition/plan.js";
 import type { Cancel } from "../cancel.js";
+import type { StepPlan } from "../definition/plan.js";
 import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
 import type { StepContext, StepOutputs } from "../handler.js";

@@ -1,5 +1,5 @@
-import { checkpointChecksum } from "../canonical.js";
 import type { Cancel } from "../cancel.js";
+import { checkpointChecksum } from "../canonical.js";
 import type { StepPlan } from "../definition/plan.js";
 import {
   type ErrorInfo,
