@@ -15,8 +15,8 @@ import type { Journal } from "../src/engine/journal.js";
 import { createEngine } from "../src/engine/index.js";
 import { createSqliteJournal, openDatabase } from "../src/store/index.js";
 import {
+  benchOptions,
   benchPlan,
-  cliArgs,
   IN_FLIGHT,
   KIND,
   median,
@@ -27,9 +27,7 @@ import {
   WORKFLOWS,
 } from "./workload.js";
 
-const args = cliArgs();
-const reps = Math.max(1, Number(args.get("reps") ?? 9));
-const only = new Set((args.get("only") ?? "rows,engine").split(","));
+const { reps, only } = benchOptions({ reps: 9, only: "rows,engine" });
 const STEPS = WORKFLOWS * STEPS_PER_WORKFLOW;
 
 type Leave = "" | "step.started" | "stage events" | "attempt row" | "checkpoint row";

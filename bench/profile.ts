@@ -43,8 +43,8 @@ import {
   SqliteJournal,
 } from "../src/store/index.js";
 import {
+  benchOptions,
   benchPlan,
-  cliArgs,
   IN_FLIGHT,
   KIND,
   median,
@@ -57,9 +57,7 @@ import {
   WORKFLOWS,
 } from "./workload.js";
 
-const args = cliArgs();
-const reps = Math.max(1, Number(args.get("reps") ?? 3));
-const only = new Set((args.get("only") ?? "split,variants,micro,span").split(","));
+const { args, reps, only } = benchOptions({ reps: 3, only: "split,variants,micro,span" });
 /** Workflows per measured run (--workflows=N; more gives a steadier CPU profile). */
 const workflowsArg = Number(args.get("workflows") ?? WORKFLOWS);
 

@@ -14,7 +14,7 @@ import { type FloorResult, measureFloor } from "./floor.js";
 import { type MemoryResult, runMemoryBench } from "./memory.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
-import { cliArgs, IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
+import { benchOptions, IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
 
 type Durability = "process" | "machine";
 
@@ -24,9 +24,7 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const args = cliArgs();
-const reps = Math.max(1, Number(args.get("reps") ?? 9));
-const only = new Set((args.get("only") ?? "a,b,c").split(","));
+const { reps, only } = benchOptions({ reps: 9, only: "a,b,c" });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const passFail = (ok: boolean) => (ok ? "PASS" : "FAIL");

@@ -91,12 +91,24 @@ export const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
 /** Yields to the event loop (lets group commits and timers run). */
 export const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `--key=value` command-line options (a bare `--flag` is "true"). */
-export function cliArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
-  return new Map(
-    argv.map((a) => {
+/**
+ * A bench tool's command-line options: `--key=value` pairs (a bare `--flag` is "true"), with
+ * `--reps=N` (at least 1) and `--only=a,b` read against the tool's defaults.
+ */
+export function benchOptions(defaults: { reps: number; only: string }): {
+  args: Map<string, string>;
+  reps: number;
+  only: Set<string>;
+} {
+  const args = new Map(
+    process.argv.slice(2).map((a) => {
       const [k, v] = a.replace(/^--/, "").split("=");
       return [k ?? "", v ?? "true"] as const;
     }),
   );
+  return {
+    args,
+    reps: Math.max(1, Number(args.get("reps") ?? defaults.reps)),
+    only: new Set((args.get("only") ?? defaults.only).split(",")),
+  };
 }

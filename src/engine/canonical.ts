@@ -1,4 +1,5 @@
 import * as crypto from "node:crypto";
+import { BYTE_HEX } from "./ids.js";
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -149,15 +150,13 @@ export function hash64(text: string): string {
   return h.digest();
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** An unsigned 32-bit value as 8 hex digits (a table lookup per byte: no number formatting). */
 function hex32(n: number): string {
   return (
-    (HEX[(n >>> 24) & 0xff] as string) +
-    (HEX[(n >>> 16) & 0xff] as string) +
-    (HEX[(n >>> 8) & 0xff] as string) +
-    (HEX[n & 0xff] as string)
+    (BYTE_HEX[(n >>> 24) & 0xff] as string) +
+    (BYTE_HEX[(n >>> 16) & 0xff] as string) +
+    (BYTE_HEX[(n >>> 8) & 0xff] as string) +
+    (BYTE_HEX[n & 0xff] as string)
   );
 }
 

@@ -49,7 +49,7 @@ class StageflowEngine implements Engine {
   private readonly bus: EventBus;
   private readonly leases: LeaseKeeper;
   private readonly handlers = new Map<string, StepHandler>();
-  private readonly active = new Map<string, { controller: Cancel; done: Promise<RunResult> }>();
+  private readonly active = new Map<string, { cancel: Cancel; done: Promise<RunResult> }>();
   private readonly services: EngineServices;
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
@@ -204,7 +204,7 @@ class StageflowEngine implements Engine {
     await this.journal.requestCancel(runId, [recorder.event("run.cancel_requested", {})]);
     const local = this.active.get(runId);
     if (local) {
-      local.controller.abort(new StageflowError("cancelled", "cancelled by request"));
+      local.cancel.abort(new StageflowError("cancelled", "cancelled by request"));
       await local.done;
       return;
     }
@@ -238,7 +238,7 @@ class StageflowEngine implements Engine {
       const reason = Object.assign(new StageflowError("interrupted", "the engine is shutting down"), {
         owner: this.leases.owner,
       });
-      run.controller.abort(reason);
+      run.cancel.abort(reason);
     }
     await Promise.allSettled(runs.map((run) => run.done));
     this.leases.stop();
@@ -254,14 +254,14 @@ class StageflowEngine implements Engine {
     startedAt: number,
   ): RunHandle {
     const runId = recorder.runId;
-    const controller = new Cancel();
+    const cancel = new Cancel();
     const ctx: RunContext = {
       runId,
       plan,
       inputs,
       recorder,
       services: this.services,
-      signal: controller,
+      cancel,
       scope: {
         inputs,
         steps: {},
@@ -278,22 +278,20 @@ class StageflowEngine implements Engine {
       workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
     };
-    this.leases.add(runId, controller);
+    this.leases.add(runId, cancel);
     const sessionId = this.newId();
-    const done = executeRun(ctx, sessionId).then(
-      async (result) => {
-        this.active.delete(runId);
-        // A final or waiting status was written with the lease released; otherwise release it now.
-        await this.leases.remove(runId, result.status !== "running");
+    // A final or waiting status is written with the lease released; otherwise it is released here.
+    let released = false;
+    const done = executeRun(ctx, sessionId)
+      .then((result) => {
+        released = result.status !== "running";
         return result;
-      },
-      async (error: unknown) => {
+      })
+      .finally(async () => {
         this.active.delete(runId);
-        await this.leases.remove(runId);
-        throw error;
-      },
-    );
-    this.active.set(runId, { controller, done });
+        await this.leases.remove(runId, released);
+      });
+    this.active.set(runId, { cancel, done });
     return { runId, done };
   }
 }

@@ -4,7 +4,10 @@ import { randomFillSync } from "node:crypto";
 const POOL = Buffer.alloc(4096);
 let poolOffset = POOL.length;
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+/** Each byte value as two hex digits. */
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, "0"),
+);
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Run ids sort by creation
@@ -28,7 +31,7 @@ export function uuidv7(now: number = Date.now()): string {
   let out = "";
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) out += "-";
-    out += HEX[bytes[i] as number];
+    out += BYTE_HEX[bytes[i] as number];
   }
   return out;
 }

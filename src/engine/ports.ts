@@ -49,7 +49,22 @@ function abortReason(signal: AbortSignal): unknown {
  * The reason to abort with when cancelling internal work (a timer, a sleep, a round's timers):
  * a plain value, because `abort()` without one builds a DOMException with a stack each time.
  */
-export const QUIET_ABORT: unknown = Object.freeze({ name: "Cancelled" });
+const QUIET_ABORT: unknown = Object.freeze({ name: "Cancelled" });
+
+/**
+ * Calls `fn` after `ms` milliseconds on `clock` unless the returned canceller is called first:
+ * the clock's own `setTimer` when it has one, else `sleepTimer`.
+ */
+export function startTimer(clock: Clock, ms: number, fn: () => void): () => void {
+  return clock.setTimer ? clock.setTimer(ms, fn) : sleepTimer(clock, ms, fn);
+}
+
+/** A cancellable timer made of `clock.sleep` and an AbortController of its own. */
+export function sleepTimer(clock: Pick<Clock, "sleep">, ms: number, fn: () => void): () => void {
+  const controller = new AbortController();
+  clock.sleep(ms, controller.signal).then(fn, () => {}); // rejected: cancelled
+  return () => controller.abort(QUIET_ABORT);
+}
 
 /** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): longer sleeps are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -58,11 +73,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
-    if (ms > MAX_TIMER_MS) {
-      const controller = new AbortController();
-      systemClock.sleep(ms, controller.signal).then(fn, () => {});
-      return () => controller.abort(QUIET_ABORT);
-    }
+    if (ms > MAX_TIMER_MS) return sleepTimer(systemClock, ms, fn);
     const timer = setTimeout(fn, Math.max(0, ms));
     return () => clearTimeout(timer);
   },

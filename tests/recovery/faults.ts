@@ -12,6 +12,8 @@ import type { Engine } from "../../src/engine/engine-api.js";
 import { isTimeout } from "../../src/engine/errors.js";
 import type { StepContext } from "../../src/engine/handler.js";
 import { type Random, seededRandom } from "../../src/engine/ports.js";
+// The error the `http` kind throws for a non-2xx answer, status and headers included.
+import { HttpError } from "../../src/steps/errors.js";
 
 export const FAULT_TYPES = [
   "network",
@@ -53,20 +55,6 @@ export interface FaultProfile {
 
 /** The model an `ai_service` fault spares: the alternative's `with: { model }`. */
 export const BACKUP_MODEL = "gpt-backup";
-
-/** An error shaped like the answer of an HTTP client (Octokit's RequestError, got's HTTPError, ...). */
-export class HttpError extends Error {
-  override readonly name = "HttpError";
-  readonly code: string;
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.code = `http_${status}`;
-  }
-}
 
 /** A Node system error (`err.code`, `err.syscall`), as `net`, `dns` and `fs` throw them. */
 function systemError(message: string, code: string, syscall: string): Error {
@@ -171,8 +159,8 @@ export function faultError(fault: Fault, now: number, ctx: { stepId: string; mod
       return new Error("security check failed: CVE-2026-12345 in lodash@4.17.20 (critical)");
     case "server":
       return fault.shape % 2 === 0
-        ? new HttpError(`POST ${url} answered 503 Service Unavailable`, 503)
-        : new HttpError(`GET ${url} answered 502 Bad Gateway`, 502);
+        ? new HttpError(`POST ${url} answered 503 Service Unavailable`, 503, {})
+        : new HttpError(`GET ${url} answered 502 Bad Gateway`, 502, {});
   }
 }
 

@@ -36,7 +36,7 @@ export interface RunContext {
   recorder: RunRecorder;
   services: EngineServices;
   /** Aborted when the run is cancelled, interrupted, or its lease is lost. */
-  signal: Cancel;
+  cancel: Cancel;
   /** The expression scope: inputs and the outputs of finished steps. */
   scope: Scope;
   /** Valid checkpoints found at (re)start, by step id. */

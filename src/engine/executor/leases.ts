@@ -1,6 +1,6 @@
 import { StageflowError } from "../errors.js";
 import type { Journal } from "../journal.js";
-import { type Clock, type Logger, QUIET_ABORT } from "../ports.js";
+import { type Clock, type Logger, startTimer } from "../ports.js";
 
 /**
  * Whether nobody holds the run's lease any more: no owner, an expired lease, or an owner the host
@@ -17,7 +17,7 @@ export function leaseHolderGone(
 
 interface Held {
   /** Aborts the run (lease lost, cancel requested elsewhere). */
-  controller: { abort(reason: unknown): void };
+  cancel: { abort(reason: unknown): void };
 }
 
 /**
@@ -49,8 +49,8 @@ export class LeaseKeeper {
     return this.held.has(runId);
   }
 
-  add(runId: string, controller: Held["controller"]): void {
-    this.held.set(runId, { controller });
+  add(runId: string, cancel: Held["cancel"]): void {
+    this.held.set(runId, { cancel });
     if (!this.disarm && !this.renewing) this.arm();
   }
 
@@ -72,13 +72,7 @@ export class LeaseKeeper {
       this.disarm = null;
       void this.renewAll();
     };
-    if (this.clock.setTimer) {
-      this.disarm = this.clock.setTimer(every, fire);
-      return;
-    }
-    const timer = new AbortController();
-    this.clock.sleep(every, timer.signal).then(fire, () => {});
-    this.disarm = () => timer.abort(QUIET_ABORT);
+    this.disarm = startTimer(this.clock, every, fire);
   }
 
   private async renewAll(): Promise<void> {
@@ -95,11 +89,9 @@ export class LeaseKeeper {
     try {
       const r = await this.journal.renewLease(runId, this.owner, this.expiry());
       if (!r.held) {
-        held.controller.abort(
-          new StageflowError("lease_lost", `run ${runId} was taken over by another process`),
-        );
+        held.cancel.abort(new StageflowError("lease_lost", `run ${runId} was taken over by another process`));
       } else if (r.cancelRequested) {
-        held.controller.abort(new StageflowError("cancelled", "cancelled by request"));
+        held.cancel.abort(new StageflowError("cancelled", "cancelled by request"));
       }
     } catch (error) {
       this.logger.warn("lease renewal failed", { runId, error: String(error) });

@@ -15,7 +15,7 @@ import { restoreStep, skipStep } from "./step-runner.js";
 export async function executeRun(ctx: RunContext, sessionId: string): Promise<RunResult> {
   const { recorder, services } = ctx;
   for (const stage of ctx.plan.stages) {
-    if (ctx.signal.aborted) return stop(ctx);
+    if (ctx.cancel.aborted) return stop(ctx);
     if (stage.steps.every((s) => ctx.checkpoints.has(s.id))) {
       for (const step of stage.steps) restoreStep(ctx, step);
       continue;
@@ -30,7 +30,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     const startedAt = services.clock.now();
     recorder.note([recorder.event("stage.started", { stageId: stage.id }, `${sessionId}/${stage.id}`)]);
     const outcome = await runStage(ctx, stage);
-    if (ctx.signal.aborted && outcome.status !== "failed") return stop(ctx);
+    if (ctx.cancel.aborted && outcome.status !== "failed") return stop(ctx);
     const durationMs = services.clock.now() - startedAt;
     if (outcome.status === "waiting") {
       await recorder.updateRun(
@@ -76,11 +76,11 @@ function skipReason(ctx: RunContext, stage: StagePlan): ReasonCode | null | Erro
 
 /** The run was aborted: cancelled (recorded) or its lease was lost (another owner records). */
 async function stop(ctx: RunContext): Promise<RunResult> {
-  const reason = abortReason(ctx.signal);
+  const reason = abortReason(ctx.cancel);
   if (reason === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
   if (reason === "interrupted") {
     // A graceful shutdown: the run stays `running`; its lease is released so any process may resume it.
-    const owner = String((ctx.signal.reason as { owner?: string }).owner ?? "");
+    const owner = String((ctx.cancel.reason as { owner?: string }).owner ?? "");
     await ctx.recorder.emit([
       ctx.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}`),
     ]);
@@ -97,8 +97,8 @@ async function finish(
   failedSteps: string[] = [],
 ): Promise<RunResult> {
   const { recorder, services } = ctx;
-  if (ctx.signal.aborted && status === "failed") {
-    const r = abortReason(ctx.signal);
+  if (ctx.cancel.aborted && status === "failed") {
+    const r = abortReason(ctx.cancel);
     if (r === "lease_lost" || r === "interrupted" || r === "cancelled") return stop(ctx);
   }
   const now = services.clock.now();

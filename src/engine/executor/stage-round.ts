@@ -2,7 +2,7 @@ import PQueue from "p-queue";
 import type { StagePlan, StepPlan } from "../definition/plan.js";
 import { Cancel } from "../cancel.js";
 import { reasonOfAbort, StageflowError } from "../errors.js";
-import { QUIET_ABORT } from "../ports.js";
+import { startTimer } from "../ports.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import { runStep } from "./step-runner.js";
 
@@ -19,36 +19,34 @@ export async function runRound(
 ): Promise<{ steps: StepOutcome[]; timedOut: boolean }> {
   const { clock } = ctx.services;
   // Aborts the round's steps: the run aborted, a sibling failed (fail-fast), the stage timed out.
-  const cancel = Cancel.following(ctx.signal);
-  // Only a stage with a warning or a timeout needs timers (and a controller to cancel them).
-  const timers =
-    stage.warnAfterMs !== undefined || stage.timeoutMs !== undefined ? new AbortController() : null;
+  const cancel = Cancel.following(ctx.cancel);
+  // Only a stage with a warning or a timeout arms timers; they are cancelled when the round ends.
+  const timers: (() => void)[] = [];
   const startedAt = clock.now();
   if (warn && stage.warnAfterMs !== undefined) {
     const warnAfterMs = stage.warnAfterMs;
-    clock.sleep(warnAfterMs, timers?.signal).then(
-      () =>
-        ctx.recorder.emit([
+    timers.push(
+      startTimer(clock, warnAfterMs, () => {
+        void ctx.recorder.emit([
           ctx.recorder.event("stage.warning", {
             stageId: stage.id,
             elapsedMs: clock.now() - startedAt,
             warnAfterMs,
           }),
-        ]),
-      () => {},
+        ]);
+      }),
     );
   }
   let timedOut = false;
   if (stage.timeoutMs !== undefined) {
     const timeoutMs = stage.timeoutMs;
-    clock.sleep(timeoutMs, timers?.signal).then(
-      () => {
+    timers.push(
+      startTimer(clock, timeoutMs, () => {
         timedOut = true;
         cancel.abort(
           new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${timeoutMs}ms`),
         );
-      },
-      () => {},
+      }),
     );
   }
   const one = async (step: StepPlan): Promise<StepOutcome> => {
@@ -82,7 +80,7 @@ export async function runRound(
     );
     return { steps: out, timedOut };
   } finally {
-    timers?.abort(QUIET_ABORT);
+    for (const stop of timers) stop();
     cancel.dispose();
   }
 }

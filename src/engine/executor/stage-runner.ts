@@ -80,8 +80,8 @@ function decide(ctx: RunContext, steps: StepOutcome[], timedOut: boolean): Stage
   const failed = steps.find((s) => s.status === "failed" && !s.continued);
   if (timedOut) return { status: "failed", reason: "stage_timed_out", steps };
   if (failed) return { status: "failed", reason: failed.reason, steps };
-  if (ctx.signal.aborted) {
-    const r = ctx.signal.reason;
+  if (ctx.cancel.aborted) {
+    const r = ctx.cancel.reason;
     return { status: "cancelled", reason: reasonOfAbort(r), steps };
   }
   if (steps.some((s) => s.status === "waiting")) return { status: "waiting", reason: "escalated", steps };

@@ -6,7 +6,7 @@
  */
 import { Cancel, type Cancellation, cancelOf } from "../cancel.js";
 import { TimeoutError } from "../errors.js";
-import { type Clock, QUIET_ABORT } from "../ports.js";
+import { type Clock, startTimer } from "../ports.js";
 import type { Policy, PolicyContext } from "./policy.js";
 import { checkMs } from "./validate.js";
 
@@ -64,14 +64,7 @@ export class TimeoutPolicy implements Policy {
         inner.abort(error);
         settle(() => reject(error));
       };
-      const { clock } = this.options;
-      if (clock.setTimer) {
-        cancelTimer = clock.setTimer(this.ms, onTimeout);
-      } else {
-        const timer = new AbortController();
-        cancelTimer = () => timer.abort(QUIET_ABORT);
-        clock.sleep(this.ms, timer.signal).then(onTimeout, () => {}); // rejected: cancelled
-      }
+      cancelTimer = startTimer(this.options.clock, this.ms, onTimeout);
 
       new Promise<T>((r) => r(fn(new AttemptContext(inner)))).then(
         (value) => settle(() => resolve(value)),

@@ -1,4 +1,4 @@
-import { type Clock, QUIET_ABORT } from "../ports.js";
+import { type Clock, sleepTimer } from "../ports.js";
 
 interface Timer {
   at: number;
@@ -54,9 +54,7 @@ export class FakeClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): () => void {
-    const controller = new AbortController();
-    this.sleep(ms, controller.signal).then(fn, () => {});
-    return () => controller.abort(QUIET_ABORT);
+    return sleepTimer(this, ms, fn);
   }
 
   /** Number of sleeps waiting. */

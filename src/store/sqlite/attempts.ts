@@ -46,6 +46,8 @@ const toRecord = (r: AttemptRow): AttemptRecord => ({
   decision: r.decision,
 });
 
+const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
 /** The attempts table's prepared statements, behind typed methods. */
 export function attemptTable(db: Database.Database) {
   const insert = db.prepare(
@@ -78,8 +80,8 @@ export function attemptTable(db: Database.Database) {
         f.reason,
         a.startedAt,
         f.finishedAt,
-        f.outputs === undefined ? null : JSON.stringify(f.outputs),
-        f.error === undefined ? null : JSON.stringify(f.error),
+        jsonOrNull(f.outputs),
+        jsonOrNull(f.error),
         f.decision ?? null,
       );
     },
@@ -89,8 +91,8 @@ export function attemptTable(db: Database.Database) {
         a.status,
         a.reason,
         a.finishedAt,
-        a.outputs === undefined ? null : JSON.stringify(a.outputs),
-        a.error === undefined ? null : JSON.stringify(a.error),
+        jsonOrNull(a.outputs),
+        jsonOrNull(a.error),
         a.decision ?? null,
         a.runId,
         a.stepId,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../src/engine/errors.js";
 import { MemoryJournal } from "../../../src/store/memory/journal.js";
-import { setup, types } from "./harness.js";
+import { HANGS, setup, types } from "./harness.js";
 
 const THREE_STAGES = `
 name: three
@@ -76,16 +76,7 @@ describe("engine: a run end to end", () => {
     });
     expect(releases).toEqual([]);
 
-    const hanging = await h.engine.start(
-      h.plan(`
-name: hangs
-stages:
-  - id: one
-    steps:
-      - id: a
-        task: { hang: true }
-`),
-    );
+    const hanging = await h.engine.start(h.plan(HANGS));
     await h.clock.advance(1);
     await h.engine.close();
     expect(await hanging.done).toMatchObject({ status: "running", reason: "interrupted" });

@@ -90,6 +90,16 @@ export function setup(
   return h;
 }
 
+/** A workflow of one step that never finishes unless aborted. */
+export const HANGS = `
+name: hangs
+stages:
+  - id: one
+    steps:
+      - id: a
+        task: { hang: true }
+`;
+
 export function types(events: EngineEvent[], prefix = ""): string[] {
   return events.filter((e) => e.type.startsWith(prefix)).map((e) => e.type);
 }

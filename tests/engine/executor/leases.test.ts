@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
-import { setup } from "./harness.js";
-
-const HANGS = `
-name: hangs
-stages:
-  - id: one
-    steps:
-      - id: a
-        task: { hang: true }
-`;
+import { HANGS, setup } from "./harness.js";
 
 /** A harness whose clock moves only when the test advances it; leases of 3 s (renewed every 1 s). */
 const manual = () => setup({ clock: new FakeClock(Date.UTC(2026, 0, 1)), leaseMs: 3_000 });
