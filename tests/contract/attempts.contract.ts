@@ -97,6 +97,41 @@ export function describeAttemptContract(h: JournalHarness): void {
       expect((await journal.listEvents("r1")).map((e) => e.type)).toEqual(["step.started"]);
     });
 
+    it("keeps a fast first attempt when its checkpoint is replaced or cleared, and refuses it twice", async () => {
+      // A fast step as the engine writes it: start and finish queued together, the checkpoint's
+      // outputs the attempt's own, no decision (the SQLite journal stores it once, in the checkpoint).
+      await h.journal.createRun(newRun("r1"), []);
+      const outputs = { ok: true };
+      const start = attemptStart("r1", "fast");
+      const finish = { ...attemptFinish("r1", "fast", 1, outputs), decision: undefined };
+      const cp = checkpoint("r1", "fast", "succeeded", outputs);
+      await Promise.all([h.journal.startAttempt(start, []), h.journal.finishAttempt(finish, cp, [])]);
+      const attempt = {
+        runId: "r1",
+        stageId: "build",
+        stepId: "fast",
+        attempt: 1,
+        status: "succeeded",
+        reason: "succeeded",
+        startedAt: cp.startedAt,
+        finishedAt: cp.finishedAt,
+        outputs,
+        error: null,
+        decision: null,
+      };
+      expect(await (await h.reopen()).listAttempts("r1")).toEqual([attempt]);
+      expect(await h.journal.listCheckpoints("r1")).toEqual([cp]);
+      await expect(h.journal.startAttempt(start, [])).rejects.toMatchObject({ code: "duplicate" });
+
+      await h.journal.putCheckpoint(checkpoint("r1", "fast", "failed", {}), []);
+      expect(await h.journal.listAttempts("r1")).toEqual([attempt]);
+      await h.journal.clearFailedCheckpoints("r1");
+      const journal = await h.reopen();
+      expect(await journal.listCheckpoints("r1")).toEqual([]);
+      expect(await journal.listAttempts("r1")).toEqual([attempt]);
+      await expect(journal.startAttempt(start, [])).rejects.toMatchObject({ code: "duplicate" });
+    });
+
     it("puts a checkpoint without an attempt, replacing the step's earlier one", async () => {
       await h.journal.createRun(newRun("r1"), []);
       await h.journal.putCheckpoint(checkpoint("r1", "notify", "failed", { why: "x" }), []);

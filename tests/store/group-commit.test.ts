@@ -139,6 +139,39 @@ describe("SqliteJournal group commit", () => {
     });
   });
 
+  it("stores a fast first attempt that succeeded in its checkpoint row, and refuses a second attempt 1", async () => {
+    const path = `${await tempDir()}/state.db`;
+    const journal = journalAt(path);
+    await journal.createRun(newRun("r1"), []);
+    const changes = journal.db.prepare("SELECT total_changes() AS n");
+    const before = (changes.get() as { n: number }).n;
+    const outputs = { ok: true, version: "1.2.3" };
+    const finish = { ...attemptFinish("r1", "fast", 1, outputs), decision: undefined };
+    await Promise.all([
+      journal.startAttempt(attemptStart("r1", "fast"), []),
+      journal.finishAttempt(finish, checkpoint("r1", "fast", "succeeded", outputs), [
+        stepSucceeded("r1", "fast"),
+      ]),
+    ]);
+    // One checkpoint (standing for the attempt too) and one event.
+    expect((changes.get() as { n: number }).n - before).toBe(2);
+    const rows = (table: string) => journal.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    expect(rows("attempts")).toBe(0);
+    expect(journal.db.prepare("SELECT inline_attempt FROM checkpoints").pluck().all()).toEqual([1]);
+    expect(await journal.listAttempts("r1")).toMatchObject([{ stepId: "fast", attempt: 1, outputs }]);
+
+    // Attempt 1 of another step already has a row: a fast attempt 1 of that step is a duplicate.
+    await journal.startAttempt(attemptStart("r1", "slow"), []);
+    const again = { ...attemptFinish("r1", "slow", 1, outputs), decision: undefined };
+    await expect(
+      Promise.all([
+        journal.startAttempt(attemptStart("r1", "slow"), []),
+        journal.finishAttempt(again, checkpoint("r1", "slow", "succeeded", outputs), []),
+      ]),
+    ).rejects.toMatchObject({ code: "duplicate" });
+    expect(await journal.listCheckpoints("r1")).toHaveLength(1);
+  });
+
   it("rejects a same-batch finish whose start cannot be written, and commits its batch-mates", async () => {
     const journal = journalAt(`${await tempDir()}/state.db`);
     await journal.createRun(newRun("r1"), []);

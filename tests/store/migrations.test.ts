@@ -8,7 +8,7 @@ import {
   openDatabase,
   SCHEMA_VERSION,
 } from "../../src/store/index.js";
-import { newRun } from "../contract/builders.js";
+import { checkpoint, newRun } from "../contract/builders.js";
 import { tempDir } from "./temp.js";
 
 const tables = (db: Database.Database) =>
@@ -60,6 +60,38 @@ describe("migrations", () => {
       expect((await journal.getRun("r3"))?.definition).toEqual({ name: "w", v: 2 });
       expect(journal.db.prepare("SELECT COUNT(*) AS n FROM definitions").get()).toEqual({ n: 2 });
       expect(journal.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      await journal.close();
+    }
+  });
+
+  it("migrates a v2 journal to v3: its attempts and checkpoints read as before", async () => {
+    const path = join(await tempDir(), "state.db");
+    const v2 = new Database(path);
+    v2.pragma("journal_mode = WAL");
+    for (const m of MIGRATIONS.slice(0, 2)) v2.exec(m.sql);
+    v2.pragma("user_version = 2");
+    v2.prepare(`INSERT INTO definitions (hash, body) VALUES ('h1', '{"name":"w"}');`).run();
+    v2.exec(`INSERT INTO runs (id, workflow, definition_hash, trigger, correlation_id, inputs, status, created_at,
+               updated_at) VALUES ('r1', 'w', 'h1', '{"kind":"cli"}', 'r1', '{}', 'succeeded', 1, 1);
+             INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
+               VALUES ('r1', 'a', 'build', 1, 'succeeded', 'succeeded', 10, 20, '{"ok":true}');
+             INSERT INTO checkpoints (run_id, step_id, stage_id, identity, status, reason, outputs, attempts,
+               started_at, finished_at, checksum)
+               VALUES ('r1', 'a', 'build', 'i', 'succeeded', 'succeeded', '{"ok":true}', 1, 10, 20, 'c1:0');`);
+    v2.close();
+
+    const journal = createSqliteJournal({ path });
+    try {
+      expect(journal.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(await journal.listAttempts("r1")).toMatchObject([
+        { stepId: "a", attempt: 1, outputs: { ok: true } },
+      ]);
+      expect(await journal.listCheckpoints("r1")).toMatchObject([{ stepId: "a", attempts: 1 }]);
+      expect(journal.db.prepare("SELECT inline_attempt FROM checkpoints").pluck().all()).toEqual([0]);
+      // Replacing the old checkpoint keeps the attempt exactly once.
+      await journal.putCheckpoint(checkpoint("r1", "a", "failed"), []);
+      expect(await journal.listAttempts("r1")).toHaveLength(1);
     } finally {
       await journal.close();
     }

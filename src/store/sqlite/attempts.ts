@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { AttemptFinish, AttemptRecord, AttemptStart } from "../../engine/journal.js";
+import { INLINE_ATTEMPTS } from "./checkpoints.js";
 
 export const ATTEMPTS_V1 = `
 CREATE TABLE attempts (
@@ -62,7 +63,13 @@ export function attemptTable(db: Database.Database) {
     `UPDATE attempts SET status = ?, reason = ?, finished_at = ?, outputs = ?, error = ?, decision = ?
      WHERE run_id = ? AND step_id = ? AND attempt = ?`,
   );
-  const list = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, attempt, step_id");
+  // With the attempts stored in their checkpoint (schema v3, see checkpoints.ts).
+  const list = db.prepare(
+    `SELECT run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs, error, decision
+     FROM attempts WHERE run_id = ?
+     UNION ALL ${INLINE_ATTEMPTS}
+     ORDER BY started_at, attempt, step_id`,
+  );
 
   return {
     /** Throws SQLITE_CONSTRAINT_FOREIGNKEY (unknown run) or _PRIMARYKEY (attempt exists). */
@@ -98,7 +105,7 @@ export function attemptTable(db: Database.Database) {
         a.stepId,
         a.attempt,
       ).changes > 0,
-    list: (runId: string): AttemptRecord[] => (list.all(runId) as AttemptRow[]).map(toRecord),
+    list: (runId: string): AttemptRecord[] => (list.all(runId, runId) as AttemptRow[]).map(toRecord),
   };
 }
 

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
-import type { CheckpointRecord, NewCheckpoint } from "../../engine/journal.js";
+import type { AttemptFinish, AttemptStart, CheckpointRecord, NewCheckpoint } from "../../engine/journal.js";
 import type { UnreadableCheckpoint } from "../checksums.js";
+import { DUPLICATE_ATTEMPT } from "./constraints.js";
 
 export const CHECKPOINTS_V1 = `
 CREATE TABLE checkpoints (
@@ -18,6 +19,70 @@ CREATE TABLE checkpoints (
   PRIMARY KEY (run_id, step_id)
 ) WITHOUT ROWID;
 `;
+
+/**
+ * v3: a step that succeeded at its first attempt, started and finished within one group commit,
+ * is stored once. Its checkpoint row says so (`inline_attempt = 1`) and stands for attempt 1 too
+ * (`listAttempts` reads it from here); the attempts table holds every other attempt. SQLite itself
+ * keeps the two tables one set of attempts, whatever statement changes them:
+ * - replacing or deleting such a checkpoint first moves its attempt into the attempts table;
+ * - attempt 1 of a step cannot be both an attempts row and inline (`duplicate attempt`).
+ * Decision record 0007.
+ */
+export const CHECKPOINTS_V3 = `
+ALTER TABLE checkpoints ADD COLUMN inline_attempt INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER checkpoints_keep_attempt_on_update AFTER UPDATE ON checkpoints WHEN old.inline_attempt
+BEGIN
+  INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
+  VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);
+END;
+CREATE TRIGGER checkpoints_keep_attempt_on_delete AFTER DELETE ON checkpoints WHEN old.inline_attempt
+BEGIN
+  INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
+  VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);
+END;
+CREATE TRIGGER checkpoints_inline_attempt_is_new BEFORE INSERT ON checkpoints
+WHEN new.inline_attempt AND EXISTS (
+  SELECT 1 FROM attempts WHERE run_id = new.run_id AND step_id = new.step_id AND attempt = 1)
+BEGIN
+  SELECT RAISE(ABORT, '${DUPLICATE_ATTEMPT}');
+END;
+CREATE TRIGGER attempts_not_inline BEFORE INSERT ON attempts
+WHEN new.attempt = 1 AND EXISTS (
+  SELECT 1 FROM checkpoints WHERE run_id = new.run_id AND step_id = new.step_id AND inline_attempt)
+BEGIN
+  SELECT RAISE(ABORT, '${DUPLICATE_ATTEMPT}');
+END;
+`;
+
+/**
+ * The columns an attempt inlined in its checkpoint is read from (those of the attempts table, in
+ * its order). Its error and decision are null: only a first attempt that succeeded is inlined.
+ */
+export const INLINE_ATTEMPTS = `
+SELECT run_id, step_id, stage_id, 1 AS attempt, status, reason, started_at, finished_at, outputs,
+       NULL AS error, NULL AS decision
+FROM checkpoints WHERE run_id = ? AND inline_attempt = 1`;
+
+/**
+ * Whether `start` + `finish` can be stored as the checkpoint's inline attempt: attempt 1, which
+ * succeeded, with no error or decision, and whose every field the checkpoint already holds.
+ */
+export function inlineable(start: AttemptStart, finish: AttemptFinish, c: NewCheckpoint): boolean {
+  return (
+    start.attempt === 1 &&
+    c.attempts === 1 &&
+    finish.status === "succeeded" &&
+    c.status === "succeeded" &&
+    finish.reason === c.reason &&
+    start.stageId === c.stageId &&
+    start.startedAt === c.startedAt &&
+    finish.finishedAt === c.finishedAt &&
+    finish.outputs === c.outputs &&
+    finish.error == null &&
+    finish.decision == null
+  );
+}
 
 interface CheckpointRow {
   run_id: string;
@@ -51,20 +116,25 @@ const toRecord = (r: CheckpointRow): CheckpointRecord => ({
 export function checkpointTable(db: Database.Database) {
   const upsert = db.prepare(
     `INSERT INTO checkpoints
-       (run_id, step_id, stage_id, identity, status, reason, outputs, attempts, started_at, finished_at, checksum)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       (run_id, step_id, stage_id, identity, status, reason, outputs, attempts, started_at, finished_at, checksum,
+        inline_attempt)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, step_id) DO UPDATE SET
        stage_id = excluded.stage_id, identity = excluded.identity, status = excluded.status,
        reason = excluded.reason, outputs = excluded.outputs, attempts = excluded.attempts,
-       started_at = excluded.started_at, finished_at = excluded.finished_at, checksum = excluded.checksum`,
+       started_at = excluded.started_at, finished_at = excluded.finished_at, checksum = excluded.checksum,
+       inline_attempt = excluded.inline_attempt`,
   );
   const list = db.prepare("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY finished_at, step_id");
   const all = db.prepare("SELECT * FROM checkpoints ORDER BY run_id, finished_at, step_id");
   const clearFailed = db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND status <> 'succeeded'");
 
   return {
-    /** Inserts or replaces the (run, step) checkpoint. Throws SQLITE_CONSTRAINT_FOREIGNKEY for an unknown run. */
-    put(c: NewCheckpoint): void {
+    /**
+     * Inserts or replaces the (run, step) checkpoint; `inlineAttempt` when it also stands for the
+     * step's attempt 1 (see `inlineable`). Throws SQLITE_CONSTRAINT_FOREIGNKEY for an unknown run.
+     */
+    put(c: NewCheckpoint, inlineAttempt = false): void {
       upsert.run(
         c.runId,
         c.stepId,
@@ -77,6 +147,7 @@ export function checkpointTable(db: Database.Database) {
         c.startedAt,
         c.finishedAt,
         c.checksum,
+        inlineAttempt ? 1 : 0,
       );
     },
     list: (runId: string): CheckpointRecord[] => (list.all(runId) as CheckpointRow[]).map(toRecord),

@@ -5,8 +5,13 @@ const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
 /** A write named a parent row (a run) that does not exist. */
 export const isForeignKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_CONSTRAINT_FOREIGNKEY";
 
-/** A write tried to insert a row whose key is already taken. */
-export const isPrimaryKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_CONSTRAINT_PRIMARYKEY";
+/** The message of the schema's triggers that refuse an attempt recorded twice (see checkpoints.ts). */
+export const DUPLICATE_ATTEMPT = "duplicate attempt";
+
+/** A write tried to insert a row whose key is already taken (or an attempt already recorded). */
+export const isPrimaryKeyError = (e: unknown): boolean =>
+  codeOf(e) === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+  (codeOf(e) === "SQLITE_CONSTRAINT_TRIGGER" && (e as Error).message === DUPLICATE_ATTEMPT);
 
 /**
  * Runs `insert`, turning constraint failures into StoreErrors: `unknown_run` naming `runId`, or

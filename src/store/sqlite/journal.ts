@@ -5,7 +5,7 @@ import { closedJournal, storeErrorFrom, unknownAttempt, unknownRun } from "../er
 import { mayAcquire } from "../lease.js";
 import { attemptTable } from "./attempts.js";
 import { breakerTable } from "./breakers.js";
-import { checkpointTable } from "./checkpoints.js";
+import { checkpointTable, inlineable } from "./checkpoints.js";
 import { inserting } from "./constraints.js";
 import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
@@ -159,7 +159,8 @@ export class SqliteJournal implements J.Journal {
   /**
    * When the attempt's start is still queued in the same batch (a fast step), the attempt is
    * written once, here, with its final state — one row inserted instead of inserted and then
-   * updated — together with the checkpoint and events, as always in one unit.
+   * updated — together with the checkpoint and events, as always in one unit. A fast first
+   * attempt that succeeded is not even a row of its own: its checkpoint holds it (`inlineable`).
    */
   finishAttempt(a: J.AttemptFinish, checkpoint: J.NewCheckpoint | null, events: NewEvent[]): Promise<void> {
     const starts = this.queuedStarts();
@@ -169,10 +170,15 @@ export class SqliteJournal implements J.Journal {
       starts.delete(key);
       queued.finish = a;
     }
+    const inline = queued !== undefined && checkpoint !== null && inlineable(queued.start, a, checkpoint);
     return this.write(() => {
-      if (queued) this.insertAttempt(queued.start, () => this.attempts.startFinished(queued.start, a));
-      else if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);
-      if (checkpoint) inserting(checkpoint.runId, "checkpoint", () => this.checkpoints.put(checkpoint));
+      if (inline) {
+        this.insertAttempt(queued.start, () => this.checkpoints.put(checkpoint, true));
+      } else {
+        if (queued) this.insertAttempt(queued.start, () => this.attempts.startFinished(queued.start, a));
+        else if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);
+        if (checkpoint) inserting(checkpoint.runId, "checkpoint", () => this.checkpoints.put(checkpoint));
+      }
       this.events.append(events);
     });
   }

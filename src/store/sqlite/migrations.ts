@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { StoreError } from "../errors.js";
 import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
-import { CHECKPOINTS_V1 } from "./checkpoints.js";
+import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
 import { RUNS_V1, RUNS_V2 } from "./runs.js";
 
@@ -17,6 +17,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
   { version: 2, name: "definitions by hash", sql: RUNS_V2 },
+  { version: 3, name: "first attempts inline in their checkpoints", sql: CHECKPOINTS_V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
