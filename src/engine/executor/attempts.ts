@@ -2,7 +2,7 @@ import type { Cancel } from "../cancel.js";
 import type { StepPlan } from "../definition/plan.js";
 import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
-import type { StepContext, StepOutputs } from "../handler.js";
+import type { StepOutputs } from "../handler.js";
 import { type PolicyContext, TimeoutPolicy } from "../policies/index.js";
 import type { Clock } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
@@ -11,6 +11,7 @@ import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
 import { type Decision, describeDecision } from "./decide.js";
 import { Episode } from "./episode.js";
 import { escalateStep } from "./escalate.js";
+import { AttemptStepContext } from "./step-context.js";
 import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
 import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
 
@@ -125,25 +126,7 @@ export class StepAttempts {
     );
     write.catch(() => {});
     this.current = { no, startedAt, write };
-    const stepCtx: StepContext = {
-      runId: ctx.runId,
-      stageId: step.stageId,
-      stepId: step.id,
-      attempt: no,
-      idempotencyKey: `${ctx.runId}/${step.id}`,
-      // Made on first read: most handlers never look at it.
-      get signal() {
-        return policy.signal;
-      },
-      logger,
-      clock,
-      config: variant.config,
-      with: variant.with,
-      env: variant.env,
-      inputs: ctx.inputs,
-      evaluate: ctx.evaluate,
-      workDir: ctx.workDir,
-    };
+    const stepCtx = new AttemptStepContext(ctx, step.stageId, step.id, no, variant, logger, clock, policy);
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
     return (await variant.handler.execute(stepCtx)) ?? {};

@@ -173,7 +173,7 @@ export class SqliteJournal implements J.Journal {
     const inline = queued !== undefined && checkpoint !== null && inlineable(queued.start, a, checkpoint);
     return this.write(() => {
       if (inline) {
-        this.insertAttempt(queued.start, () => this.checkpoints.put(checkpoint, true));
+        this.insertAttempt(queued.start, () => this.checkpoints.putInline(checkpoint));
       } else {
         if (queued) this.insertAttempt(queued.start, () => this.attempts.startFinished(queued.start, a));
         else if (!this.attempts.finish(a)) throw unknownAttempt(a.runId, a.stepId, a.attempt);

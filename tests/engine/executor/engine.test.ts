@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../src/engine/errors.js";
+import type { StepContext } from "../../../src/engine/handler.js";
 import { MemoryJournal } from "../../../src/store/memory/journal.js";
 import { HANGS, setup, types } from "./harness.js";
 
@@ -45,6 +46,51 @@ describe("engine: a run end to end", () => {
     expect(e?.outputs).toMatchObject({ text: "hello stageflow" });
     // The parallel stage took as long as its slowest step, not the sum.
     expect(report.stages[1]?.durationMs).toBe(100);
+  });
+
+  it("hands each attempt a context with the run, the step, its resolved config and a signal on demand", async () => {
+    const h = setup();
+    const seen: StepContext[] = [];
+    let signal: AbortSignal | undefined;
+    h.engine.register("probe", {
+      async execute(ctx) {
+        seen.push(ctx);
+        if (ctx.attempt === 1) throw Object.assign(new Error("flaky"), { code: "ECONNRESET" });
+        signal = ctx.signal;
+        return { n: ctx.evaluate("inputs.n") };
+      },
+    });
+    const plan = h.plan(`
+name: ctx
+inputs:
+  n: { type: number, default: 41 }
+stages:
+  - id: s
+    steps:
+      - id: p
+        probe: { where: "\${{ inputs.n }}" }
+        with: { n: "\${{ inputs.n }}" }
+        env: { N: "\${{ inputs.n }}" }
+        retry: { max_attempts: 2, base_delay: 1ms }
+`);
+    const { runId, done } = await h.engine.start(plan);
+    expect(await done).toMatchObject({ status: "succeeded" });
+    expect(seen.map((c) => c.attempt)).toEqual([1, 2]);
+    expect(seen[1]).toMatchObject({
+      runId,
+      stageId: "s",
+      stepId: "p",
+      attempt: 2,
+      idempotencyKey: `${runId}/p`,
+      config: { where: 41 },
+      with: { n: 41 },
+      env: { N: "41" },
+      inputs: { n: 41 },
+    });
+    expect(typeof seen[1]?.workDir).toBe("string");
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal?.aborted).toBe(false);
+    expect((await h.journal.listCheckpoints(runId))[0]?.outputs).toEqual({ n: 41 });
   });
 
   it("records events in order, each durable in the journal", async () => {
