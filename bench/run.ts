@@ -153,8 +153,9 @@ async function main(): Promise<void> {
       `span ${round(b.spanP95Ms, 1)} ms`,
       "(p95 span; 5th pct speedup)",
       `${round(b.speedupP95, 2)}×`,
-      `≥ ${TARGET.speedup}×`,
-      passFail(b.speedupP95 >= TARGET.speedup),
+      // The target is on the median; this row says whether 95 % of workflows reach it too.
+      `(info: ≥ ${TARGET.speedup}×)`,
+      b.speedupP95 >= TARGET.speedup ? "met" : "not met",
     ]);
     rows.push([
       "(b) same, handler timestamps",
