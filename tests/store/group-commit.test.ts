@@ -160,6 +160,15 @@ describe("SqliteJournal group commit", () => {
     expect(journal.db.prepare("SELECT inline_attempt FROM checkpoints").pluck().all()).toEqual([1]);
     expect(await journal.listAttempts("r1")).toMatchObject([{ stepId: "fast", attempt: 1, outputs }]);
 
+    // The same fast attempt 1 written again (it would replace the checkpoint holding the first).
+    await expect(
+      Promise.all([
+        journal.startAttempt(attemptStart("r1", "fast"), []),
+        journal.finishAttempt(finish, checkpoint("r1", "fast", "succeeded", outputs), []),
+      ]),
+    ).rejects.toMatchObject({ code: "duplicate" });
+    expect(await journal.listAttempts("r1")).toHaveLength(1);
+
     // Attempt 1 of another step already has a row: a fast attempt 1 of that step is a duplicate.
     await journal.startAttempt(attemptStart("r1", "slow"), []);
     const again = { ...attemptFinish("r1", "slow", 1, outputs), decision: undefined };

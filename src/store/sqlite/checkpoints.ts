@@ -29,17 +29,17 @@ CREATE TABLE checkpoints (
  * - attempt 1 of a step cannot be both an attempts row and inline (`duplicate attempt`).
  * Decision record 0007.
  */
+const KEEP_INLINE_ATTEMPT = `
+  INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
+  VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);`;
+
 export const CHECKPOINTS_V3 = `
 ALTER TABLE checkpoints ADD COLUMN inline_attempt INTEGER NOT NULL DEFAULT 0;
 CREATE TRIGGER checkpoints_keep_attempt_on_update AFTER UPDATE ON checkpoints WHEN old.inline_attempt
-BEGIN
-  INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
-  VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);
+BEGIN ${KEEP_INLINE_ATTEMPT}
 END;
 CREATE TRIGGER checkpoints_keep_attempt_on_delete AFTER DELETE ON checkpoints WHEN old.inline_attempt
-BEGIN
-  INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
-  VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);
+BEGIN ${KEEP_INLINE_ATTEMPT}
 END;
 CREATE TRIGGER checkpoints_inline_attempt_is_new BEFORE INSERT ON checkpoints
 WHEN new.inline_attempt AND EXISTS (
