@@ -146,13 +146,17 @@ describe("SqliteJournal group commit", () => {
     const changes = journal.db.prepare("SELECT total_changes() AS n");
     const before = (changes.get() as { n: number }).n;
     const outputs = { ok: true, version: "1.2.3" };
-    const finish = { ...attemptFinish("r1", "fast", 1, outputs), decision: undefined };
-    await Promise.all([
-      journal.startAttempt(attemptStart("r1", "fast"), []),
-      journal.finishAttempt(finish, checkpoint("r1", "fast", "succeeded", outputs), [
-        stepSucceeded("r1", "fast"),
-      ]),
-    ]);
+    // A fast step as the engine writes it: start and finish queued in one turn, same outputs.
+    const fastAttempt = (stepId: string) =>
+      Promise.all([
+        journal.startAttempt(attemptStart("r1", stepId), []),
+        journal.finishAttempt(
+          { ...attemptFinish("r1", stepId, 1, outputs), decision: undefined },
+          checkpoint("r1", stepId, "succeeded", outputs),
+          [stepSucceeded("r1", stepId)],
+        ),
+      ]);
+    await fastAttempt("fast");
     // One checkpoint (standing for the attempt too) and one event.
     expect((changes.get() as { n: number }).n - before).toBe(2);
     const rows = (table: string) => journal.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
@@ -161,23 +165,12 @@ describe("SqliteJournal group commit", () => {
     expect(await journal.listAttempts("r1")).toMatchObject([{ stepId: "fast", attempt: 1, outputs }]);
 
     // The same fast attempt 1 written again (it would replace the checkpoint holding the first).
-    await expect(
-      Promise.all([
-        journal.startAttempt(attemptStart("r1", "fast"), []),
-        journal.finishAttempt(finish, checkpoint("r1", "fast", "succeeded", outputs), []),
-      ]),
-    ).rejects.toMatchObject({ code: "duplicate" });
+    await expect(fastAttempt("fast")).rejects.toMatchObject({ code: "duplicate" });
     expect(await journal.listAttempts("r1")).toHaveLength(1);
 
     // Attempt 1 of another step already has a row: a fast attempt 1 of that step is a duplicate.
     await journal.startAttempt(attemptStart("r1", "slow"), []);
-    const again = { ...attemptFinish("r1", "slow", 1, outputs), decision: undefined };
-    await expect(
-      Promise.all([
-        journal.startAttempt(attemptStart("r1", "slow"), []),
-        journal.finishAttempt(again, checkpoint("r1", "slow", "succeeded", outputs), []),
-      ]),
-    ).rejects.toMatchObject({ code: "duplicate" });
+    await expect(fastAttempt("slow")).rejects.toMatchObject({ code: "duplicate" });
     expect(await journal.listCheckpoints("r1")).toHaveLength(1);
   });
 

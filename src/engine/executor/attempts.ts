@@ -101,7 +101,7 @@ export class StepAttempts {
 
   private async attempt(variant: Variant, policy: PolicyContext): Promise<StepOutputs> {
     const { ctx, step } = this;
-    const { clock, logger } = ctx.services;
+    const { clock } = ctx.services;
     const no = (ctx.lastAttempt.get(step.id) ?? 0) + 1;
     ctx.lastAttempt.set(step.id, no);
     if (ctx.services.hooks["before-step"]) {
@@ -126,7 +126,7 @@ export class StepAttempts {
     );
     write.catch(() => {});
     this.current = { no, startedAt, write };
-    const stepCtx = new AttemptStepContext(ctx, step.stageId, step.id, no, variant, logger, clock, policy);
+    const stepCtx = new AttemptStepContext(ctx, step, no, variant, policy);
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
     return (await variant.handler.execute(stepCtx)) ?? {};

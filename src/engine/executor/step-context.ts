@@ -1,15 +1,9 @@
+import type { StepPlan } from "../definition/plan.js";
 import type { StepContext } from "../handler.js";
 import type { PolicyContext } from "../policies/index.js";
 import type { Clock, Logger } from "../ports.js";
+import type { RunContext } from "./context.js";
 import type { Variant } from "./variants.js";
-
-/** What the executor knows of the run when it hands a step's attempt to its handler. */
-interface RunSide {
-  runId: string;
-  inputs: Record<string, unknown>;
-  evaluate: (expression: string) => unknown;
-  workDir: string;
-}
 
 /**
  * The StepContext a handler receives: one object of one shape per attempt (a class, so every
@@ -22,7 +16,6 @@ export class AttemptStepContext implements StepContext {
   readonly runId: string;
   readonly stageId: string;
   readonly stepId: string;
-  readonly attempt: number;
   readonly idempotencyKey: string;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -34,22 +27,18 @@ export class AttemptStepContext implements StepContext {
   readonly workDir: string;
 
   constructor(
-    run: RunSide,
-    stageId: string,
-    stepId: string,
-    attempt: number,
+    run: RunContext,
+    step: StepPlan,
+    readonly attempt: number,
     variant: Variant,
-    logger: Logger,
-    clock: Clock,
     private readonly policy: PolicyContext,
   ) {
     this.runId = run.runId;
-    this.stageId = stageId;
-    this.stepId = stepId;
-    this.attempt = attempt;
-    this.idempotencyKey = `${run.runId}/${stepId}`;
-    this.logger = logger;
-    this.clock = clock;
+    this.stageId = step.stageId;
+    this.stepId = step.id;
+    this.idempotencyKey = `${run.runId}/${step.id}`;
+    this.logger = run.services.logger;
+    this.clock = run.services.clock;
     this.config = variant.config;
     this.with = variant.with;
     this.env = variant.env;

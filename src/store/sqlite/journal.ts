@@ -16,7 +16,10 @@ import { verifyDatabase } from "./verify.js";
 /** An attempt start queued in the batch being filled; a finish in the same batch joins it. */
 interface QueuedStart {
   start: J.AttemptStart;
-  /** Set when the finish joins: the finish's unit then writes the attempt, final at once. */
+  /**
+   * Set when the finish joins: the finish's unit then writes the attempt, final at once (or the
+   * checkpoint that holds it).
+   */
   finish: J.AttemptFinish | null;
 }
 
