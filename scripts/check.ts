@@ -1,0 +1,43 @@
+/**
+ * The short check to run before a session stops (`npm run check`): what breaks the architecture's
+ * one rule (see engine-rule.ts), and other reminders. Exit 1 when the rule is broken; reminders
+ * alone exit 0.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { engineViolations, root } from "./engine-rule.js";
+
+function git(...args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: root, encoding: "utf8" });
+  } catch {
+    return "";
+  }
+}
+
+function reminders(): string[] {
+  const out: string[] = [];
+  const status = git("status", "--porcelain");
+  if (status.trim()) out.push(`uncommitted changes:\n${status.trimEnd()}`);
+  const bin = git("ls-files", "-s", "bin/stageflow.js");
+  if (bin && !bin.startsWith("100755")) out.push("bin/stageflow.js is committed without its run bit");
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (statSync(path).isFile() && statSync(path).size === 0) out.push(`empty file at the root: ${name}`);
+  }
+  out.push("leave a note on the issue: what you built, what you measured, what you left alone");
+  out.push("benchmark figures changed? run `npm run bench` and update bench/README.md");
+  return out;
+}
+
+const violations = engineViolations();
+if (violations.length) {
+  console.log("The engine's rule is broken:");
+  for (const v of violations) console.log(`  ${v}`);
+} else {
+  console.log("src/engine imports nothing from outside the engine: ok");
+}
+console.log("Reminders:");
+for (const r of reminders()) console.log(`  - ${r}`);
+process.exitCode = violations.length ? 1 : 0;

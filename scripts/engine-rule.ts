@@ -1,0 +1,60 @@
+/**
+ * The architecture's one rule: `src/engine/` imports nothing from GitHub, Probot, Actions, HTTP
+ * servers, SQLite or the other folders of `src/`. Used by `npm run check` and by a test.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+export const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const engineDir = join(root, "src", "engine");
+
+/** Packages the engine must not import (prefix match on the specifier). */
+const FORBIDDEN_PACKAGES = [
+  "better-sqlite3",
+  "probot",
+  "@probot/",
+  "@octokit/",
+  "octokit",
+  "@actions/",
+  "node:http",
+  "node:https",
+  "node:http2",
+  "node:net",
+  "http",
+  "https",
+  "express",
+  "prom-client",
+  "nodemailer",
+];
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sourceFiles(path);
+    else if (/\.(ts|js|mts|cts)$/.test(entry.name)) yield path;
+  }
+}
+
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g;
+
+export function engineViolations(): string[] {
+  const problems: string[] = [];
+  for (const file of sourceFiles(engineDir)) {
+    const text = readFileSync(file, "utf8");
+    for (const match of text.matchAll(SPECIFIER)) {
+      const spec = match[1]!;
+      const line = text.slice(0, match.index).split("\n").length;
+      const where = `${relative(root, file)}:${line}`;
+      if (spec.startsWith(".")) {
+        const target = resolve(dirname(file), spec);
+        if (!target.startsWith(engineDir + "/") && target !== engineDir)
+          problems.push(`${where}: imports ${spec} (outside src/engine)`);
+      } else if (
+        FORBIDDEN_PACKAGES.some((p) => spec === p || spec.startsWith(p.endsWith("/") ? p : `${p}/`))
+      ) {
+        problems.push(`${where}: imports ${spec}`);
+      }
+    }
+  }
+  return problems;
+}
