@@ -1,5 +1,23 @@
 #!/usr/bin/env node
-// Installed entry point: the compiled CLI. During development use `npm run stageflow -- ...`.
-import { run } from "../dist/cli/main.js";
+// The `stageflow` command. In a checkout (src/ present and tsx installed, as after `npm ci`) it
+// runs the TypeScript source through tsx, so it works without a build and is never stale; an
+// installed package (no devDependencies) runs the compiled dist/.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 
-process.exitCode = await run(process.argv);
+const source = new URL("../src/cli/main.ts", import.meta.url);
+
+/** tsx's ESM loader API, when it is installed next to this checkout. */
+async function tsxApi() {
+  try {
+    createRequire(import.meta.url).resolve("tsx/package.json");
+  } catch {
+    return undefined;
+  }
+  return import("tsx/esm/api");
+}
+
+const tsx = existsSync(source) ? await tsxApi() : undefined;
+const main = tsx ? await tsx.tsImport(source.href, import.meta.url) : await import("../dist/cli/main.js");
+
+process.exitCode = await main.run(process.argv);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { hintCommand } from "../hint.js";
 import { writeJson, writeText } from "../output.js";
 import { renderReport, runJson } from "../render/report.js";
 import { renderRuns } from "../render/runs.js";
@@ -30,7 +31,7 @@ async function showRun(ctx: CommandContext, id: string, opts: StatusOptions): Pr
     const run = await requireRun(root.journal, id);
     const report = await root.engine.report(run.id);
     if (config.values.json) writeJson(ctx.io, runJson(report));
-    else writeText(ctx.io, renderReport(report));
+    else writeText(ctx.io, renderReport(report, (id) => hintCommand(ctx.io, config, `resume ${id}`)));
     return EXIT.ok;
   });
 }

@@ -1,6 +1,7 @@
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import type { RunHandle, RunReport, RunResult } from "../../engine/engine-api.js";
 import { combineExitCodes, EXIT, exitCodeForStatus } from "../exit-codes.js";
+import { hintCommand } from "../hint.js";
 import type { CliIo } from "../io.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { liveProgress, type ProgressSink, plainProgress, silentProgress } from "../render/live.js";
@@ -84,14 +85,15 @@ export async function finishRuns(
   const outcome = await awaitRuns(io, handles);
   watch.dispose();
   const json = root.config.values.json;
+  const resumeHint = (runId: string) => hintCommand(io, root.config, `resume ${runId}`);
   if (outcome.interrupted) {
     await stopRuns(root);
-    for (const h of handles) writeNote(io, `interrupted; resume with: stageflow resume ${h.runId}`);
+    for (const h of handles) writeNote(io, `interrupted; resume with: ${resumeHint(h.runId)}`);
     if (json) writeJson(io, { interrupted: true, runs: handles.map((h) => h.runId) });
     return EXIT.interrupted;
   }
   const reports = await Promise.all(handles.map((h) => root.engine.report(h.runId)));
   if (json) writeJson(io, opts.many ? reports.map(runJson) : reports[0] && runJson(reports[0]));
-  else for (const report of reports) writeText(io, `\n${renderReport(report)}`);
+  else for (const report of reports) writeText(io, `\n${renderReport(report, resumeHint)}`);
   return combineExitCodes(outcome.results.map((r) => exitCodeForStatus(r.status)));
 }

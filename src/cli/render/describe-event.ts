@@ -1,6 +1,6 @@
 import type { EngineEvent } from "../../engine/events.js";
 import { maskText } from "../mask.js";
-import { clockTime, duration } from "./format.js";
+import { clockTime, duration, shortId } from "./format.js";
 
 /** An event in words: `build/linux` `succeeded` (`attempt 2`, `1.2s`): `message`. */
 export interface EventDescription {
@@ -163,7 +163,7 @@ function stepOf(p: { stageId: string; stepId: string }): string {
 /** `12:00:01.234 build/linux succeeded (attempt 2, 1.2s)`: one line of plain progress. */
 export function eventLine(event: EngineEvent, opts: { runPrefix?: boolean } = {}): string {
   const d = describeEvent(event);
-  const prefix = opts.runPrefix ? `[${event.runId.slice(0, 8)}] ` : "";
+  const prefix = opts.runPrefix ? `[${shortId(event.runId)}] ` : "";
   const details = d.details.length ? ` (${list(d.details)})` : "";
   const message = d.message ? `: ${d.message.split("\n")[0]}` : "";
   return `${clockTime(event.at)} ${prefix}${d.subject} ${d.verb}${details}${message}`;

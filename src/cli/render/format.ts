@@ -68,3 +68,11 @@ export function excerpt(text: string, indent: string, maxLines = 3): string[] {
   if (lines.length > maxLines) shown.push(`${indent}… (${lines.length - maxLines} more lines)`);
   return shown;
 }
+
+/**
+ * The short id shown for a run: the last 8 hex digits of its UUIDv7, which are random. (The
+ * first 8 are the time, shared by runs started together.) Commands accept it (see requireRun).
+ */
+export function shortId(runId: string): string {
+  return runId.length > 12 ? runId.slice(-8) : runId;
+}

@@ -1,5 +1,5 @@
 import type { EngineEvent } from "../../engine/events.js";
-import { duration, symbol } from "./format.js";
+import { duration, shortId, symbol } from "./format.js";
 
 interface Item {
   id: string;
@@ -124,7 +124,7 @@ export function renderProgress(model: ProgressModel, now: number): string[] {
   for (const run of model.runs.values()) {
     const elapsed = run.startedAt === undefined ? "" : `  ${duration(now - run.startedAt)}`;
     lines.push(
-      `${symbol(run.status)} ${run.workflow || "run"} ${run.runId.slice(0, 8)}  ${run.status}${elapsed}`,
+      `${symbol(run.status)} ${run.workflow || "run"} ${shortId(run.runId)}  ${run.status}${elapsed}`,
     );
     for (const stage of run.stages.values()) {
       lines.push(`  ${line(stage, now)}`);

@@ -4,8 +4,14 @@ import { dateTime, duration, excerpt, symbol, table } from "./format.js";
 
 const RESUMABLE = new Set(["failed", "blocked", "waiting", "running"]);
 
-/** The final report of a run, as text: header, then each stage with its steps. */
-export function renderReport(report: RunReport): string {
+/**
+ * The final report of a run, as text: header, then each stage with its steps. `resumeCommand`
+ * spells the resume hint (see cli/hint.ts). @default `stageflow resume RUN`
+ */
+export function renderReport(
+  report: RunReport,
+  resumeCommand: (runId: string) => string = (id) => `stageflow resume ${id}`,
+): string {
   const { run } = report;
   const lines = [`run ${run.id} (${run.workflow})`];
   const reason = run.reason && run.reason !== run.status ? ` (${run.reason})` : "";
@@ -17,7 +23,7 @@ export function renderReport(report: RunReport): string {
   lines.push(...stageLines(report));
   lines.push(...recoveryLines(report));
   if (RESUMABLE.has(run.status)) {
-    lines.push("", `resume with: stageflow resume ${run.id}`);
+    lines.push("", `resume with: ${resumeCommand(run.id)}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,5 +1,5 @@
 import type { RunRecord } from "../../engine/journal.js";
-import { dateTime, duration, symbol, table } from "./format.js";
+import { dateTime, duration, shortId, symbol, table } from "./format.js";
 
 /** `stageflow status`: one row per run, newest first. */
 export function renderRuns(runs: readonly RunRecord[], now: number): string {
@@ -10,7 +10,7 @@ export function renderRuns(runs: readonly RunRecord[], now: number): string {
     const took = end === null ? "-" : duration(end - run.createdAt) + (run.finishedAt === null ? "…" : "");
     const reason = run.reason && run.reason !== run.status ? run.reason : "";
     rows.push([
-      run.id,
+      shortId(run.id),
       run.workflow,
       `${symbol(run.status)} ${run.status}`,
       reason,
