@@ -16,6 +16,6 @@ export default tseslint.config(
   },
   {
     files: ["bin/**/*.js", "eslint.config.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
 );

@@ -4,6 +4,7 @@ import { type ConfigFlags, loadConfig } from "./config-load.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { type CliRoot, openRoot, stepKinds } from "./root.js";
+import { routable } from "./stderr-route.js";
 
 /** What commands receive: the process's io and access to the composition root. */
 export interface CommandContext {
@@ -18,7 +19,9 @@ export interface CommandContext {
   kinds(): ReadonlyMap<string, StepHandler>;
 }
 
-export function createContext(io: CliIo): CommandContext {
+/** The context for `io`; its stderr is routable, so the live view can keep messages off its frame. */
+export function createContext(raw: CliIo): CommandContext {
+  const io: CliIo = { ...raw, stderr: routable(raw.stderr) };
   return {
     io,
     exitCode: EXIT.ok,

@@ -39,7 +39,7 @@ describe("live progress", () => {
       ),
     );
     expect(renderProgress(model, 1500)).toEqual([
-      "▸ release abcdef12  running  1.5s",
+      "▸ release abcdef123456  running  1.5s",
       "  ✔ prepare  succeeded  100ms",
       "      ✔ check  succeeded  90ms",
       "  ▸ build  running  1.4s",

@@ -31,7 +31,11 @@ async function showRun(ctx: CommandContext, id: string, opts: StatusOptions): Pr
     const run = await requireRun(root.journal, id);
     const report = await root.engine.report(run.id);
     if (config.values.json) writeJson(ctx.io, runJson(report));
-    else writeText(ctx.io, renderReport(report, (id) => hintCommand(ctx.io, config, `resume ${id}`)));
+    else
+      writeText(
+        ctx.io,
+        renderReport(report, (id) => hintCommand(ctx.io, config, `resume ${id}`)),
+      );
     return EXIT.ok;
   });
 }

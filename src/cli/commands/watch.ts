@@ -6,8 +6,10 @@ import type { CliIo } from "../io.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { liveProgress, type ProgressSink, plainProgress, silentProgress } from "../render/live.js";
 import type { ProgressSeed } from "../render/progress-model.js";
+import { progressMode, useColor } from "../render/terminal.js";
 import { renderReport, runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
+import { isRoutable } from "../stderr-route.js";
 
 /** Progress for the runs this process drives: subscribed before they start, so no event is missed. */
 export interface Watch extends ProgressSink {
@@ -16,11 +18,16 @@ export interface Watch extends ProgressSink {
 }
 
 export function watchRuns(root: CliRoot, io: CliIo, opts: { multi?: boolean } = {}): Watch {
-  const sink = root.config.values.json
-    ? silentProgress
-    : io.isTTY
-      ? liveProgress(io.stdout)
-      : plainProgress(io.stdout, { runPrefix: opts.multi ?? false });
+  const mode = progressMode(io, root.config.values.json);
+  const sink =
+    mode === "silent"
+      ? silentProgress
+      : mode === "live"
+        ? liveProgress(io.stdout, {
+            color: useColor(io),
+            ...(isRoutable(io.stderr) ? { stderr: io.stderr } : {}),
+          })
+        : plainProgress(io.stdout, { runPrefix: opts.multi ?? false });
   const off = root.engine.on((event) => sink.onEvent(event));
   let disposed = false;
   return {

@@ -1,7 +1,10 @@
 import type { EngineEvent } from "../../engine/events.js";
 import type { Output } from "../io.js";
+import type { RoutableOutput } from "../stderr-route.js";
 import { eventLine } from "./describe-event.js";
+import { fitLines } from "./fit.js";
 import { ProgressModel, type ProgressSeed, renderProgress } from "./progress-model.js";
+import { colourLine, type TerminalOutput } from "./terminal.js";
 
 /** Where live progress goes while runs execute. */
 export interface ProgressSink {
@@ -30,24 +33,48 @@ const UP = (n: number) => `\x1b[${n}A\r`;
 const CLEAR_LINE = "\x1b[2K";
 const CLEAR_DOWN = "\x1b[J";
 
-/** A terminal: the stages and steps redrawn in place, on every event and every `intervalMs`. */
-export function liveProgress(
-  out: Output & { columns?: number },
-  opts: { now?: () => number; intervalMs?: number } = {},
-): ProgressSink {
+export interface LiveOptions {
+  now?: () => number;
+  /** Redraw period for elapsed times. @default 150 */
+  intervalMs?: number;
+  /** Colour the status symbols (see useColor). @default false */
+  color?: boolean;
+  /** The CLI's stderr: while drawing, what is written there goes above the frame. */
+  stderr?: RoutableOutput;
+}
+
+/**
+ * A terminal: the stages and steps redrawn in place, on every event and every `intervalMs`. The
+ * frame is kept within the terminal's height and width (see fitLines), so going back over it
+ * never scrolls; writes to the CLI's stderr clear the frame, pass, and the frame is drawn again.
+ */
+export function liveProgress(out: TerminalOutput, opts: LiveOptions = {}): ProgressSink {
   const now = opts.now ?? Date.now;
   const model = new ProgressModel();
+  const { stderr } = opts;
   let drawn = 0;
   let stopped = false;
+  const frame = () => {
+    const width = Math.max(20, (out.columns && out.columns > 0 ? out.columns : 120) - 1);
+    const height = Math.max(2, (out.rows && out.rows > 0 ? out.rows : 24) - 1);
+    const lines = fitLines(renderProgress(model, now()), height).map((line) => line.slice(0, width));
+    return opts.color ? lines.map(colourLine) : lines;
+  };
   const draw = () => {
     if (stopped) return;
-    const width = Math.max(20, (out.columns && out.columns > 0 ? out.columns : 120) - 1);
-    const lines = renderProgress(model, now()).map((line) => line.slice(0, width));
+    const lines = frame();
     if (lines.length === 0 && drawn === 0) return;
     const home = drawn > 0 ? UP(drawn) : "";
     out.write(home + lines.map((line) => `${CLEAR_LINE}${line}\n`).join("") + CLEAR_DOWN);
     drawn = lines.length;
   };
+  const interject = (text: string) => {
+    if (drawn > 0) out.write(UP(drawn) + CLEAR_DOWN);
+    drawn = 0;
+    stderr?.target.write(text);
+    draw();
+  };
+  stderr?.route(interject);
   const timer = setInterval(draw, opts.intervalMs ?? 150);
   timer.unref?.();
   return {
@@ -63,6 +90,7 @@ export function liveProgress(
       clearInterval(timer);
       draw();
       stopped = true;
+      stderr?.route(undefined);
     },
   };
 }
