@@ -18,6 +18,12 @@ export interface Journal {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /**
+   * Deletes a finished run (status in TERMINAL_RUN_STATUSES) and everything recorded for it, in
+   * one transaction. Returns false and deletes nothing when the run is unknown or not finished
+   * (running, waiting or blocked: someone may still act on it), so a run resumed meanwhile stays.
+   */
+  deleteRun(runId: string): Promise<boolean>;
 
   /**
    * Takes the run's lease for `owner` until `expiresAt` when it is free, expired (before `now`),
@@ -117,6 +123,8 @@ export interface RunRecord {
 export interface RunQuery {
   status?: RunStatus[];
   workflow?: string;
+  /** Only runs created at or after this time (epoch ms). */
+  createdSince?: number;
   limit?: number;
 }
 

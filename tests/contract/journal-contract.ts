@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from "vitest";
 import type { Journal } from "../../src/engine/journal.js";
 import { describeAttemptContract } from "./attempts.contract.js";
+import { describeDeleteContract } from "./delete.contract.js";
 import { describeEventContract } from "./events.contract.js";
 import type { JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
@@ -44,5 +45,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeAttemptContract(harness);
     describeEventContract(harness);
     describeMiscContract(harness);
+    describeDeleteContract(harness);
   });
 }

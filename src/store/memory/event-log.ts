@@ -52,6 +52,12 @@ export class EventLog {
     }
   }
 
+  /** Forgets a run's events (the run is being deleted). */
+  deleteRun(runId: string): void {
+    for (const e of this.byRun.get(runId) ?? []) this.hashes.delete(`${runId}\u0000${e.hash}`);
+    this.byRun.delete(runId);
+  }
+
   list(runId: string, afterSeq = 0): EventRecord[] {
     return structuredClone((this.byRun.get(runId) ?? []).filter((e) => e.seq > afterSeq));
   }

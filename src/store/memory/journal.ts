@@ -1,5 +1,6 @@
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type * as J from "../../engine/journal.js";
+import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
 import { checksumProblems } from "../checksums.js";
 import { closedJournal, duplicate, unknownAttempt, unknownRun } from "../errors.js";
 import { isExpired, mayAcquire } from "../lease.js";
@@ -65,10 +66,26 @@ export class MemoryJournal implements J.Journal {
   async listRuns(q: J.RunQuery = {}): Promise<J.RunRecord[]> {
     this.open();
     const found = [...this.runs.values()]
-      .filter((r) => (!q.status || q.status.includes(r.status)) && (!q.workflow || r.workflow === q.workflow))
+      .filter(
+        (r) =>
+          (!q.status || q.status.includes(r.status)) &&
+          (!q.workflow || r.workflow === q.workflow) &&
+          (q.createdSince === undefined || r.createdAt >= q.createdSince),
+      )
       .reverse()
       .sort((a, b) => b.createdAt - a.createdAt);
     return structuredClone(q.limit === undefined ? found : found.slice(0, Math.max(0, q.limit)));
+  }
+
+  async deleteRun(runId: string): Promise<boolean> {
+    this.open();
+    const run = this.runs.get(runId);
+    if (!run || !TERMINAL_RUN_STATUSES.includes(run.status)) return false;
+    this.runs.delete(runId);
+    for (const [key, a] of this.attempts) if (a.runId === runId) this.attempts.delete(key);
+    this.checkpoints.delete(runId);
+    this.events.deleteRun(runId);
+    return true;
   }
 
   async acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {

@@ -7,6 +7,7 @@ import { attemptTable } from "./attempts.js";
 import { breakerTable } from "./breakers.js";
 import { checkpointTable, inlineable } from "./checkpoints.js";
 import { inserting } from "./constraints.js";
+import { runDeleter } from "./delete-run.js";
 import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { type Durability, openDatabase } from "./open.js";
@@ -46,6 +47,7 @@ export class SqliteJournal implements J.Journal {
   private readonly checkpoints: ReturnType<typeof checkpointTable>;
   private readonly events: ReturnType<typeof eventTable>;
   private readonly breakers: ReturnType<typeof breakerTable>;
+  private readonly deleter: ReturnType<typeof runDeleter>;
   private closed = false;
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
@@ -62,6 +64,7 @@ export class SqliteJournal implements J.Journal {
     this.checkpoints = checkpointTable(db);
     this.events = eventTable(db);
     this.breakers = breakerTable(db);
+    this.deleter = runDeleter(db);
   }
 
   /** Commits so far, and the writes they held (writes / commits = mean group size). */
@@ -101,6 +104,9 @@ export class SqliteJournal implements J.Journal {
   }
   listRuns(query?: J.RunQuery): Promise<J.RunRecord[]> {
     return this.read(() => this.runs.list(query));
+  }
+  deleteRun(runId: string): Promise<boolean> {
+    return this.write(() => this.deleter(runId));
   }
 
   acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {

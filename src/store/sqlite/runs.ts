@@ -100,6 +100,7 @@ export function runTable(db: Database.Database) {
     `${RUNS}
      WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
        AND (@workflow IS NULL OR workflow = @workflow)
+       AND (@since IS NULL OR runs.created_at >= @since)
      ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT @limit`,
   );
   const interrupted = db.prepare(
@@ -152,6 +153,7 @@ export function runTable(db: Database.Database) {
         list.all({
           statuses: q.status ? JSON.stringify(q.status) : null,
           workflow: q.workflow ?? null,
+          since: q.createdSince ?? null,
           limit: q.limit ?? -1,
         }) as RunRow[]
       ).map(toRecord),
