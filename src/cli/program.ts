@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
+import { registerPrune } from "./commands/prune.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
 import { registerStats } from "./commands/stats.js";
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerValidate,
     registerCancel,
     registerStats,
+    registerPrune,
   ]) {
     register(program, ctx);
   }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { createEngine } from "../engine/engine.js";
 import type { Engine } from "../engine/engine-api.js";
 import { InputError } from "../engine/errors.js";
@@ -12,6 +12,7 @@ import type { LoadedConfig } from "./config.js";
 import type { CliIo } from "./io.js";
 import { createLogger } from "./logger.js";
 import { isOwnerAlive, ownerId } from "./owner.js";
+import { workRoot } from "./work-dirs.js";
 
 /** Everything a command needs, built in one place from the configuration. */
 export interface CliRoot {
@@ -52,7 +53,7 @@ export async function openRoot(
   io: CliIo,
   opts: { mustExist?: boolean } = {},
 ): Promise<CliRoot> {
-  const { db, durability, leaseMs, workDir } = config.values;
+  const { db, durability, leaseMs } = config.values;
   if (opts.mustExist && !existsSync(db)) throw new NoDatabaseError(db);
   mkdirSync(dirname(db), { recursive: true });
   const logger = rootLogger(config, io);
@@ -65,7 +66,7 @@ export async function openRoot(
     owner,
     leaseMs,
     isOwnerAlive: (other) => isOwnerAlive(other),
-    workDir: workDir ?? join(dirname(db), "work"),
+    workDir: workRoot(config),
   });
   for (const [kind, handler] of stepKinds()) engine.register(kind, handler);
   let closed = false;

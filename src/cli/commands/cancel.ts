@@ -9,7 +9,7 @@ export function registerCancel(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("cancel")
     .description("cancel a run (a run in another process stops at its next lease renewal)")
-    .argument("<run-id>", "a run id or unique prefix");
+    .argument("<run-id>", "a run id, its short id, or a unique start of it");
   withCommonOptions(cmd).action(async (id: string, opts: CommonOptions) => {
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {

@@ -17,7 +17,7 @@ export function registerDiagnostics(program: Command, ctx: CommandContext): void
   const cmd = program
     .command("diagnostics")
     .description("write a support bundle for a run (JSON, secrets masked)")
-    .argument("<run-id>", "a run id or unique prefix")
+    .argument("<run-id>", "a run id, its short id, or a unique start of it")
     .option("--out <file>", "write the bundle to this file instead of stdout");
   withCommonOptions(cmd).action(async (id: string, opts: DiagnosticsOptions) => {
     const config = ctx.config(opts);

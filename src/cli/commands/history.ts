@@ -10,7 +10,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("history")
     .description("replay a run's timeline from its journaled events")
-    .argument("<run-id>", "a run id or unique prefix");
+    .argument("<run-id>", "a run id, its short id, or a unique start of it");
   withCommonOptions(cmd).action(async (id: string, opts: CommonOptions) => {
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {

@@ -21,7 +21,7 @@ export function registerResume(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("resume")
     .description("resume an interrupted, failed, blocked or waiting run from its last checkpoints")
-    .argument("[run-id]", "the run to resume (an id or a unique prefix)")
+    .argument("[run-id]", "the run to resume (an id, its short id, or a unique start of it)")
     .option("--all", "resume every run whose process died");
   withCommonOptions(cmd).action(async (runId: string | undefined, opts: ResumeOptions) => {
     if (Boolean(runId) === Boolean(opts.all)) {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import type { RunStatus } from "../../engine/journal.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
@@ -9,17 +10,28 @@ import { renderRuns } from "../render/runs.js";
 import { NoDatabaseError } from "../root.js";
 import { requireRun } from "./lookup.js";
 import { type CommonOptions, withCommonOptions } from "./options.js";
+import { boundAt, statusList, type TimeBound, timeBound } from "./time-bound.js";
 
 interface StatusOptions extends CommonOptions {
   limit: number;
+  status?: RunStatus[];
+  workflow?: string;
+  since?: TimeBound;
 }
 
 export function registerStatus(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("status")
     .description("list runs, or show one run's stages and steps")
-    .argument("[run-id]", "a run id or unique prefix")
-    .option("--limit <n>", "at most this many runs, newest first", positiveInt, 50);
+    .argument("[run-id]", "a run id, its short id, or a unique start of it")
+    .option("--limit <n>", "at most this many runs, newest first", positiveInt, 50)
+    .option("--status <list>", "only runs with these statuses, e.g. failed,blocked (repeatable)", statusList)
+    .option("--workflow <name>", "only runs of this workflow (its `name`)")
+    .option(
+      "--since <when>",
+      "only runs started since: a duration ago (2h, 30d) or a date (2024-05-01)",
+      timeBound,
+    );
   withCommonOptions(cmd).action(async (runId: string | undefined, opts: StatusOptions) => {
     ctx.exitCode = runId ? await showRun(ctx, runId, opts) : await listRuns(ctx, opts);
   });
@@ -44,12 +56,20 @@ async function listRuns(ctx: CommandContext, opts: StatusOptions): Promise<numbe
   const config = ctx.config(opts);
   try {
     return await withRoot(ctx, config, { mustExist: true }, async (root) => {
-      const runs = await root.journal.listRuns({ limit: opts.limit });
+      const runs = await root.journal.listRuns({
+        limit: opts.limit,
+        ...(opts.status ? { status: opts.status } : {}),
+        ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
+        ...(opts.since ? { createdSince: boundAt(opts.since, Date.now()) } : {}),
+      });
       if (config.values.json) {
         const reports = await Promise.all(runs.map((run) => root.engine.report(run.id)));
         writeJson(ctx.io, reports.map(runJson));
       } else {
-        writeText(ctx.io, renderRuns(runs, Date.now()));
+        writeText(
+          ctx.io,
+          runs.length === 0 && filtered(opts) ? "no runs match\n" : renderRuns(runs, Date.now()),
+        );
       }
       return EXIT.ok;
     });
@@ -60,6 +80,9 @@ async function listRuns(ctx: CommandContext, opts: StatusOptions): Promise<numbe
     return EXIT.ok;
   }
 }
+
+const filtered = (opts: StatusOptions) =>
+  opts.status !== undefined || opts.workflow !== undefined || opts.since !== undefined;
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) {
