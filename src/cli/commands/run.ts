@@ -1,5 +1,10 @@
 import type { Command } from "commander";
+import { resolveInputs } from "../../engine/definition/index.js";
+import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import { type CommandContext, withRoot } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { writeJson, writeText } from "../output.js";
+import { planJson, renderPlan } from "../render/plan.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
 import { finishRuns, seedFromPlan, watchRuns } from "./watch.js";
 import { loadWorkflow, readInputs } from "./workflow-file.js";
@@ -7,6 +12,7 @@ import { loadWorkflow, readInputs } from "./workflow-file.js";
 interface RunOptions extends CommonOptions {
   input: string[];
   inputFile?: string;
+  dryRun?: boolean;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -15,7 +21,11 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .description("run a workflow file to its end, showing progress, and print its report")
     .argument("<file>", "workflow file (YAML)")
     .option("-i, --input <key=value>", "a workflow input (repeatable)", collect, [])
-    .option("--input-file <file>", "a JSON object of inputs (--input wins)");
+    .option("--input-file <file>", "a JSON object of inputs (--input wins)")
+    .option(
+      "--dry-run",
+      "show the plan (stages, steps, order, conditions known from inputs); run and record nothing",
+    );
   withCommonOptions(cmd).action(async (file: string, opts: RunOptions) => {
     ctx.exitCode = await runWorkflow(ctx, file, opts);
   });
@@ -29,6 +39,7 @@ export async function runWorkflow(ctx: CommandContext, file: string, opts: RunOp
   const config = ctx.config(opts);
   const plan = loadWorkflow(file, ctx.io.cwd, ctx.kinds());
   const inputs = readInputs(opts.input, opts.inputFile, ctx.io.cwd);
+  if (opts.dryRun) return showPlan(ctx, file, plan, resolveInputs(plan, inputs), config.values.json);
   return withRoot(ctx, config, {}, async (root) => {
     const watch = watchRuns(root, ctx.io);
     try {
@@ -39,4 +50,18 @@ export async function runWorkflow(ctx: CommandContext, file: string, opts: RunOp
       watch.dispose();
     }
   });
+}
+
+/** `--dry-run`: the plan, from the file and the inputs alone; no journal is opened. */
+function showPlan(
+  ctx: CommandContext,
+  file: string,
+  plan: WorkflowPlan,
+  inputs: Record<string, unknown>,
+  json: boolean,
+): number {
+  const shown = planJson(plan, inputs);
+  if (json) writeJson(ctx.io, shown);
+  else writeText(ctx.io, renderPlan(shown, file));
+  return EXIT.ok;
 }
