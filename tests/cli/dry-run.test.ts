@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 
 const workflow = `name: ship
+defaults:
+  timeout: 5m
 inputs:
   deploy: { type: boolean, default: false }
   version: { type: string, required: true }
@@ -46,8 +48,8 @@ describe("run --dry-run: the plan, and nothing run or recorded", () => {
     );
     expect(out).toContain('  deploy = false\n  version = "1.0"\n');
     expect(out).toContain("1. build  (parallel, 2 at once, fail fast)\n");
-    expect(out).toContain('   - compile  run: touch "$MARK"\n      timeout 10m, up to 3 attempts\n');
-    expect(out).toContain("   - lint  run: echo lint\n      timeout 10m, optional\n");
+    expect(out).toContain('   - compile  run: touch "$MARK"\n      timeout 5m, up to 3 attempts\n');
+    expect(out).toContain("   - lint  run: echo lint\n      timeout 5m, optional\n");
     expect(out).toContain("2. deploy  (in sequence)  if inputs.deploy → skipped\n");
     expect(out).toContain("   1. push  run: echo push\n");
     expect(out).toContain("if steps.push.outcome == 'success' → decided during the run (depends on steps)");
