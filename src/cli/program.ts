@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
+import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerCancel,
     registerStats,
     registerPrune,
+    registerInit,
   ]) {
     register(program, ctx);
   }
