@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerCancel } from "./commands/cancel.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerStats,
     registerPrune,
     registerInit,
+    registerCompletion,
   ]) {
     register(program, ctx);
   }
