@@ -78,7 +78,7 @@ describe("stageflow end to end (in-process)", () => {
     const id = runs[0]?.id as string;
 
     const table = await cli("status", "--db", db);
-    expect(table.out).toMatch(new RegExp(`^${id}\\s+e2e\\s+✔ succeeded`, "m"));
+    expect(table.out).toMatch(new RegExp(`^${id.slice(-8)}\\s+e2e\\s+✔ succeeded`, "m"));
     const one = await cli("status", id.slice(0, 8), "--db", db);
     expect(one.out).toContain(`run ${id} (e2e)`);
 

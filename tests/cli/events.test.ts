@@ -7,7 +7,13 @@ import { runRecord } from "./fixtures.js";
 const AT = new Date(2024, 0, 15, 12, 0, 1, 234).getTime();
 
 function event<T extends EventType>(type: T, payload: EventPayloads[T], at = AT): EngineEvent {
-  return { runId: "3f2a9c1e-rest", correlationId: "c", type, at, payload } as EngineEvent;
+  return {
+    runId: "3f2a9c1e-0000-7000-8000-00005c1e0a7d",
+    correlationId: "c",
+    type,
+    at,
+    payload,
+  } as EngineEvent;
 }
 
 describe("plain progress lines", () => {
@@ -31,7 +37,7 @@ describe("plain progress lines", () => {
       "12:00:01.234 build/linux retrying in 400ms (attempt 1 failed): connection refused",
     );
     expect(eventLine(event("stage.started", { stageId: "build" }), { runPrefix: true })).toBe(
-      "12:00:01.234 [3f2a9c1e] build started",
+      "12:00:01.234 [5c1e0a7d] build started",
     );
   });
 

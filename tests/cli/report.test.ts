@@ -80,7 +80,7 @@ describe("runs table", () => {
     expect(lines[0]).toMatch(/^ID\s+WORKFLOW\s+STATUS\s+REASON\s+CREATED\s+DURATION$/);
     expect(lines[1]).toMatch(/^run-2\s+release\s+▸ running\s+2024-01-15 14:23:15\s+5s…$/);
     expect(lines[2]).toMatch(
-      /^3f2a9c1e-\S+\s+release\s+✖ failed\s+retries_exhausted\s+2024-01-15 14:23:15\s+12\.3s$/,
+      /^00000001\s+release\s+✖ failed\s+retries_exhausted\s+2024-01-15 14:23:15\s+12\.3s$/,
     );
     expect(renderRuns([], 0)).toBe("no runs\n");
   });
