@@ -17,7 +17,14 @@ async function tsxApi() {
   return import("tsx/esm/api");
 }
 
+const compiled = new URL("../dist/cli/main.js", import.meta.url);
 const tsx = existsSync(source) ? await tsxApi() : undefined;
-const main = tsx ? await tsx.tsImport(source.href, import.meta.url) : await import("../dist/cli/main.js");
+if (!tsx && !existsSync(compiled)) {
+  process.stderr.write(
+    "stageflow: no compiled CLI in dist/ and no tsx to run the source: run `npm ci`, or `npm run build`\n",
+  );
+  process.exit(1);
+}
+const main = tsx ? await tsx.tsImport(source.href, import.meta.url) : await import(compiled.href);
 
 process.exitCode = await main.run(process.argv);
