@@ -2,32 +2,29 @@
  * Keeps credentials out of what an `http` step reports: error messages, outputs, headers.
  * Sensitive request header values, URL userinfo and sensitive query values are collected as
  * secrets and replaced by `***` wherever they appear (also when a server echoes them back).
+ * Built on the one secrets module (src/engine/secrets): its key rule, value masker and patterns.
  */
+import { isSecretKey, MASK, maskPatterns, SecretMasker } from "../engine/secrets/index.js";
 
-export const MASK = "***";
-const SENSITIVE_HEADER =
-  /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|api-?key|password/i;
-const SENSITIVE_PARAM = /token|key|secret|password|passwd|auth|signature|credential/i;
-/** Shorter values are not masked inside texts (they would garble them); headers are still masked by name. */
-const MIN_SECRET = 4;
+const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$/i;
+/** Query parameters: secret-named ones, and a few that carry credentials under innocent names. */
+const SENSITIVE_PARAM = /key|signature|sig$/i;
 
-export const isSensitiveHeader = (name: string): boolean => SENSITIVE_HEADER.test(name);
+export const isSensitiveHeader = (name: string): boolean => SENSITIVE_HEADER.test(name) || isSecretKey(name);
+const isSensitiveParam = (name: string): boolean => SENSITIVE_PARAM.test(name) || isSecretKey(name);
 
 export class Masker {
-  private readonly secrets: string[];
+  private readonly values: SecretMasker;
   /** The URL as it may be shown: userinfo and sensitive query values masked, no fragment. */
   readonly url: string;
 
   constructor(url: string, headers: Record<string, string>) {
-    const found = new Set<string>();
-    const add = (v: string) => {
-      if (v.length >= MIN_SECRET) found.add(v);
-    };
+    const found: string[] = [];
     for (const [name, value] of Object.entries(headers)) {
       if (!isSensitiveHeader(name)) continue;
-      add(value);
+      found.push(value);
       const credential = /^\s*\S+\s+(\S.*)$/.exec(value)?.[1];
-      if (credential) add(credential.trim());
+      if (credential) found.push(credential.trim());
     }
     let parsed: URL | undefined;
     try {
@@ -36,30 +33,26 @@ export class Masker {
       // not a URL: shown masked as text only
     }
     if (!parsed) {
-      this.secrets = [...found];
+      this.values = new SecretMasker(found);
       this.url = this.mask(url);
       return;
     }
-    for (const v of [parsed.username, parsed.password]) {
-      add(v);
-      add(safeDecode(v));
-    }
+    for (const v of [parsed.username, parsed.password]) found.push(v, safeDecode(v));
     const query = new URLSearchParams();
     for (const [name, value] of parsed.searchParams) {
-      const sensitive = SENSITIVE_PARAM.test(name);
-      if (sensitive) add(value);
+      const sensitive = isSensitiveParam(name);
+      if (sensitive) found.push(value);
       query.append(name, sensitive ? MASK : value);
     }
-    this.secrets = [...found].sort((a, b) => b.length - a.length);
+    this.values = new SecretMasker(found);
     const userinfo = parsed.username || parsed.password ? `${MASK}@` : "";
     const search = query.size > 0 ? `?${query}` : "";
     this.url = `${parsed.protocol}//${userinfo}${parsed.host}${parsed.pathname}${search}`;
   }
 
+  /** The text with the request's secrets and token-shaped text masked. */
   mask(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join(MASK);
-    return out;
+    return maskPatterns(this.values.text(text));
   }
 
   /** Masks strings anywhere inside a parsed JSON value. */
@@ -81,6 +74,8 @@ export class Masker {
     return out;
   }
 }
+
+export { MASK };
 
 function safeDecode(v: string): string {
   try {

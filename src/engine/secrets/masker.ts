@@ -1,0 +1,70 @@
+/**
+ * Masking by value: the values a run declares secret (inputs with `secret: true`, environment
+ * variables listed under `secrets:`) are replaced by `***` wherever they appear in text, also in
+ * the forms a step is likely to print them in (JSON-escaped, URL-encoded, base64, each line of
+ * a multi-line value).
+ */
+import { MASK } from "./patterns.js";
+
+/**
+ * Values shorter than this are not masked: a secret of 1–3 characters would turn every
+ * occurrence of, say, `1` or `abc` in unrelated text into `***` (GitHub Actions has the same
+ * caveat). Choose secrets longer than that.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+export class SecretMasker {
+  private readonly pattern: RegExp | null;
+
+  constructor(values: Iterable<string> = []) {
+    const forms = new Set<string>();
+    const add = (v: string) => {
+      if (v.length >= MIN_SECRET_LENGTH) forms.add(v);
+    };
+    for (const value of values) {
+      if (typeof value !== "string") continue;
+      for (const v of [value, value.trim()]) {
+        add(v);
+        add(JSON.stringify(v).slice(1, -1));
+        add(encodeURIComponent(v));
+        if (v.length >= MIN_SECRET_LENGTH) add(Buffer.from(v).toString("base64").replace(/=+$/, ""));
+      }
+      for (const line of value.split(/\r?\n/)) add(line.trim());
+    }
+    const sorted = [...forms].sort((a, b) => b.length - a.length);
+    this.pattern = sorted.length ? new RegExp(sorted.map(escape).join("|"), "g") : null;
+  }
+
+  /** Whether there is anything to mask (a run without secrets pays nothing). */
+  get active(): boolean {
+    return this.pattern !== null;
+  }
+
+  /** The text with every secret value replaced by `***`. */
+  text(text: string): string {
+    return this.pattern ? text.replace(this.pattern, MASK) : text;
+  }
+
+  /** A copy of `value` with every string in it (not the keys) masked. Plain JSON values only. */
+  deep<T>(value: T): T {
+    return this.pattern ? (this.walk(value) as T) : value;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === "string") return this.text(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (value !== null && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = this.walk(v);
+      return out;
+    }
+    return value;
+  }
+}
+
+/** Masks nothing. */
+export const NO_SECRETS = new SecretMasker();
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
