@@ -73,6 +73,14 @@ export interface Journal {
   /** In sequence order; `afterSeq` for tailing. */
   listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]>;
 
+  /**
+   * Appends lines of steps' output, already masked and bounded by the engine (see
+   * executor/step-logs.ts). Throws `unknown_run` for a run that does not exist.
+   */
+  appendStepLog(lines: NewStepLogLine[]): Promise<void>;
+  /** A run's step output in the order it was appended; `stepId` filters, `afterSeq` tails. */
+  listStepLog(runId: string, query?: StepLogQuery): Promise<StepLogLine[]>;
+
   saveBreaker(dependency: string, state: BreakerSnapshot): Promise<void>;
   loadBreakers(): Promise<Record<string, BreakerSnapshot>>;
 
@@ -207,4 +215,26 @@ export interface BreakerSnapshot {
   /** When an open breaker lets its probe through (epoch ms). */
   openUntil: number | null;
   updatedAt: number;
+}
+
+/** `note`: a line stageflow adds, e.g. the marker of output that was not kept. */
+export type StepLogStream = "stdout" | "stderr" | "note";
+
+export interface NewStepLogLine {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  stream: StepLogStream;
+  at: number;
+  text: string;
+}
+
+export interface StepLogLine extends NewStepLogLine {
+  /** Increases in append order across the whole journal. */
+  seq: number;
+}
+
+export interface StepLogQuery {
+  stepId?: string;
+  afterSeq?: number;
 }

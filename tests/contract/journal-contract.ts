@@ -7,6 +7,7 @@ import type { JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
 import { describeRunContract } from "./runs.contract.js";
+import { describeStepLogContract } from "./step-logs.contract.js";
 
 export type { JournalFixture } from "./harness.js";
 
@@ -46,5 +47,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeEventContract(harness);
     describeMiscContract(harness);
     describeDeleteContract(harness);
+    describeStepLogContract(harness);
   });
 }

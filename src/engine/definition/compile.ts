@@ -46,6 +46,7 @@ export function compile(
     description: definition.description,
     on: definition.on,
     inputs: Object.fromEntries(Object.entries(definition.inputs).map(([name, spec]) => [name, input(spec)])),
+    secrets: definition.secrets ?? [],
     stages: definition.stages.map((s, index) => stagePlan(s, index, ctx)),
     recovery: compileRecovery(definition.recovery ?? []),
     sla: definition.sla,
@@ -58,8 +59,8 @@ export function compile(
 }
 
 function input(spec: InputFile): InputSpec {
-  const { type, required, default: value, description, options } = spec;
-  return JSON.parse(JSON.stringify({ type, required, default: value, description, options })) as InputSpec;
+  const { type, required, default: value, description, options, secret } = spec;
+  return JSON.parse(JSON.stringify({ type, required, default: value, description, options, secret })) as InputSpec;
 }
 
 function mergeRetry(base: RetrySpec, over: StepFile["retry"]): RetrySpec {

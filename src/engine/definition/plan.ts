@@ -13,6 +13,8 @@ export interface InputSpec {
   description?: string;
   /** Allowed values for `choice`. */
   options?: string[];
+  /** Masked wherever a run is shown or stored; not journaled (given again on resume). */
+  secret?: boolean;
 }
 
 export type Backoff = "exponential" | "linear" | "constant";
@@ -88,6 +90,8 @@ export interface WorkflowPlan {
   description?: string;
   on: { labels: string[]; commands: string[] };
   inputs: Record<string, InputSpec>;
+  /** Environment variables (of the host) whose values are masked wherever a run is shown or stored. */
+  secrets: string[];
   stages: StagePlan[];
   /** The workflow's `recovery:` patterns, compiled (the built-in defaults are added by the engine). */
   recovery: import("../recovery/types.js").RecoveryPattern[];

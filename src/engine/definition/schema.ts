@@ -34,6 +34,10 @@ export const InputSchema = z
       .meta(d("Value used when none is given; must match `type`.")),
     description: z.string().optional().meta(d("Shown in help and in the app's forms.")),
     options: z.array(z.string()).min(1).optional().meta(d("The allowed values of a `choice` input.")),
+    secret: z
+      .boolean()
+      .optional()
+      .meta(d("The value is masked (`***`) wherever a run is shown or stored, and is not journaled.")),
   })
   .meta(d("A run input, read in expressions as `${{ inputs.<name> }}`."));
 
@@ -115,6 +119,12 @@ export const WorkflowSchema = z
       .default({ labels: [], commands: [] })
       .meta(d("Triggers used by the app; ignored by the CLI.")),
     inputs: z.record(Id, InputSchema).default({}).meta(d("Run inputs by name.")),
+    secrets: z
+      .array(
+        z.string().regex(ENV_NAME_PATTERN, { error: "use letters, digits and '_', not starting with a digit" }),
+      )
+      .optional()
+      .meta(d("Environment variables whose values are masked (`***`) wherever a run is shown or stored.")),
     defaults: z
       .strictObject({
         timeout: Duration.optional().meta(d("Step timeout unless the step sets one. Default: 10m.")),

@@ -18,6 +18,7 @@ export class MemoryJournal implements J.Journal {
   private readonly checkpoints = new Map<string, Map<string, J.CheckpointRecord>>();
   private readonly events = new EventLog();
   private readonly breakers = new Map<string, J.BreakerSnapshot>();
+  private readonly stepLog: J.StepLogLine[] = [];
   private closed = false;
 
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
@@ -200,6 +201,21 @@ export class MemoryJournal implements J.Journal {
   async listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
     this.open();
     return this.events.list(runId, afterSeq);
+  }
+
+  async appendStepLog(lines: J.NewStepLogLine[]): Promise<void> {
+    this.open();
+    for (const line of lines) if (!this.exists(line.runId)) throw unknownRun(line.runId);
+    for (const line of lines) this.stepLog.push({ ...jsonCopy(line), seq: this.stepLog.length + 1 });
+  }
+  async listStepLog(runId: string, q: J.StepLogQuery = {}): Promise<J.StepLogLine[]> {
+    this.open();
+    const after = q.afterSeq ?? 0;
+    return structuredClone(
+      this.stepLog.filter(
+        (l) => l.runId === runId && l.seq > after && (q.stepId === undefined || l.stepId === q.stepId),
+      ),
+    );
   }
 
   async saveBreaker(dependency: string, state: J.BreakerSnapshot): Promise<void> {

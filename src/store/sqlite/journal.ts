@@ -12,6 +12,7 @@ import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { type Durability, openDatabase } from "./open.js";
 import { runTable } from "./runs.js";
+import { stepLogTable } from "./step-logs.js";
 import { verifyDatabase } from "./verify.js";
 
 /** An attempt start queued in the batch being filled; a finish in the same batch joins it. */
@@ -48,6 +49,7 @@ export class SqliteJournal implements J.Journal {
   private readonly events: ReturnType<typeof eventTable>;
   private readonly breakers: ReturnType<typeof breakerTable>;
   private readonly deleter: ReturnType<typeof runDeleter>;
+  private readonly stepLog: ReturnType<typeof stepLogTable>;
   private closed = false;
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
@@ -65,6 +67,7 @@ export class SqliteJournal implements J.Journal {
     this.events = eventTable(db);
     this.breakers = breakerTable(db);
     this.deleter = runDeleter(db);
+    this.stepLog = stepLogTable(db);
   }
 
   /** Commits so far, and the writes they held (writes / commits = mean group size). */
@@ -218,6 +221,13 @@ export class SqliteJournal implements J.Journal {
   }
   listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
     return this.read(() => this.events.list(runId, afterSeq));
+  }
+
+  appendStepLog(lines: J.NewStepLogLine[]): Promise<void> {
+    return this.write(() => this.stepLog.append(lines));
+  }
+  listStepLog(runId: string, query?: J.StepLogQuery): Promise<J.StepLogLine[]> {
+    return this.read(() => this.stepLog.list(runId, query));
   }
 
   saveBreaker(dependency: string, state: J.BreakerSnapshot): Promise<void> {

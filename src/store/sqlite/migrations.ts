@@ -5,6 +5,7 @@ import { BREAKERS_V1 } from "./breakers.js";
 import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
 import { RUNS_V1, RUNS_V2 } from "./runs.js";
+import { STEP_LOGS_V1 } from "./step-logs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
 export interface Migration {
@@ -18,6 +19,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
   { version: 2, name: "definitions by hash", sql: RUNS_V2 },
   { version: 3, name: "first attempts inline in their checkpoints", sql: CHECKPOINTS_V3 },
+  // Step output (issue 9, section 4): a table of its own, nothing else changes.
+  { version: 4, name: "step logs", sql: STEP_LOGS_V1 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
