@@ -46,6 +46,11 @@ export interface EngineOptions {
   hooks?: CrashHooks;
   /** Root for steps' scratch directories. @default os.tmpdir()/stageflow supplied by the host */
   workDir?: string;
+  /**
+   * The host's environment, parsed once: the values of the variables a workflow lists under
+   * `secrets:` are masked wherever its runs are stored or shown. @default {} (none known)
+   */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Circuit breaker defaults, per dependency. */
   breaker?: {
     /** Consecutive failures that open the circuit. @default 5 */
@@ -84,6 +89,11 @@ export interface ResumeOptions {
    * the recorded one, the run is marked `blocked` with reason `definition_changed`.
    */
   plan?: import("./definition/plan.js").WorkflowPlan;
+  /**
+   * The values of the run's secret inputs, which are not journaled: every secret input the run
+   * was started with must be given again (InputError otherwise, before anything is recorded).
+   */
+  secretInputs?: Record<string, unknown>;
 }
 
 export interface RunResult {

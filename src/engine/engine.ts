@@ -20,6 +20,7 @@ import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
 import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
+import { StepLogs } from "./executor/step-logs.js";
 import { executeRun } from "./executor/run-executor.js";
 import { evaluateExpression } from "./expressions/index.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
@@ -37,6 +38,8 @@ import {
 import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
+import { MASK, SecretMasker, secretInputNames, secretValues } from "./secrets/index.js";
+import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
 export function createEngine(options: EngineOptions): Engine {
@@ -119,7 +122,11 @@ class StageflowEngine implements Engine {
     const trigger = opts.trigger ?? { kind: "api" as const };
     const now = this.clock.now();
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
-    const started = recorder.event("run.started", { workflow: plan.name, inputs, trigger });
+    recorder.masker = this.maskerOf(plan, inputs);
+    // Secret inputs are not journaled: the run records `***`, and a resume is given them again.
+    const recorded = { ...inputs };
+    for (const name of secretInputNames(plan.definition)) if (name in recorded) recorded[name] = MASK;
+    const started = recorder.event("run.started", { workflow: plan.name, inputs: recorded, trigger });
     const run = {
       id: runId,
       workflow: plan.name,
@@ -127,7 +134,7 @@ class StageflowEngine implements Engine {
       definitionHash: plan.hash,
       trigger,
       correlationId,
-      inputs,
+      inputs: recorded,
       createdAt: now,
       lease: { owner: this.leases.owner, expiresAt: this.leases.expiry() },
       ...(plan.source ? { source: plan.source } : {}),
@@ -140,6 +147,7 @@ class StageflowEngine implements Engine {
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
     await this.ready;
     if (this.active.has(runId)) throw new InputError("invalid_input", `run ${runId} is already running here`);
+    const secrets = await this.secretInputsFor(runId, opts.secretInputs ?? {});
     const prepared = await prepareResume(
       { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
       runId,
@@ -148,7 +156,36 @@ class StageflowEngine implements Engine {
     );
     if ("blocked" in prepared) return { runId, done: Promise.resolve(prepared.blocked) };
     const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
-    return this.launch(recorder, plan, run.inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+    const inputs = { ...run.inputs, ...secrets };
+    recorder.masker = this.maskerOf(plan, inputs);
+    return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+  }
+
+  /** The masker of a run: its secret inputs' values and the host's values of its `secrets:`. */
+  private maskerOf(plan: WorkflowPlan, inputs: Record<string, unknown>): SecretMasker {
+    return new SecretMasker(secretValues(plan.definition, inputs, this.options.env ?? {}));
+  }
+
+  /**
+   * The secret inputs a resume needs again (they are not journaled): every one the run was given
+   * must be given; nothing else may be. Checked before the resume records anything.
+   */
+  private async secretInputsFor(runId: string, given: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const run = await this.journal.getRun(runId);
+    if (!run) return {};
+    const names = secretInputNames(run.definition);
+    const problems = Object.keys(given)
+      .filter((name) => !names.includes(name))
+      .map((name) => `'${name}' is not a secret input of run ${runId} (only those are given again)`);
+    const missing = names.filter((name) => run.inputs[name] === MASK && given[name] === undefined);
+    if (missing.length) {
+      problems.push(
+        `run ${runId} needs its secret input(s) ${missing.map((n) => `'${n}'`).join(", ")} again ` +
+          `(secret inputs are not stored): resume with ${missing.map((n) => `--input ${n}=...`).join(" ")}`,
+      );
+    }
+    if (problems.length) throw new InputError("invalid_input", problems.join("\n"), problems);
+    return given;
   }
 
   /** The plan's recovery patterns with the defaults, compiled once per workflow version. */
@@ -244,6 +281,12 @@ class StageflowEngine implements Engine {
     this.leases.stop();
   }
 
+  private async removeWorkDir(runId: string): Promise<void> {
+    await removeRunWorkDir(this.services.workDir, runId).catch((error) => {
+      this.services.logger.warn("could not remove the run's work directory", { runId, error: String(error) });
+    });
+  }
+
   private launch(
     recorder: RunRecorder,
     plan: WorkflowPlan,
@@ -277,17 +320,20 @@ class StageflowEngine implements Engine {
       degraded: [],
       workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
+      logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
     };
     this.leases.add(runId, cancel);
     const sessionId = this.newId();
     // A final or waiting status is written with the lease released; otherwise it is released here.
     let released = false;
     const done = executeRun(ctx, sessionId)
-      .then((result) => {
+      .then(async (result) => {
         released = result.status !== "running";
+        if (WORK_DIR_REMOVED_AFTER.includes(result.status)) await this.removeWorkDir(runId);
         return result;
       })
       .finally(async () => {
+        ctx.logs.flush();
         this.active.delete(runId);
         await this.leases.remove(runId, released);
       });

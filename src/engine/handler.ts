@@ -32,8 +32,17 @@ export interface StepContext {
   inputs: Record<string, unknown>;
   /** Evaluates an expression (the text inside `${{ }}`) against inputs and earlier outputs. */
   evaluate(expression: string): unknown;
-  /** A directory the step may use for scratch files (e.g. the outputs file of `run`). */
+  /**
+   * The run's scratch directory (e.g. for the outputs file of `run`). A handler creates it when
+   * it needs it, owner-only (mode 0700); it is removed when the run ends, except after a failure
+   * (kept for inspection until `stageflow prune`).
+   */
   workDir: string;
+  /**
+   * Keeps a line of the step's own output (a command's stdout or stderr) as the step's log, shown
+   * by `stageflow logs`: masked and bounded per attempt by the engine.
+   */
+  log(stream: "stdout" | "stderr", line: string): void;
 }
 
 /**

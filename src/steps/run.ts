@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
  * variables (see run-template.ts); outputs come from the `$STAGEFLOW_OUTPUT` file.
  */
 import { accessSync, constants } from "node:fs";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js";
 import { RunStepError } from "./errors.js";
@@ -38,8 +38,9 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
         ctx.workDir,
         `${ctx.stepId.replace(/[^\w.-]/g, "_")}-${ctx.attempt}-${randomBytes(4).toString("hex")}.out`,
       );
-      await mkdir(ctx.workDir, { recursive: true });
-      await writeFile(outputFile, "");
+      // Owner-only: the file may hold outputs, the directory names the run (see engine/work-dir.ts).
+      await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
+      await writeFile(outputFile, "", { mode: 0o600 });
       const env = buildEnv(options.baseEnv ?? process.env, ctx, outputFile, exprEnv);
       const cwd = await workingDirectory(ctx.with.working_directory);
       const result = await runInProcessGroup([...shellArgv(ctx.with.shell, env.PATH), command], {
@@ -47,11 +48,17 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
         env,
         signal: ctx.signal,
         killGraceMs: options.killGraceMs,
-        onLine: (stream, line) =>
-          ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId }),
+        onLine: (stream, line) => {
+          ctx.log(stream, line);
+          ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId });
+        },
       });
-      if (result.exitCode !== 0) throw new RunStepError(result.exitCode, result.signal, result.stderrTail);
-      return readOutputs(outputFile);
+      try {
+        if (result.exitCode !== 0) throw new RunStepError(result.exitCode, result.signal, result.stderrTail);
+        return await readOutputs(outputFile);
+      } finally {
+        await rm(outputFile, { force: true });
+      }
     },
   };
 }

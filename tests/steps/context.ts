@@ -15,6 +15,8 @@ export interface TestContext {
   ctx: StepContext;
   controller: AbortController;
   logs: LogLine[];
+  /** What the step kept with ctx.log(). */
+  output: Array<{ stream: "stdout" | "stderr"; line: string }>;
   workDir: string;
   cleanup(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
   const workDir = await mkdtemp(path.join(tmpdir(), "stageflow-steps-"));
   const controller = new AbortController();
   const logs: LogLine[] = [];
+  const output: TestContext["output"] = [];
   const log =
     (level: LogLine["level"]) =>
     (msg: string, fields?: Record<string, unknown>): void => {
@@ -50,13 +53,14 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
     env: {},
     inputs: {},
     workDir,
+    log: (stream, line) => output.push({ stream, line }),
     evaluate(expression) {
       if (!Object.hasOwn(values, expression)) throw new Error(`unknown expression: ${expression}`);
       return values[expression];
     },
     ...overrides,
   };
-  return { ctx, controller, logs, workDir, cleanup: () => rm(workDir, { recursive: true, force: true }) };
+  return { ctx, controller, logs, output, workDir, cleanup: () => rm(workDir, { recursive: true, force: true }) };
 }
 
 /** Polls `check` on real time (for real processes) until it returns a value, or fails after `ms`. */

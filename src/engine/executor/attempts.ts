@@ -129,7 +129,11 @@ export class StepAttempts {
     const stepCtx = new AttemptStepContext(ctx, step, no, variant, policy);
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
-    return (await variant.handler.execute(stepCtx)) ?? {};
+    try {
+      return (await variant.handler.execute(stepCtx)) ?? {};
+    } finally {
+      ctx.logs.end(step.id, no);
+    }
   }
 
   /** Decides what follows a failed attempt and journals it; returns the next variant or the outcome. */
@@ -255,8 +259,10 @@ export class StepAttempts {
     return finalFailure(ctx, step, error, attempt ? { ...attempt, decision } : null, extra, reason);
   }
 
-  private async succeed(outputs: StepOutputs): Promise<StepOutcome> {
+  private async succeed(produced: StepOutputs): Promise<StepOutcome> {
     const { ctx, step } = this;
+    // Outputs holding a secret value are stored, and read by later steps, masked (docs: Secrets).
+    const outputs = ctx.recorder.masker.deep(produced);
     const attempt = this.current as Attempt;
     const { hooks } = ctx.services;
     const info = { runId: ctx.runId, stageId: step.stageId, stepId: step.id };

@@ -10,6 +10,7 @@ import type { Clock, Logger, Random } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
 import type { CompiledPattern, RetryBudgets } from "../recovery/index.js";
 import type { RunRecorder } from "./recorder.js";
+import type { StepLogs } from "./step-logs.js";
 
 /** What every run executed by one engine shares. */
 export interface EngineServices {
@@ -55,6 +56,8 @@ export interface RunContext {
   /** What every step of the run is handed: its scratch directory, and an evaluator over `scope`. */
   workDir: string;
   evaluate(expression: string): unknown;
+  /** Steps' output on its way to the journal (masked, bounded). */
+  logs: StepLogs;
 }
 
 /** `waiting`: escalated to a person; the run parks until resumed. */

@@ -2,12 +2,20 @@ import type { EventBus } from "../bus.js";
 import type { EngineEvent, EventPayloads, EventType, NewEvent } from "../events.js";
 import type { AttemptFinish, AttemptStart, Journal, NewCheckpoint, RunPatch } from "../journal.js";
 import type { Clock } from "../ports.js";
+import { NO_SECRETS, type SecretMasker } from "../secrets/index.js";
 
 /**
  * Writes one run's state changes to the journal together with the events that describe them,
  * and hands the events to subscribers only once they are durable.
  */
 export class RunRecorder {
+  /**
+   * The run's secret values: masked in every event payload, attempt error, decision and run error
+   * before it is journaled (and so before subscribers see it). Outputs are masked where they are
+   * made (StepAttempts.succeed), since their checkpoint's checksum covers them.
+   */
+  masker: SecretMasker = NO_SECRETS;
+
   constructor(
     private readonly journal: Journal,
     private readonly bus: EventBus,
@@ -28,7 +36,7 @@ export class RunRecorder {
       correlationId: this.correlationId,
       type,
       at,
-      payload,
+      payload: this.masker.active ? this.masker.deep(payload) : payload,
     };
     if (dedupeKey !== undefined) e.dedupeKey = dedupeKey;
     return e;
@@ -55,7 +63,8 @@ export class RunRecorder {
   }
 
   async updateRun(patch: Omit<RunPatch, "updatedAt">, events: NewEvent[]): Promise<void> {
-    await this.journal.updateRun(this.runId, { ...patch, updatedAt: this.clock.now() }, events);
+    const masked = patch.error && this.masker.active ? { ...patch, error: this.masker.deep(patch.error) } : patch;
+    await this.journal.updateRun(this.runId, { ...masked, updatedAt: this.clock.now() }, events);
     this.publish(events);
   }
 
@@ -69,7 +78,7 @@ export class RunRecorder {
     checkpoint: NewCheckpoint | null,
     events: NewEvent[],
   ): Promise<void> {
-    await this.journal.finishAttempt(attempt, checkpoint, events);
+    await this.journal.finishAttempt(this.masker.deep(attempt), checkpoint, events);
     this.publish(events);
   }
 

@@ -25,6 +25,7 @@ export class AttemptStepContext implements StepContext {
   readonly inputs: Record<string, unknown>;
   readonly evaluate: (expression: string) => unknown;
   readonly workDir: string;
+  private readonly logs: RunContext["logs"];
 
   constructor(
     run: RunContext,
@@ -45,6 +46,11 @@ export class AttemptStepContext implements StepContext {
     this.inputs = run.inputs;
     this.evaluate = run.evaluate;
     this.workDir = run.workDir;
+    this.logs = run.logs;
+  }
+
+  log(stream: "stdout" | "stderr", line: string): void {
+    this.logs.line(this.stepId, this.attempt, stream, line);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */
