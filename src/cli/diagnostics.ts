@@ -2,7 +2,7 @@ import type { RunReport } from "../engine/engine-api.js";
 import type { EventRecord } from "../engine/events.js";
 import type { AttemptRecord, CheckpointRecord, RunRecord } from "../engine/journal.js";
 import type { LoadedConfig } from "./config.js";
-import { maskSecrets } from "./mask.js";
+import { maskSecrets, type SecretMasker } from "./mask.js";
 
 /** What a support bundle is made of; gathered by the `diagnostics` command. */
 export interface BundleParts {
@@ -15,6 +15,8 @@ export interface BundleParts {
   config: LoadedConfig;
   journal: { ok: boolean; problems: string[] };
   environment: { node: string; platform: string; arch: string; stageflow: string };
+  /** The run's secret values, masked wherever they appear (see runMasker). */
+  masker?: SecretMasker;
 }
 
 /**
@@ -40,5 +42,5 @@ export function diagnosticsBundle(parts: BundleParts): Record<string, unknown> {
     },
     environment: { ...parts.environment, variables: parts.config.envNames },
     journal: parts.journal,
-  });
+  }, parts.masker);
 }

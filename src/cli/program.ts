@@ -5,6 +5,7 @@ import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
 import { registerStats } from "./commands/stats.js";
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerResume,
     registerStatus,
     registerHistory,
+    registerLogs,
     registerDiagnostics,
     registerValidate,
     registerCancel,

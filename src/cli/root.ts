@@ -67,6 +67,7 @@ export async function openRoot(
     leaseMs,
     isOwnerAlive: (other) => isOwnerAlive(other),
     workDir: workRoot(config),
+    env: io.env,
   });
   for (const [kind, handler] of stepKinds()) engine.register(kind, handler);
   let closed = false;

@@ -38,7 +38,7 @@ import {
 import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
-import { MASK, SecretMasker, secretInputNames, secretValues } from "./secrets/index.js";
+import { MASK, maskingLogger, SecretMasker, secretInputNames, secretValues } from "./secrets/index.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
@@ -321,6 +321,7 @@ class StageflowEngine implements Engine {
       workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
       logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
+      stepLogger: maskingLogger(this.services.logger, recorder.masker),
     };
     this.leases.add(runId, cancel);
     const sessionId = this.newId();

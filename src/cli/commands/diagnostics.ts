@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { type CommandContext, withRoot } from "../context.js";
 import { diagnosticsBundle } from "../diagnostics.js";
 import { EXIT } from "../exit-codes.js";
+import { runMasker } from "../mask.js";
 import { writeJson, writeText } from "../output.js";
 import { stageflowVersion } from "../version.js";
 import { requireRun } from "./lookup.js";
@@ -31,6 +32,7 @@ export function registerDiagnostics(program: Command, ctx: CommandContext): void
         checkpoints: await root.journal.listCheckpoints(run.id),
         events: await root.journal.listEvents(run.id),
         config,
+        masker: runMasker([run], ctx.io.env),
         journal: await root.journal.verify(),
         environment: {
           node: process.version,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { runMasker } from "../mask.js";
 import { writeJson, writeText } from "../output.js";
 import { renderHistory } from "../render/history.js";
 import { requireRun } from "./lookup.js";
@@ -16,8 +17,9 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
       const run = await requireRun(root.journal, id);
       const events = await root.journal.listEvents(run.id);
-      if (config.values.json) writeJson(ctx.io, events);
-      else writeText(ctx.io, renderHistory(run, events));
+      const masker = runMasker([run], ctx.io.env);
+      if (config.values.json) writeJson(ctx.io, events, masker);
+      else writeText(ctx.io, renderHistory(run, events), masker);
       return EXIT.ok;
     });
   });

@@ -9,12 +9,13 @@ import { writeJson, writeNote } from "../output.js";
 import { runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
-import { type CommonOptions, withCommonOptions } from "./options.js";
+import { type CommonOptions, collect, withCommonOptions } from "./options.js";
 import { finishRuns, seedFromReport, watchRuns } from "./watch.js";
-import { loadWorkflow } from "./workflow-file.js";
+import { loadWorkflow, readInputs } from "./workflow-file.js";
 
 interface ResumeOptions extends CommonOptions {
   all?: boolean;
+  input: string[];
 }
 
 export function registerResume(program: Command, ctx: CommandContext): void {
@@ -22,19 +23,34 @@ export function registerResume(program: Command, ctx: CommandContext): void {
     .command("resume")
     .description("resume an interrupted, failed, blocked or waiting run from its last checkpoints")
     .argument("[run-id]", "the run to resume (an id, its short id, or a unique start of it)")
-    .option("--all", "resume every run whose process died");
+    .option("--all", "resume every run whose process died")
+    .option(
+      "-i, --input <key=value>",
+      "a secret input of the run, given again (they are not stored)",
+      collect,
+      [],
+    );
   withCommonOptions(cmd).action(async (runId: string | undefined, opts: ResumeOptions) => {
     if (Boolean(runId) === Boolean(opts.all)) {
       throw new InputError("invalid_input", "resume: give either a RUN_ID or --all");
     }
+    if (opts.all && opts.input.length) {
+      throw new InputError("invalid_input", "resume: --input goes with one RUN_ID, not with --all");
+    }
+    const secretInputs = readInputs(opts.input, undefined, ctx.io.cwd);
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, (root) =>
-      runId ? resumeOne(ctx, root, runId) : resumeAll(ctx, root),
+      runId ? resumeOne(ctx, root, runId, secretInputs) : resumeAll(ctx, root),
     );
   });
 }
 
-async function resumeOne(ctx: CommandContext, root: CliRoot, id: string): Promise<number> {
+async function resumeOne(
+  ctx: CommandContext,
+  root: CliRoot,
+  id: string,
+  secretInputs: Record<string, unknown>,
+): Promise<number> {
   const run = await requireRun(root.journal, id);
   if (FINISHED.includes(run.status)) {
     writeNote(ctx.io, `run ${run.id} already ${run.status}; nothing to resume`);
@@ -47,7 +63,7 @@ async function resumeOne(ctx: CommandContext, root: CliRoot, id: string): Promis
   });
   const watch = watchRuns(root, ctx.io);
   try {
-    const handle = await root.engine.resume(run.id, plan ? { plan } : {});
+    const handle = await root.engine.resume(run.id, { ...(plan ? { plan } : {}), secretInputs });
     watch.seed(handle.runId, seedFromReport(await root.engine.report(handle.runId)));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {

@@ -4,6 +4,7 @@ import type { RunStatus } from "../../engine/journal.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
+import { runMasker } from "../mask.js";
 import { writeJson, writeText } from "../output.js";
 import { renderReport, runJson } from "../render/report.js";
 import { renderRuns } from "../render/runs.js";
@@ -42,11 +43,13 @@ async function showRun(ctx: CommandContext, id: string, opts: StatusOptions): Pr
   return withRoot(ctx, config, { mustExist: true }, async (root) => {
     const run = await requireRun(root.journal, id);
     const report = await root.engine.report(run.id);
-    if (config.values.json) writeJson(ctx.io, runJson(report));
+    const masker = runMasker([run], ctx.io.env);
+    if (config.values.json) writeJson(ctx.io, runJson(report), masker);
     else
       writeText(
         ctx.io,
         renderReport(report, (id) => hintCommand(ctx.io, config, `resume ${id}`)),
+        masker,
       );
     return EXIT.ok;
   });
@@ -62,13 +65,15 @@ async function listRuns(ctx: CommandContext, opts: StatusOptions): Promise<numbe
         ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
         ...(opts.since ? { createdSince: boundAt(opts.since, Date.now()) } : {}),
       });
+      const masker = runMasker(runs, ctx.io.env);
       if (config.values.json) {
         const reports = await Promise.all(runs.map((run) => root.engine.report(run.id)));
-        writeJson(ctx.io, reports.map(runJson));
+        writeJson(ctx.io, reports.map(runJson), masker);
       } else {
         writeText(
           ctx.io,
           runs.length === 0 && filtered(opts) ? "no runs match\n" : renderRuns(runs, Date.now()),
+          masker,
         );
       }
       return EXIT.ok;

@@ -3,6 +3,7 @@ import type { RunHandle, RunReport, RunResult } from "../../engine/engine-api.js
 import { combineExitCodes, EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
 import type { CliIo } from "../io.js";
+import { runMasker } from "../mask.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { liveProgress, type ProgressSink, plainProgress, silentProgress } from "../render/live.js";
 import type { ProgressSeed } from "../render/progress-model.js";
@@ -100,7 +101,11 @@ export async function finishRuns(
     return EXIT.interrupted;
   }
   const reports = await Promise.all(handles.map((h) => root.engine.report(h.runId)));
-  if (json) writeJson(io, opts.many ? reports.map(runJson) : reports[0] && runJson(reports[0]));
-  else for (const report of reports) writeText(io, `\n${renderReport(report, resumeHint)}`);
+  const masker = runMasker(
+    reports.map((r) => r.run),
+    io.env,
+  );
+  if (json) writeJson(io, opts.many ? reports.map(runJson) : reports[0] && runJson(reports[0]), masker);
+  else for (const report of reports) writeText(io, `\n${renderReport(report, resumeHint)}`, masker);
   return combineExitCodes(outcome.results.map((r) => exitCodeForStatus(r.status)));
 }

@@ -58,6 +58,8 @@ export interface RunContext {
   evaluate(expression: string): unknown;
   /** Steps' output on its way to the journal (masked, bounded). */
   logs: StepLogs;
+  /** The logger handed to steps: the engine's, masking the run's secret values. */
+  stepLogger: Logger;
 }
 
 /** `waiting`: escalated to a person; the run parks until resumed. */

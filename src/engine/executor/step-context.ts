@@ -38,7 +38,7 @@ export class AttemptStepContext implements StepContext {
     this.stageId = step.stageId;
     this.stepId = step.id;
     this.idempotencyKey = `${run.runId}/${step.id}`;
-    this.logger = run.services.logger;
+    this.logger = run.stepLogger;
     this.clock = run.services.clock;
     this.config = variant.config;
     this.with = variant.with;

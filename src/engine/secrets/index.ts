@@ -7,7 +7,7 @@
 import { SecretMasker } from "./masker.js";
 import { isSecretKey, MASK, maskPatterns } from "./patterns.js";
 
-export { MIN_SECRET_LENGTH, NO_SECRETS, SecretMasker } from "./masker.js";
+export { MIN_SECRET_LENGTH, maskingLogger, NO_SECRETS, SecretMasker } from "./masker.js";
 export { isSecretKey, MASK, maskPatterns } from "./patterns.js";
 export { secretEnvNames, secretInputNames, secretValues } from "./values.js";
 

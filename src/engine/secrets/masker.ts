@@ -4,6 +4,7 @@
  * the forms a step is likely to print them in (JSON-escaped, URL-encoded, base64, each line of
  * a multi-line value).
  */
+import type { Logger } from "../ports.js";
 import { MASK } from "./patterns.js";
 
 /**
@@ -60,6 +61,21 @@ export class SecretMasker {
     }
     return value;
   }
+}
+
+/** A logger that masks the values in every message and field before `logger` sees them. */
+export function maskingLogger(logger: Logger, masker: SecretMasker): Logger {
+  if (!masker.active) return logger;
+  const wrap =
+    (write: Logger["info"]): Logger["info"] =>
+    (msg, fields) =>
+      write(masker.text(msg), fields && masker.deep(fields));
+  return {
+    debug: wrap(logger.debug.bind(logger)),
+    info: wrap(logger.info.bind(logger)),
+    warn: wrap(logger.warn.bind(logger)),
+    error: wrap(logger.error.bind(logger)),
+  };
 }
 
 /** Masks nothing. */

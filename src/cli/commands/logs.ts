@@ -1,0 +1,119 @@
+import type { Command } from "commander";
+import { InputError } from "../../engine/errors.js";
+import type { Journal, RunRecord, StepLogLine } from "../../engine/journal.js";
+import { type CommandContext, withRoot } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import type { CliIo } from "../io.js";
+import { maskSecrets, runMasker, type SecretMasker } from "../mask.js";
+import { writeJson, writeText } from "../output.js";
+import { requireRun } from "./lookup.js";
+import { type CommonOptions, withCommonOptions } from "./options.js";
+
+interface LogsOptions extends CommonOptions {
+  follow?: boolean;
+}
+
+/** How often `--follow` reads the journal for new lines. */
+export const FOLLOW_POLL_MS = 300;
+
+export function registerLogs(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("logs")
+    .description("print what a run's steps wrote to stdout and stderr (kept in the journal, masked)")
+    .argument("<run-id>", "a run id or unique prefix")
+    .argument("[step]", "only this step's output")
+    .option("-f, --follow", "keep printing new output until the run stops running");
+  withCommonOptions(cmd).action(async (id: string, step: string | undefined, opts: LogsOptions) => {
+    const config = ctx.config(opts);
+    ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
+      const run = await requireRun(root.journal, id);
+      if (step !== undefined) checkStep(run, step);
+      const print = printer(ctx.io, run, runMasker([run], ctx.io.env), config.values.json, opts.follow);
+      if (!opts.follow) {
+        print.lines(await root.journal.listStepLog(run.id, { stepId: step }));
+        print.end();
+        return EXIT.ok;
+      }
+      return follow(ctx.io, root.journal, run.id, step, print.lines);
+    });
+  });
+}
+
+/** Prints new lines until the run is no longer `running` (then once more), or until Ctrl-C. */
+async function follow(
+  io: CliIo,
+  journal: Journal,
+  runId: string,
+  stepId: string | undefined,
+  print: (lines: StepLogLine[]) => void,
+): Promise<number> {
+  let interrupted = false;
+  let wake = () => {};
+  const dispose = io.onInterrupt?.(() => {
+    interrupted = true;
+    wake();
+  });
+  try {
+    let afterSeq = 0;
+    for (;;) {
+      const running = (await journal.getRun(runId))?.status === "running";
+      const lines = await journal.listStepLog(runId, { stepId, afterSeq });
+      print(lines);
+      afterSeq = lines.at(-1)?.seq ?? afterSeq;
+      if (!running) return EXIT.ok;
+      if (interrupted) return EXIT.interrupted;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FOLLOW_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    dispose?.();
+  }
+}
+
+function checkStep(run: RunRecord, step: string): void {
+  const ids = stepIds(run);
+  if (!ids.includes(step)) {
+    throw new InputError("invalid_input", `run ${run.id} has no step '${step}' (steps: ${ids.join(", ")})`);
+  }
+}
+
+function stepIds(run: RunRecord): string[] {
+  const stages = (run.definition as { stages?: Array<{ steps?: Array<{ id?: unknown }> }> }).stages ?? [];
+  return stages.flatMap((s) => (s.steps ?? []).map((st) => String(st.id)));
+}
+
+/**
+ * Text: `step | line` (stdout), `step ! line` (stderr), `step … note`; `step#2` for a later
+ * attempt. JSON: one array, or with --follow one object per line (JSON Lines).
+ */
+function printer(io: CliIo, run: RunRecord, masker: SecretMasker, json: boolean, streaming?: boolean) {
+  const width = Math.min(24, Math.max(0, ...stepIds(run).map((s) => s.length)));
+  const all: StepLogLine[] = [];
+  const mark = { stdout: "|", stderr: "!", note: "…" } as const;
+  return {
+    lines(lines: StepLogLine[]): void {
+      if (lines.length === 0) return;
+      if (json && !streaming) {
+        all.push(...lines);
+        return;
+      }
+      if (json) {
+        for (const l of lines) io.stdout.write(`${JSON.stringify(maskSecrets(l, masker))}\n`);
+        return;
+      }
+      const text = lines.map((l) => {
+        const label = l.attempt > 1 ? `${l.stepId}#${l.attempt}` : l.stepId;
+        return `${label.padEnd(width)} ${mark[l.stream]} ${l.text}`;
+      });
+      writeText(io, text.join("\n"), masker);
+    },
+    end(): void {
+      if (json) writeJson(io, all, masker);
+    },
+  };
+}
