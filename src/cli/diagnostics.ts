@@ -27,20 +27,23 @@ export interface BundleParts {
 export function diagnosticsBundle(parts: BundleParts): Record<string, unknown> {
   const { definition, ...run } = parts.run;
   const { run: _sameRun, ...report } = parts.report;
-  return maskSecrets({
-    generatedAt: new Date(parts.generatedAt).toISOString(),
-    run,
-    report,
-    attempts: parts.attempts,
-    checkpoints: parts.checkpoints,
-    events: parts.events,
-    definition,
-    configuration: {
-      values: parts.config.values,
-      sources: parts.config.sources,
-      file: parts.config.file ?? null,
+  return maskSecrets(
+    {
+      generatedAt: new Date(parts.generatedAt).toISOString(),
+      run,
+      report,
+      attempts: parts.attempts,
+      checkpoints: parts.checkpoints,
+      events: parts.events,
+      definition,
+      configuration: {
+        values: parts.config.values,
+        sources: parts.config.sources,
+        file: parts.config.file ?? null,
+      },
+      environment: { ...parts.environment, variables: parts.config.envNames },
+      journal: parts.journal,
     },
-    environment: { ...parts.environment, variables: parts.config.envNames },
-    journal: parts.journal,
-  }, parts.masker);
+    parts.masker,
+  );
 }

@@ -9,6 +9,9 @@ export { isSecretKey, MASK, maskSecrets, maskText, SecretMasker } from "../engin
  * journaling): the values, in this process's environment, of the variables their workflows list
  * under `secrets:`. Secret inputs are not stored, so there is nothing of them to look up.
  */
-export function runMasker(runs: readonly RunRecord[], env: Readonly<Record<string, string | undefined>>): SecretMasker {
+export function runMasker(
+  runs: readonly RunRecord[],
+  env: Readonly<Record<string, string | undefined>>,
+): SecretMasker {
   return new SecretMasker(runs.flatMap((run) => secretValues(run.definition, run.inputs, env)));
 }

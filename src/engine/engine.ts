@@ -170,7 +170,10 @@ class StageflowEngine implements Engine {
    * The secret inputs a resume needs again (they are not journaled): every one the run was given
    * must be given; nothing else may be. Checked before the resume records anything.
    */
-  private async secretInputsFor(runId: string, given: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async secretInputsFor(
+    runId: string,
+    given: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const run = await this.journal.getRun(runId);
     if (!run) return {};
     const names = secretInputNames(run.definition);

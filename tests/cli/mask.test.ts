@@ -42,6 +42,14 @@ describe("secret masking", () => {
     expect(maskText("ghp_short and nothing else")).toBe("ghp_short and nothing else");
   });
 
+  it("masks a token inside a word, and values under the added secret key names (issue 9, 3.2)", () => {
+    expect(maskText(`export MY_${GHP}`)).toBe(`export MY_${MASK}`);
+    const keys = ["private_key", "ssh_key", "credentials", "pat", "passphrase", "auth", "pwd"];
+    const masked = maskSecrets(Object.fromEntries(keys.map((k) => [k, "v"])));
+    expect(masked).toEqual(Object.fromEntries(keys.map((k) => [k, MASK])));
+    expect(maskSecrets({ author: "me", path: "/x" })).toEqual({ author: "me", path: "/x" });
+  });
+
   it("masks tokens inside arrays and values of innocent keys, and does not touch the input", () => {
     const input = { message: `failed with ${GHP}`, args: ["--token", GHP] };
     expect(maskSecrets(input)).toEqual({ message: `failed with ${MASK}`, args: ["--token", MASK] });

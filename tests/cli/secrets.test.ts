@@ -47,7 +47,9 @@ describe("secrets are masked by value everywhere a run is stored or shown", () =
   });
 
   const leaks = (text: string) =>
-    [INPUT_SECRET, ENV_SECRET].filter((s) => text.includes(s) || text.includes(JSON.stringify(s).slice(1, -1)));
+    [INPUT_SECRET, ENV_SECRET].filter(
+      (s) => text.includes(s) || text.includes(JSON.stringify(s).slice(1, -1)),
+    );
 
   it("in status, history, report, diagnostics, logs and the journal's bytes", async () => {
     const ran = await cli("run", "leaky.yml", "-i", `api_key=${INPUT_SECRET}`);
@@ -75,7 +77,7 @@ describe("secrets are masked by value everywhere a run is stored or shown", () =
     // What was masked is still there, in context.
     expect(logs.out).toContain("out  | plain *** and ***");
     expect(logs.out).toContain("in a word: MY_***_X and X***Y");
-    expect(logs.out).toContain("as JSON: {\"k\": \"***\"}");
+    expect(logs.out).toContain('as JSON: {"k": "***"}');
     expect(logs.out).toContain("leak | reads ***");
     expect(logs.out).toContain("leak ! to stderr: *** / ***");
     expect((await cli("status", id)).out).toContain("to stderr: *** / ***");

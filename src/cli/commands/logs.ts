@@ -28,7 +28,8 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
       const run = await requireRun(root.journal, id);
       if (step !== undefined) checkStep(run, step);
-      const print = printer(ctx.io, run, runMasker([run], ctx.io.env), config.values.json, opts.follow);
+      const labels = step === undefined ? stepIds(run) : [step];
+      const print = printer(ctx.io, labels, runMasker([run], ctx.io.env), config.values.json, opts.follow);
       if (!opts.follow) {
         print.lines(await root.journal.listStepLog(run.id, { stepId: step }));
         print.end();
@@ -91,8 +92,8 @@ function stepIds(run: RunRecord): string[] {
  * Text: `step | line` (stdout), `step ! line` (stderr), `step … note`; `step#2` for a later
  * attempt. JSON: one array, or with --follow one object per line (JSON Lines).
  */
-function printer(io: CliIo, run: RunRecord, masker: SecretMasker, json: boolean, streaming?: boolean) {
-  const width = Math.min(24, Math.max(0, ...stepIds(run).map((s) => s.length)));
+function printer(io: CliIo, labels: string[], masker: SecretMasker, json: boolean, streaming?: boolean) {
+  const width = Math.min(24, Math.max(0, ...labels.map((s) => s.length)));
   const all: StepLogLine[] = [];
   const mark = { stdout: "|", stderr: "!", note: "…" } as const;
   return {

@@ -60,7 +60,9 @@ export function compile(
 
 function input(spec: InputFile): InputSpec {
   const { type, required, default: value, description, options, secret } = spec;
-  return JSON.parse(JSON.stringify({ type, required, default: value, description, options, secret })) as InputSpec;
+  return JSON.parse(
+    JSON.stringify({ type, required, default: value, description, options, secret }),
+  ) as InputSpec;
 }
 
 function mergeRetry(base: RetrySpec, over: StepFile["retry"]): RetrySpec {

@@ -121,7 +121,9 @@ export const WorkflowSchema = z
     inputs: z.record(Id, InputSchema).default({}).meta(d("Run inputs by name.")),
     secrets: z
       .array(
-        z.string().regex(ENV_NAME_PATTERN, { error: "use letters, digits and '_', not starting with a digit" }),
+        z
+          .string()
+          .regex(ENV_NAME_PATTERN, { error: "use letters, digits and '_', not starting with a digit" }),
       )
       .optional()
       .meta(d("Environment variables whose values are masked (`***`) wherever a run is shown or stored.")),

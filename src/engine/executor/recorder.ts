@@ -63,7 +63,8 @@ export class RunRecorder {
   }
 
   async updateRun(patch: Omit<RunPatch, "updatedAt">, events: NewEvent[]): Promise<void> {
-    const masked = patch.error && this.masker.active ? { ...patch, error: this.masker.deep(patch.error) } : patch;
+    const masked =
+      patch.error && this.masker.active ? { ...patch, error: this.masker.deep(patch.error) } : patch;
     await this.journal.updateRun(this.runId, { ...masked, updatedAt: this.clock.now() }, events);
     this.publish(events);
   }

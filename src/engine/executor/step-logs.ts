@@ -43,7 +43,8 @@ export class StepLogs {
   line(stepId: string, attempt: number, stream: "stdout" | "stderr", raw: string): void {
     const key = `${stepId}\n${attempt}`;
     let log = this.attempts.get(key);
-    if (!log) this.attempts.set(key, (log = { head: 0, tail: [], tailChars: 0, droppedLines: 0, droppedChars: 0 }));
+    if (!log)
+      this.attempts.set(key, (log = { head: 0, tail: [], tailChars: 0, droppedLines: 0, droppedChars: 0 }));
     const { MAX_LINE_CHARS, HEAD_CHARS, TAIL_CHARS } = STEP_LOG_LIMITS;
     const clipped = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … [line clipped]` : raw;
     const text = maskText(clipped, this.masker);

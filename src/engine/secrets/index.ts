@@ -41,4 +41,3 @@ function mask(value: unknown, ancestors: Set<object>, values: SecretMasker | und
     ancestors.delete(value);
   }
 }
-

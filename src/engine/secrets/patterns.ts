@@ -16,7 +16,10 @@ const SECRET_KEY_WORDS = new Set(["pat", "auth", "pwd"]);
 /** Whether the value of a key (an input, an env variable, a header, a field) is a secret. */
 export function isSecretKey(key: string): boolean {
   if (SECRET_KEY_TEXT.test(key)) return true;
-  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().split(/[^a-z0-9]+/);
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/);
   return words.some((w) => SECRET_KEY_WORDS.has(w));
 }
 
