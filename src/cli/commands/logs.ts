@@ -5,7 +5,7 @@ import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { maskSecrets, runMasker, type SecretMasker } from "../mask.js";
-import { writeJson, writeText } from "../output.js";
+import { writeJson, writeNote, writeText } from "../output.js";
 import { requireRun } from "./lookup.js";
 import { type CommonOptions, withCommonOptions } from "./options.js";
 
@@ -95,10 +95,12 @@ function stepIds(run: RunRecord): string[] {
 function printer(io: CliIo, labels: string[], masker: SecretMasker, json: boolean, streaming?: boolean) {
   const width = Math.min(24, Math.max(0, ...labels.map((s) => s.length)));
   const all: StepLogLine[] = [];
+  let printed = 0;
   const mark = { stdout: "|", stderr: "!", note: "…" } as const;
   return {
     lines(lines: StepLogLine[]): void {
       if (lines.length === 0) return;
+      printed += lines.length;
       if (json && !streaming) {
         all.push(...lines);
         return;
@@ -115,6 +117,7 @@ function printer(io: CliIo, labels: string[], masker: SecretMasker, json: boolea
     },
     end(): void {
       if (json) writeJson(io, all, masker);
+      else if (printed === 0) writeNote(io, "no output was kept for this run (or step)");
     },
   };
 }

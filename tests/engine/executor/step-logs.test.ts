@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { STEP_LOG_LIMITS, StepLogs } from "../../../src/engine/executor/step-logs.js";
+import { nullLogger } from "../../../src/engine/ports.js";
+import { SecretMasker } from "../../../src/engine/secrets/index.js";
+import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
+import { MemoryJournal } from "../../../src/store/index.js";
+import { newRun } from "../../contract/builders.js";
+
+async function setup() {
+  const journal = new MemoryJournal();
+  await journal.createRun(newRun("r1"), []);
+  const clock = new FakeClock();
+  const logs = new StepLogs(journal, clock, nullLogger, "r1", new SecretMasker(["hunter2-secret"]));
+  return { journal, clock, logs };
+}
+
+describe("StepLogs", () => {
+  it("masks lines before they are stored and writes them in batches while the step runs", async () => {
+    const { journal, clock, logs } = await setup();
+    logs.line("build", 1, "stdout", "password is hunter2-secret");
+    logs.line("build", 1, "stderr", `token ghp_${"x".repeat(36)}`);
+    expect(await journal.listStepLog("r1")).toEqual([]);
+    await clock.advance(500);
+    const stored = await journal.listStepLog("r1");
+    expect(stored.map((l) => [l.stream, l.text])).toEqual([
+      ["stdout", "password is ***"],
+      ["stderr", "token ***"],
+    ]);
+    logs.end("build", 1);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("clips a very long line and writes what is left at the end of the attempt", async () => {
+    const { journal, logs } = await setup();
+    logs.line("build", 2, "stdout", "y".repeat(STEP_LOG_LIMITS.MAX_LINE_CHARS + 10));
+    logs.end("build", 2);
+    await Promise.resolve();
+    const [line] = await journal.listStepLog("r1");
+    expect(line?.attempt).toBe(2);
+    expect(line?.text).toBe(`${"y".repeat(STEP_LOG_LIMITS.MAX_LINE_CHARS)} … [line clipped]`);
+  });
+});
