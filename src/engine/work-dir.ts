@@ -4,6 +4,7 @@
  * The engine removes it when the run ends succeeded, degraded or cancelled; after a failure it is
  * kept for inspection until `stageflow prune` removes it with removeRunWorkDir().
  */
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunStatus } from "./journal.js";
@@ -21,5 +22,7 @@ export function runWorkDir(root: string, runId: string): string {
 
 /** Removes the run's scratch directory and everything in it; nothing happens when it is missing. */
 export async function removeRunWorkDir(root: string, runId: string): Promise<void> {
-  await rm(runWorkDir(root, runId), { recursive: true, force: true });
+  const dir = runWorkDir(root, runId);
+  // Checked synchronously: most runs have no work files, and then ending a run waits for no I/O.
+  if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
 }
