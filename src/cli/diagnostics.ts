@@ -1,6 +1,6 @@
 import type { RunReport } from "../engine/engine-api.js";
 import type { EventRecord } from "../engine/events.js";
-import type { AttemptRecord, CheckpointRecord, RunRecord } from "../engine/journal.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord, StepLogLine } from "../engine/journal.js";
 import type { LoadedConfig } from "./config.js";
 import { maskSecrets, type SecretMasker } from "./mask.js";
 
@@ -12,6 +12,8 @@ export interface BundleParts {
   attempts: AttemptRecord[];
   checkpoints: CheckpointRecord[];
   events: EventRecord[];
+  /** What the steps printed (as `stageflow logs` shows it). */
+  stepLog?: StepLogLine[];
   config: LoadedConfig;
   journal: { ok: boolean; problems: string[] };
   environment: { node: string; platform: string; arch: string; stageflow: string };
@@ -35,6 +37,7 @@ export function diagnosticsBundle(parts: BundleParts): Record<string, unknown> {
       attempts: parts.attempts,
       checkpoints: parts.checkpoints,
       events: parts.events,
+      stepLog: parts.stepLog ?? [],
       definition,
       configuration: {
         values: parts.config.values,

@@ -127,6 +127,7 @@ describe("diagnostics bundle", () => {
       "attempts",
       "checkpoints",
       "events",
+      "stepLog",
       "definition",
       "configuration",
       "environment",

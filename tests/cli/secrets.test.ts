@@ -81,8 +81,12 @@ describe("secrets are masked by value everywhere a run is stored or shown", () =
     expect(logs.out).toContain("leak | reads ***");
     expect(logs.out).toContain("leak ! to stderr: *** / ***");
     expect((await cli("status", id)).out).toContain("to stderr: *** / ***");
-    const bundle = JSON.parse((await cli("diagnostics", id)).out) as { run: { inputs: unknown } };
+    const bundle = JSON.parse((await cli("diagnostics", id)).out) as {
+      run: { inputs: unknown };
+      stepLog: Array<{ text: string }>;
+    };
     expect(bundle.run.inputs).toEqual({ api_key: "***", version: "1.0" });
+    expect(bundle.stepLog.map((l) => l.text)).toContain("plain *** and ***");
 
     // Masked before it was journaled: the database and its WAL never held the values.
     for (const file of readdirSync(tmp.dir).filter((f) => f.startsWith("state.db"))) {

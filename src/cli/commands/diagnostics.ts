@@ -31,6 +31,7 @@ export function registerDiagnostics(program: Command, ctx: CommandContext): void
         attempts: await root.journal.listAttempts(run.id),
         checkpoints: await root.journal.listCheckpoints(run.id),
         events: await root.journal.listEvents(run.id),
+        stepLog: await root.journal.listStepLog(run.id),
         config,
         masker: runMasker([run], ctx.io.env),
         journal: await root.journal.verify(),
