@@ -25,7 +25,8 @@ export class AttemptStepContext implements StepContext {
   readonly inputs: Record<string, unknown>;
   readonly evaluate: (expression: string) => unknown;
   readonly workDir: string;
-  private readonly logs: RunContext["logs"];
+  /** An own property (not a method), so a spread copy of the context keeps it. */
+  readonly log: (stream: "stdout" | "stderr", line: string) => void;
 
   constructor(
     run: RunContext,
@@ -46,11 +47,8 @@ export class AttemptStepContext implements StepContext {
     this.inputs = run.inputs;
     this.evaluate = run.evaluate;
     this.workDir = run.workDir;
-    this.logs = run.logs;
-  }
-
-  log(stream: "stdout" | "stderr", line: string): void {
-    this.logs.line(this.stepId, this.attempt, stream, line);
+    const { logs } = run;
+    this.log = (stream, line) => logs.line(step.id, attempt, stream, line);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */
