@@ -38,7 +38,8 @@ import {
 import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
-import { MASK, maskingLogger, SecretMasker, secretInputNames, secretValues } from "./secrets/index.js";
+import { maskingLogger, SecretMasker, secretValues } from "./secrets/index.js";
+import { recordedInputs, secretInputsForResume } from "./secrets/run-inputs.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
@@ -123,9 +124,7 @@ class StageflowEngine implements Engine {
     const now = this.clock.now();
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
     recorder.masker = this.maskerOf(plan, inputs);
-    // Secret inputs are not journaled: the run records `***`, and a resume is given them again.
-    const recorded = { ...inputs };
-    for (const name of secretInputNames(plan.definition)) if (name in recorded) recorded[name] = MASK;
+    const recorded = recordedInputs(plan.definition, inputs, opts.inputs ?? {});
     const started = recorder.event("run.started", { workflow: plan.name, inputs: recorded, trigger });
     const run = {
       id: runId,
@@ -147,7 +146,9 @@ class StageflowEngine implements Engine {
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
     await this.ready;
     if (this.active.has(runId)) throw new InputError("invalid_input", `run ${runId} is already running here`);
-    const secrets = await this.secretInputsFor(runId, opts.secretInputs ?? {});
+    // Checked before the resume records anything.
+    const recordedRun = await this.journal.getRun(runId);
+    const secrets = recordedRun ? secretInputsForResume(recordedRun, opts.secretInputs ?? {}) : {};
     const prepared = await prepareResume(
       { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
       runId,
@@ -164,31 +165,6 @@ class StageflowEngine implements Engine {
   /** The masker of a run: its secret inputs' values and the host's values of its `secrets:`. */
   private maskerOf(plan: WorkflowPlan, inputs: Record<string, unknown>): SecretMasker {
     return new SecretMasker(secretValues(plan.definition, inputs, this.options.env ?? {}));
-  }
-
-  /**
-   * The secret inputs a resume needs again (they are not journaled): every one the run was given
-   * must be given; nothing else may be. Checked before the resume records anything.
-   */
-  private async secretInputsFor(
-    runId: string,
-    given: Record<string, unknown>,
-  ): Promise<Record<string, unknown>> {
-    const run = await this.journal.getRun(runId);
-    if (!run) return {};
-    const names = secretInputNames(run.definition);
-    const problems = Object.keys(given)
-      .filter((name) => !names.includes(name))
-      .map((name) => `'${name}' is not a secret input of run ${runId} (only those are given again)`);
-    const missing = names.filter((name) => run.inputs[name] === MASK && given[name] === undefined);
-    if (missing.length) {
-      problems.push(
-        `run ${runId} needs its secret input(s) ${missing.map((n) => `'${n}'`).join(", ")} again ` +
-          `(secret inputs are not stored): resume with ${missing.map((n) => `--input ${n}=...`).join(" ")}`,
-      );
-    }
-    if (problems.length) throw new InputError("invalid_input", problems.join("\n"), problems);
-    return given;
   }
 
   /** The plan's recovery patterns with the defaults, compiled once per workflow version. */

@@ -9,6 +9,7 @@ import {
   SecretMasker,
   secretValues,
 } from "../../../src/engine/secrets/index.js";
+import { recordedInputs, secretInputsForResume } from "../../../src/engine/secrets/run-inputs.js";
 
 const GHP = `ghp_${"a1B2".repeat(9)}`;
 
@@ -111,5 +112,25 @@ describe("masking by value", () => {
       ["input-value", "npm-value"],
     );
     expect(secretValues({ name: "x" }, {}, {})).toEqual([]);
+  });
+});
+
+describe("secret inputs in the journal", () => {
+  const definition = { inputs: { key: { secret: true }, other: { secret: true, default: "dflt" }, ref: {} } };
+
+  it("records given secret inputs as ***, and a default as it is", () => {
+    const inputs = { key: "given-value", other: "dflt", ref: "main" };
+    expect(recordedInputs(definition, inputs, { key: "given-value", ref: "main" })).toEqual({
+      key: MASK,
+      other: "dflt",
+      ref: "main",
+    });
+  });
+
+  it("asks a resume for every recorded secret input, and only for those", () => {
+    const run = { id: "r1", definition, inputs: { key: MASK, other: "dflt", ref: "main" } };
+    expect(secretInputsForResume(run, { key: "v" })).toEqual({ key: "v" });
+    expect(() => secretInputsForResume(run, {})).toThrow(/needs its secret input\(s\) 'key' again/);
+    expect(() => secretInputsForResume(run, { key: "v", ref: "x" })).toThrow(/'ref' is not a secret input/);
   });
 });
