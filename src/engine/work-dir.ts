@@ -2,7 +2,7 @@
  * Steps' scratch files. Each run has one directory under the engine's work root,
  * `<root>/<runId>`, made owner-only (0700) by the step kinds that use it (files in it are 0600).
  * The engine removes it when the run ends succeeded, degraded or cancelled; after a failure it is
- * kept for inspection until `stageflow prune` removes it with removeRunWorkDir().
+ * kept for inspection until `stageflow prune` deletes the run (src/cli/work-dirs.ts).
  */
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";

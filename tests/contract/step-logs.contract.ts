@@ -45,6 +45,20 @@ export function describeStepLogContract(h: JournalHarness): void {
       expect(await h.journal.listStepLog("nope")).toEqual([]);
     });
 
+    it("deletes a deleted run's lines, and later lines still get higher seqs", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2"), []);
+      await h.journal.appendStepLog([line("r1", "build", "one"), line("r2", "build", "two")]);
+      const [before] = await h.journal.listStepLog("r2");
+      await h.journal.updateRun("r1", { status: "succeeded", finishedAt: 5_000, updatedAt: 5_000 }, []);
+      expect(await h.journal.deleteRun("r1")).toBe(true);
+      expect(await h.journal.listStepLog("r1")).toEqual([]);
+      await h.journal.appendStepLog([line("r2", "build", "three")]);
+      const after = await h.journal.listStepLog("r2");
+      expect(after.map((l) => l.text)).toEqual(["two", "three"]);
+      expect(after[1]?.seq).toBeGreaterThan(before?.seq ?? Number.POSITIVE_INFINITY);
+    });
+
     it("refuses lines of an unknown run and stores none of the batch", async () => {
       await h.journal.createRun(newRun("r1"), []);
       await expect(

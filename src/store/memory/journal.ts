@@ -18,7 +18,8 @@ export class MemoryJournal implements J.Journal {
   private readonly checkpoints = new Map<string, Map<string, J.CheckpointRecord>>();
   private readonly events = new EventLog();
   private readonly breakers = new Map<string, J.BreakerSnapshot>();
-  private readonly stepLog: J.StepLogLine[] = [];
+  private stepLog: J.StepLogLine[] = [];
+  private stepLogSeq = 0;
   private closed = false;
 
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
@@ -86,6 +87,7 @@ export class MemoryJournal implements J.Journal {
     for (const [key, a] of this.attempts) if (a.runId === runId) this.attempts.delete(key);
     this.checkpoints.delete(runId);
     this.events.deleteRun(runId);
+    this.stepLog = this.stepLog.filter((l) => l.runId !== runId);
     return true;
   }
 
@@ -206,7 +208,7 @@ export class MemoryJournal implements J.Journal {
   async appendStepLog(lines: J.NewStepLogLine[]): Promise<void> {
     this.open();
     for (const line of lines) if (!this.exists(line.runId)) throw unknownRun(line.runId);
-    for (const line of lines) this.stepLog.push({ ...jsonCopy(line), seq: this.stepLog.length + 1 });
+    for (const line of lines) this.stepLog.push({ ...jsonCopy(line), seq: ++this.stepLogSeq });
   }
   async listStepLog(runId: string, q: J.StepLogQuery = {}): Promise<J.StepLogLine[]> {
     this.open();
