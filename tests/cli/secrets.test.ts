@@ -117,3 +117,35 @@ describe("secrets are masked by value everywhere a run is stored or shown", () =
     }
   });
 });
+
+describe("run --dry-run", () => {
+  it("masks secret inputs by value in the plan it shows", async () => {
+    const tmp = tempDir();
+    try {
+      // An innocent name: only the declaration `secret: true` says to mask it.
+      tmp.write("leaky.yml", workflow.replaceAll("api_key", "target"));
+      const shown = await stageflow(
+        captureIo(tmp.dir),
+        "run",
+        "leaky.yml",
+        "--dry-run",
+        "-i",
+        `target=${INPUT_SECRET}`,
+      );
+      expect(shown.code).toBe(0);
+      expect(shown.out).not.toContain(INPUT_SECRET);
+      const json = await stageflow(
+        captureIo(tmp.dir),
+        "run",
+        "leaky.yml",
+        "--dry-run",
+        "--json",
+        "-i",
+        `target=${INPUT_SECRET}`,
+      );
+      expect(JSON.parse(json.out).inputs).toEqual({ target: "***", version: "1.0" });
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
