@@ -141,7 +141,15 @@ class StageflowEngine implements Engine {
     await this.ready;
     if (this.active.has(runId)) throw new InputError("invalid_input", `run ${runId} is already running here`);
     const prepared = await prepareResume(
-      { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
+      {
+        journal: this.journal,
+        clock: this.clock,
+        bus: this.bus,
+        leases: this.leases,
+        options: this.options,
+        kinds: this.handlers,
+        logger: this.services.logger,
+      },
       runId,
       opts.plan,
       (definition, hash) => this.compileRecorded(definition, hash),

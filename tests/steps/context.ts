@@ -16,6 +16,8 @@ export interface TestContext {
   controller: AbortController;
   logs: LogLine[];
   workDir: string;
+  /** What the handler journaled through `ctx.recordProcess`, in order. */
+  processes: unknown[];
   cleanup(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
   const workDir = await mkdtemp(path.join(tmpdir(), "stageflow-steps-"));
   const controller = new AbortController();
   const logs: LogLine[] = [];
+  const processes: unknown[] = [];
   const log =
     (level: LogLine["level"]) =>
     (msg: string, fields?: Record<string, unknown>): void => {
@@ -54,9 +57,12 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
       if (!Object.hasOwn(values, expression)) throw new Error(`unknown expression: ${expression}`);
       return values[expression];
     },
+    async recordProcess(process) {
+      processes.push(process);
+    },
     ...overrides,
   };
-  return { ctx, controller, logs, workDir, cleanup: () => rm(workDir, { recursive: true, force: true }) };
+  return { ctx, controller, logs, workDir, processes, cleanup: () => rm(workDir, { recursive: true, force: true }) };
 }
 
 /** Polls `check` on real time (for real processes) until it returns a value, or fails after `ms`. */

@@ -27,10 +27,10 @@ export class AttemptStepContext implements StepContext {
   readonly workDir: string;
 
   constructor(
-    run: RunContext,
+    private readonly run: RunContext,
     step: StepPlan,
     readonly attempt: number,
-    variant: Variant,
+    private readonly variant: Variant,
     private readonly policy: PolicyContext,
   ) {
     this.runId = run.runId;
@@ -45,6 +45,10 @@ export class AttemptStepContext implements StepContext {
     this.inputs = run.inputs;
     this.evaluate = run.evaluate;
     this.workDir = run.workDir;
+  }
+
+  recordProcess(process: unknown): Promise<void> {
+    return this.run.recorder.recordProcess(this.stepId, this.attempt, this.variant.kind, process);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */

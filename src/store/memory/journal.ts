@@ -18,6 +18,8 @@ export class MemoryJournal implements J.Journal {
   private readonly checkpoints = new Map<string, Map<string, J.CheckpointRecord>>();
   private readonly events = new EventLog();
   private readonly breakers = new Map<string, J.BreakerSnapshot>();
+  /** By `run\0step\0attempt`, in the order first recorded. */
+  private readonly processes = new Map<string, J.ProcessRecord>();
   private closed = false;
 
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
@@ -187,6 +189,15 @@ export class MemoryJournal implements J.Journal {
   async appendEvents(events: NewEvent[]): Promise<void> {
     this.open();
     this.appendAfter(events, () => {});
+  }
+
+  async recordProcess(p: J.ProcessRecord): Promise<void> {
+    this.run(p.runId);
+    this.processes.set(`${p.runId}\0${p.stepId}\0${p.attempt}`, jsonCopy({ ...p, process: p.process ?? null }));
+  }
+  async listProcesses(runId: string): Promise<J.ProcessRecord[]> {
+    this.open();
+    return structuredClone([...this.processes.values()].filter((p) => p.runId === runId));
   }
 
   async listAttempts(runId: string): Promise<J.AttemptRecord[]> {

@@ -11,6 +11,7 @@ import { runDeleter } from "./delete-run.js";
 import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { type Durability, openDatabase } from "./open.js";
+import { processTable } from "./processes.js";
 import { runTable } from "./runs.js";
 import { verifyDatabase } from "./verify.js";
 
@@ -48,6 +49,7 @@ export class SqliteJournal implements J.Journal {
   private readonly events: ReturnType<typeof eventTable>;
   private readonly breakers: ReturnType<typeof breakerTable>;
   private readonly deleter: ReturnType<typeof runDeleter>;
+  private readonly processes: ReturnType<typeof processTable>;
   private closed = false;
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
@@ -65,6 +67,7 @@ export class SqliteJournal implements J.Journal {
     this.events = eventTable(db);
     this.breakers = breakerTable(db);
     this.deleter = runDeleter(db);
+    this.processes = processTable(db);
   }
 
   /** Commits so far, and the writes they held (writes / commits = mean group size). */
@@ -208,6 +211,13 @@ export class SqliteJournal implements J.Journal {
   }
   appendEvents(events: NewEvent[]): Promise<void> {
     return this.write(() => this.events.append(events));
+  }
+
+  recordProcess(p: J.ProcessRecord): Promise<void> {
+    return this.write(() => inserting(p.runId, "process record", () => this.processes.put(p)));
+  }
+  listProcesses(runId: string): Promise<J.ProcessRecord[]> {
+    return this.read(() => this.processes.list(runId));
   }
 
   listAttempts(runId: string): Promise<J.AttemptRecord[]> {

@@ -4,6 +4,7 @@ import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
 import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
+import { PROCESSES_V4 } from "./processes.js";
 import { RUNS_V1, RUNS_V2 } from "./runs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
@@ -18,6 +19,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
   { version: 2, name: "definitions by hash", sql: RUNS_V2 },
   { version: 3, name: "first attempts inline in their checkpoints", sql: CHECKPOINTS_V3 },
+  // --- issue 9: the process groups of `run` steps (a migration of its own; renumber on merge) ---
+  { version: 4, name: "processes started by steps", sql: PROCESSES_V4 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
