@@ -74,6 +74,8 @@ export async function stopOrphanGroup(
   if (now !== start) return "not_ours";
   await stopGroup(pgid, opts.graceMs);
   if (groupAlive(pgid)) throw new Error(`run: process group ${pgid} left by a dead owner survived SIGKILL`);
-  logger.warn(`run: stopped process group ${pgid}, left running by a dead owner, before running the step again`);
+  logger.warn(
+    `run: stopped process group ${pgid}, left running by a dead owner, before running the step again`,
+  );
   return "stopped";
 }

@@ -6,6 +6,7 @@ import { describeEventContract } from "./events.contract.js";
 import type { JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
+import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
 
 export type { JournalFixture } from "./harness.js";
@@ -46,5 +47,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeEventContract(harness);
     describeMiscContract(harness);
     describeDeleteContract(harness);
+    describeProcessContract(harness);
   });
 }

@@ -31,7 +31,15 @@ describe("migrations", () => {
     openDatabase(path).close();
     const db = openDatabase(path);
     try {
-      expect(tables(db)).toEqual(["attempts", "breakers", "checkpoints", "definitions", "events", "runs"]);
+      expect(tables(db)).toEqual([
+        "attempts",
+        "breakers",
+        "checkpoints",
+        "definitions",
+        "events",
+        "processes",
+        "runs",
+      ]);
       expect(migrate(db, path)).toBe(SCHEMA_VERSION);
     } finally {
       db.close();

@@ -193,7 +193,10 @@ export class MemoryJournal implements J.Journal {
 
   async recordProcess(p: J.ProcessRecord): Promise<void> {
     this.run(p.runId);
-    this.processes.set(`${p.runId}\0${p.stepId}\0${p.attempt}`, jsonCopy({ ...p, process: p.process ?? null }));
+    this.processes.set(
+      `${p.runId}\0${p.stepId}\0${p.attempt}`,
+      jsonCopy({ ...p, process: p.process ?? null }),
+    );
   }
   async listProcesses(runId: string): Promise<J.ProcessRecord[]> {
     this.open();
