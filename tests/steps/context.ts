@@ -62,7 +62,14 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
     },
     ...overrides,
   };
-  return { ctx, controller, logs, workDir, processes, cleanup: () => rm(workDir, { recursive: true, force: true }) };
+  return {
+    ctx,
+    controller,
+    logs,
+    workDir,
+    processes,
+    cleanup: () => rm(workDir, { recursive: true, force: true }),
+  };
 }
 
 /** Polls `check` on real time (for real processes) until it returns a value, or fails after `ms`. */
