@@ -12,6 +12,7 @@
  * Clock: they manage OS processes, which a fake clock cannot pause.
  */
 import { spawn } from "node:child_process";
+import { lineReader, TAIL_BYTES, TAIL_LINES, tailText } from "./lines.js";
 import { groupAlive } from "./process-identity.js";
 import { watchGroup } from "./watchdog.js";
 
@@ -38,9 +39,6 @@ export interface GroupRunResult {
   stderrTail: string;
 }
 
-const TAIL_LINES = 20;
-const TAIL_BYTES = 4096;
-const MAX_LINE = 64 * 1024;
 const POLL_MS = 20;
 /** Execs its arguments once it has read the line `go`; exits 125 at EOF (its owner died). */
 const GATE = 'IFS= read -r go && [ "$go" = go ] || exit 125\nexec "$@" </dev/null';
@@ -145,28 +143,4 @@ export async function runInProcessGroup(
     child.stdout.destroy();
     child.stderr.destroy();
   }
-}
-
-function lineReader(emit: (line: string) => void) {
-  let partial = "";
-  return {
-    push(chunk: string) {
-      const parts = (partial + chunk).split("\n");
-      partial = parts.pop() ?? "";
-      for (const p of parts) emit(p.endsWith("\r") ? p.slice(0, -1) : p);
-      if (partial.length > MAX_LINE) {
-        emit(partial);
-        partial = "";
-      }
-    },
-    end() {
-      if (partial) emit(partial);
-      partial = "";
-    },
-  };
-}
-
-function tailText(lines: string[]): string {
-  const text = lines.join("\n").trimEnd();
-  return text.length > TAIL_BYTES ? text.slice(-TAIL_BYTES) : text;
 }
