@@ -16,7 +16,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe("SIGTERM during a run step", () => {
   it(
     "exits 143 with no process of the step left and the lease released; resume runs the step again",
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       dir = mkdtempSync(join(tmpdir(), "stageflow-sigterm-"));
       const db = join(dir, "journal.db");

@@ -66,7 +66,7 @@ function noOverlap(markers: Marker[]) {
 }
 
 describe.skipIf(process.platform !== "linux")("SIGKILL of the engine during a run step", () => {
-  it("the watchdog stops the step's process group within a bounded time", { timeout: 60_000 }, async () => {
+  it("the watchdog stops the step's process group within a bounded time", { timeout: 120_000 }, async () => {
     const { markers, pgid, db, runId } = await killDuringStep({ killWatchdogFirst: false });
     await until("the group to be gone", () => !groupAlive(pgid), 5_000);
     const count = readMarkers(markers).length;
@@ -80,7 +80,7 @@ describe.skipIf(process.platform !== "linux")("SIGKILL of the engine during a ru
 
   it(
     "resume stops a recorded group that is still alive before it runs the step again: the copies never overlap",
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       const { markers, pgid, db, runId } = await killDuringStep({ killWatchdogFirst: true });
       // Nobody stops the orphan now: it goes on writing markers.

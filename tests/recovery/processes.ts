@@ -37,7 +37,7 @@ export function cli(dir: string, markers: string, ...args: string[]): Cli {
 }
 
 /** Polls `check` (real time) until it returns a value; fails after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined | false, ms = 20_000): Promise<T> {
+export async function until<T>(what: string, check: () => T | undefined | false, ms = 45_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = check();
