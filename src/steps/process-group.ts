@@ -86,7 +86,7 @@ export async function runInProcessGroup(
   });
   child.stdin.on("error", () => {}); // EPIPE: the gate is gone (killed before it read)
   const pgid = child.pid;
-  const watchdog = pgid === undefined ? undefined : watchGroup(pgid, killGraceMs);
+  const watchdog = pgid === undefined ? undefined : watchGroup(pgid, killGraceMs, opts.env.PATH);
   const tail: string[] = [];
   const out = lineReader((l) => opts.onLine("stdout", l));
   const err = lineReader((l) => {

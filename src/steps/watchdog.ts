@@ -22,13 +22,14 @@ export interface Watchdog {
   release(): void;
 }
 
-export function watchGroup(pgid: number, graceMs: number): Watchdog {
+/** `path`: where to find `sleep` (the step's PATH); /bin and /usr/bin are always searched. */
+export function watchGroup(pgid: number, graceMs: number, path = ""): Watchdog {
   const tenths = String(Math.max(1, Math.ceil(graceMs / 100)));
   const child = spawn("/bin/sh", ["-c", SCRIPT, "stageflow-watchdog", String(pgid), tenths], {
     // Its own session: outside the group it watches, and out of reach of a terminal's Ctrl-C.
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
-    env: { PATH: "/bin:/usr/bin" },
+    env: { PATH: [path, "/bin", "/usr/bin"].filter(Boolean).join(":") },
   });
   child.on("error", () => {}); // cannot start: the group runs unwatched, as before
   child.stdin.on("error", () => {}); // EPIPE: it is gone already
