@@ -43,10 +43,11 @@ async function killDuringStep(opts: { killWatchdogFirst: boolean }) {
   const pgid = (await until("the recorded group", () => journal(db).groups()[0])).pgid;
   leftovers.push(pgid);
   if (opts.killWatchdogFirst) {
-    const [watchdog] = findProcesses("stageflow-watchdog", String(pgid));
-    expect(watchdog, "the step's watchdog").toBeDefined();
+    const watchdogs = () => findProcesses(["stageflow-watchdog"], run.child.pid);
+    const [watchdog] = watchdogs();
+    expect(watchdog, "the engine's watchdog").toBeDefined();
     process.kill(watchdog as number, "SIGKILL");
-    await until("the watchdog to die", () => findProcesses("stageflow-watchdog", String(pgid)).length === 0);
+    await until("the watchdog to die", () => watchdogs().length === 0);
   }
   run.child.kill("SIGKILL");
   expect(await run.exited).toEqual({ code: null, signal: "SIGKILL" });

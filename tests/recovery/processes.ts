@@ -105,15 +105,19 @@ export function journal(db: string) {
   };
 }
 
-/** Pids of live processes whose command line contains every one of `words` (Linux: /proc). */
-export function findProcesses(...words: string[]): number[] {
+/**
+ * Pids of live processes whose command line contains every one of `words` and, when given, whose
+ * parent is `parent` (Linux: /proc).
+ */
+export function findProcesses(words: string[], parent?: number): number[] {
   const found: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
       const state = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (/\) Z /.test(state)) continue;
+      const [status, ppid] = state.slice(state.lastIndexOf(")") + 2).split(" ");
+      if (status === "Z" || (parent !== undefined && Number(ppid) !== parent)) continue;
       if (words.every((w) => cmd.includes(w))) found.push(Number(name));
     } catch {
       // gone meanwhile
