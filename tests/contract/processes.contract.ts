@@ -39,6 +39,17 @@ export function describeProcessContract(h: JournalHarness): void {
       ]);
     });
 
+    it("are deleted with their run", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2"), []);
+      await h.journal.recordProcess(record("r1", "compile", 1, 100));
+      await h.journal.recordProcess(record("r2", "compile", 1, 200));
+      await h.journal.updateRun("r1", { status: "succeeded", updatedAt: 9_000, finishedAt: 9_000 }, []);
+      expect(await h.journal.deleteRun("r1")).toBe(true);
+      expect(await h.journal.listProcesses("r1")).toEqual([]);
+      expect(await h.journal.listProcesses("r2")).toEqual([record("r2", "compile", 1, 200)]);
+    });
+
     it("refuses a record for an unknown run and changes nothing", async () => {
       await expect(h.journal.recordProcess(record("nope", "compile", 1, 100))).rejects.toMatchObject({
         code: "unknown_run",

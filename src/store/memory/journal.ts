@@ -86,6 +86,7 @@ export class MemoryJournal implements J.Journal {
     this.runs.delete(runId);
     for (const [key, a] of this.attempts) if (a.runId === runId) this.attempts.delete(key);
     this.checkpoints.delete(runId);
+    for (const [key, p] of this.processes) if (p.runId === runId) this.processes.delete(key);
     this.events.deleteRun(runId);
     return true;
   }
