@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/steps/process-identity.js";
 import { createSqliteJournal } from "../../src/store/index.js";
+import { journal as recorded } from "../recovery/processes.js";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -65,7 +66,14 @@ stages:
     );
     const io = captureIo(tmp.dir);
     const running = stageflow(io, "run", "long.yml", "--db", db);
-    await until(() => io.out().includes("s/a started"));
+    // The step's command runs once its process group is journaled.
+    await until(() => {
+      try {
+        return existsSync(db) && recorded(db).groups().length > 0;
+      } catch {
+        return false; // the journal is being created
+      }
+    });
     io.interrupt("SIGTERM");
     const result = await running;
     expect(result.code).toBe(143);

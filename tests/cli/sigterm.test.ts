@@ -28,7 +28,7 @@ describe("SIGTERM during a run step", () => {
       run.child.kill("SIGTERM");
       const exit = await run.exited;
       expect(exit, run.out()).toEqual({ code: 143, signal: null });
-      expect(run.out()).toMatch(/terminated \(SIGTERM\); resume with: stageflow resume \S+/);
+      expect(run.out()).toMatch(/terminated \(SIGTERM\); resume with: (npx )?stageflow resume \S+/);
       expect(groupAlive(pgid), "a process of the step outlived the CLI").toBe(false);
       const runId = journal(db).runId() as string;
       expect(journal(db).run()).toEqual({ id: runId, status: "running", leaseOwner: null });
