@@ -16,6 +16,8 @@ export const EXIT = {
   waiting: 4,
   /** Interrupted by SIGINT; the run stays resumable. */
   interrupted: 130,
+  /** Stopped by SIGTERM; the run stays resumable (128 + 15, as a shell reports it). */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -33,9 +35,16 @@ export function exitCodeForStatus(status: RunStatus): ExitCode {
   }
 }
 
-/** Several runs (resume --all): the most serious code wins: 1 over 4 over 0. */
+/** Several runs (resume --all): the most serious code wins: 143, 130, 3, 2, 1, 4, then 0. */
 export function combineExitCodes(codes: readonly ExitCode[]): ExitCode {
-  const rank: readonly ExitCode[] = [EXIT.interrupted, EXIT.storage, EXIT.usage, EXIT.failed, EXIT.waiting];
+  const rank: readonly ExitCode[] = [
+    EXIT.terminated,
+    EXIT.interrupted,
+    EXIT.storage,
+    EXIT.usage,
+    EXIT.failed,
+    EXIT.waiting,
+  ];
   return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
 }
 

@@ -11,9 +11,15 @@ export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal: live progress redrawn in place instead of one line per event. */
   isTTY: boolean;
-  /** Subscribes to interrupts (Ctrl-C). Returns a disposer. @default process SIGINT */
-  onInterrupt?: (listener: () => void) => () => void;
+  /**
+   * Subscribes to the signals that stop a run gracefully: SIGINT (Ctrl-C) and SIGTERM (what
+   * service managers, CI runners and container hosts send). The listener is told which one (a
+   * test's interrupt may omit it: SIGINT). Returns a disposer. @default process SIGINT and SIGTERM
+   */
+  onInterrupt?: (listener: (signal?: StopSignal) => void) => () => void;
 }
+
+export type StopSignal = "SIGINT" | "SIGTERM";
 
 /** The real process, for `bin.ts`. */
 export function processIo(): CliIo {
@@ -24,8 +30,15 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
     onInterrupt(listener) {
-      process.once("SIGINT", listener);
-      return () => process.off("SIGINT", listener);
+      // Once each: a second signal while the runs are stopping ends the process the default way.
+      const onInt = () => listener("SIGINT");
+      const onTerm = () => listener("SIGTERM");
+      process.once("SIGINT", onInt);
+      process.once("SIGTERM", onTerm);
+      return () => {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+      };
     },
   };
 }

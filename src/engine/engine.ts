@@ -150,7 +150,15 @@ class StageflowEngine implements Engine {
     const recordedRun = await this.journal.getRun(runId);
     const secrets = recordedRun ? secretInputsForResume(recordedRun, opts.secretInputs ?? {}) : {};
     const prepared = await prepareResume(
-      { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
+      {
+        journal: this.journal,
+        clock: this.clock,
+        bus: this.bus,
+        leases: this.leases,
+        options: this.options,
+        kinds: this.handlers,
+        logger: this.services.logger,
+      },
       runId,
       opts.plan,
       (definition, hash) => this.compileRecorded(definition, hash),

@@ -43,6 +43,13 @@ export interface StepContext {
    * by `stageflow logs`: masked and bounded per attempt by the engine.
    */
   log(stream: "stdout" | "stderr", line: string): void;
+  /**
+   * Journals what this attempt started outside the engine (plain JSON, opaque to the engine: e.g.
+   * the `run` kind's process group and its start time). Resolves once durable; a handler awaits
+   * it before letting the process do any work, so that a resume after a crash can hand the record
+   * to the kind's `stopOrphan` before the step runs again.
+   */
+  recordProcess(process: unknown): Promise<void>;
 }
 
 /**
@@ -63,6 +70,13 @@ export interface StepHandler {
   dependency?(config: unknown, withMap: Record<string, unknown>): string | undefined;
   /** Output names this kind always produces (used to check references statically). */
   outputs?: readonly string[];
+  /**
+   * Called on resume, before the run goes on, with each record this kind journaled through
+   * `ctx.recordProcess` for an attempt that never finished (its owner died): stop what it
+   * describes if it still runs. Must not touch anything it cannot prove is the recorded process
+   * (a pid may have been reused). Throwing stops the resume: the step must not run twice at once.
+   */
+  stopOrphan?(process: unknown, logger: Logger): Promise<void>;
 }
 
 export type StepHandlerLike = StepHandler | StepHandler["execute"];

@@ -68,6 +68,16 @@ export interface Journal {
   clearFailedCheckpoints(runId: string): Promise<void>;
   appendEvents(events: NewEvent[]): Promise<void>;
 
+  /**
+   * Records an OS process (or group) a step's handler started for an attempt, before the handler
+   * lets it do any work: a resume stops what a dead owner left running (see ProcessRecord).
+   * Durable when the promise resolves. One record per attempt: recording the same attempt again
+   * replaces it. The run must exist.
+   */
+  recordProcess(record: ProcessRecord): Promise<void>;
+  /** The processes recorded for the run's attempts, in the order they were recorded. */
+  listProcesses(runId: string): Promise<ProcessRecord[]>;
+
   listAttempts(runId: string): Promise<AttemptRecord[]>;
   listCheckpoints(runId: string): Promise<CheckpointRecord[]>;
   /** In sequence order; `afterSeq` for tailing. */
@@ -185,6 +195,21 @@ export interface AttemptRecord {
   outputs: Record<string, unknown> | null;
   error: ErrorInfo | null;
   decision: string | null;
+}
+
+/**
+ * What a step handler started outside the engine for one attempt (e.g. the `run` kind's process
+ * group). The engine stores `process` without reading it: only the kind that recorded it knows
+ * what it means (its `stopOrphan` is handed it back on resume). Plain JSON.
+ */
+export interface ProcessRecord {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  /** The step kind whose handler recorded it. */
+  kind: string;
+  process: unknown;
+  recordedAt: number;
 }
 
 export type CheckpointStatus = "succeeded" | "skipped" | "failed";

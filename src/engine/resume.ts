@@ -4,9 +4,11 @@ import type { EngineOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import { type LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
+import { stopOrphans } from "./executor/orphans.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
-import type { Clock } from "./ports.js";
+import type { StepHandler } from "./handler.js";
+import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 
 /** Keeps two resumes by one owner in the same millisecond distinct events. */
@@ -18,6 +20,8 @@ interface Deps {
   bus: EventBus;
   leases: LeaseKeeper;
   options: EngineOptions;
+  kinds: ReadonlyMap<string, StepHandler>;
+  logger: Logger;
 }
 
 export interface Prepared {
@@ -95,10 +99,16 @@ export async function prepareResume(
   const acquired = await journal.acquireLease(runId, leases.owner, leases.expiry(), now, force);
   if (!acquired) throw new InputError("invalid_input", `run ${runId} is held by another process`);
 
+  const attempts = await journal.listAttempts(runId);
+  // What a dead owner's steps left running is stopped before anything runs again.
+  await stopOrphans(journal, deps.kinds, deps.logger, runId, attempts).catch(async (error: unknown) => {
+    await journal.releaseLease(runId, leases.owner);
+    throw error;
+  });
   const lastAttempt = new Map<string, number>();
   const failedAttempts = new Map<string, number>();
   const interrupted: Promise<void>[] = [];
-  for (const a of await journal.listAttempts(runId)) {
+  for (const a of attempts) {
     lastAttempt.set(a.stepId, Math.max(lastAttempt.get(a.stepId) ?? 0, a.attempt));
     if (a.status === "failed" && run.status !== "failed" && run.status !== "waiting") {
       failedAttempts.set(a.stepId, (failedAttempts.get(a.stepId) ?? 0) + 1);

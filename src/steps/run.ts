@@ -9,11 +9,15 @@ import path from "node:path";
 import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js";
 import { RunStepError } from "./errors.js";
 import { MAX_OUTPUT_BYTES, OutputFileError, parseOutputFile } from "./output-file.js";
+import { describeGroup, stopOrphanGroup } from "./orphans.js";
 import { runInProcessGroup } from "./process-group.js";
 import { envName, findExpressions, rewriteCommand, toEnvValue } from "./run-template.js";
 
 export interface RunStepOptions {
-  /** Between SIGTERM and SIGKILL of the command's process group on abort. @default 2000 */
+  /**
+   * Between SIGTERM and SIGKILL of the command's process group (on abort, when the command left
+   * processes behind, and when a resume stops a dead owner's group). @default 2000
+   */
   killGraceMs?: number;
   /** The environment commands start from (hosts pass their parsed environment). @default process.env */
   baseEnv?: NodeJS.ProcessEnv;
@@ -24,10 +28,14 @@ const SHELLS = ["bash", "sh"] as const;
 const RUN_OPTIONS = new Set(["shell", "working_directory"]);
 
 export function createRunStep(options: RunStepOptions = {}): StepHandler {
+  const killGraceMs = options.killGraceMs ?? 2000;
   return {
     rawConfig: true,
     validate: validateRun,
     dependency: () => undefined,
+    async stopOrphan(record, logger) {
+      await stopOrphanGroup(record, logger, { graceMs: killGraceMs });
+    },
     async execute(ctx) {
       if (typeof ctx.config !== "string" || ctx.config.trim() === "") {
         throw new TypeError("run: expected a non-empty command string");
@@ -47,7 +55,9 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
         cwd,
         env,
         signal: ctx.signal,
-        killGraceMs: options.killGraceMs,
+        killGraceMs,
+        // Journaled before the command starts: a resume stops it if this process dies.
+        beforeStart: async (pgid) => ctx.recordProcess(await describeGroup(pgid)),
         onLine: (stream, line) => {
           ctx.log(stream, line);
           ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId });

@@ -35,6 +35,7 @@ describe("exit codes", () => {
     expect(combineExitCodes([0, 4, 0])).toBe(4);
     expect(combineExitCodes([4, 1, 0])).toBe(1);
     expect(combineExitCodes([1, 130])).toBe(130);
+    expect(combineExitCodes([130, 143, 1])).toBe(143);
   });
 });
 

@@ -1,21 +1,21 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliIo } from "../../src/cli/io.js";
+import type { CliIo, StopSignal } from "../../src/cli/io.js";
 import { run } from "../../src/cli/main.js";
 
 export interface CapturedIo extends CliIo {
   out(): string;
   err(): string;
-  /** Simulates Ctrl-C. */
-  interrupt(): void;
+  /** Simulates Ctrl-C (or, given "SIGTERM", a SIGTERM). */
+  interrupt(signal?: StopSignal): void;
 }
 
 /** An io that captures stdout and stderr, with its own environment and cwd. */
 export function captureIo(cwd: string, env: Record<string, string> = {}, isTTY = false): CapturedIo {
   let out = "";
   let err = "";
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(signal?: StopSignal) => void>();
   return {
     stdout: { write: (text: string) => (out += text) },
     stderr: { write: (text: string) => (err += text) },
@@ -28,8 +28,8 @@ export function captureIo(cwd: string, env: Record<string, string> = {}, isTTY =
     },
     out: () => out,
     err: () => err,
-    interrupt: () => {
-      for (const l of listeners) l();
+    interrupt: (signal) => {
+      for (const l of listeners) l(signal);
     },
   };
 }

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { groupAlive } from "../../src/steps/process-identity.js";
+import { createSqliteJournal } from "../../src/store/index.js";
+import { journal as recorded } from "../recovery/processes.js";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -53,6 +56,37 @@ stages:
     // Ctrl-C shut the engine down gracefully: the lease was released, so no take-over was needed.
     expect(resumed.out).toMatch(/run resumed \(owner [^,]+, 1 finished step\(s\) kept\)/);
     expect(readFileSync(count, "utf8")).toBe("a\nc\n");
+  });
+
+  it("SIGTERM stops the run as Ctrl-C does: its step's group stopped, its lease released, exit 143", async () => {
+    const db = tmp.path("state.db");
+    tmp.write(
+      "long.yml",
+      "name: long\nstages:\n  - id: s\n    steps:\n      - id: a\n        run: sleep 30\n",
+    );
+    const io = captureIo(tmp.dir);
+    const running = stageflow(io, "run", "long.yml", "--db", db);
+    // The step's command runs once its process group is journaled.
+    await until(() => {
+      try {
+        return existsSync(db) && recorded(db).groups().length > 0;
+      } catch {
+        return false; // the journal is being created
+      }
+    });
+    io.interrupt("SIGTERM");
+    const result = await running;
+    expect(result.code).toBe(143);
+    const id = /terminated \(SIGTERM\); resume with: stageflow resume (\S+)/.exec(result.err)?.[1] as string;
+    expect(id).toBeDefined();
+    const journal = createSqliteJournal({ path: db });
+    try {
+      expect(await journal.getRun(id)).toMatchObject({ status: "running", leaseOwner: null });
+      const [group] = await journal.listProcesses(id);
+      expect(groupAlive((group?.process as { pgid: number }).pgid)).toBe(false);
+    } finally {
+      await journal.close();
+    }
   });
 
   it("resume --all takes over interrupted runs; cancel ends an orphaned one", async () => {

@@ -6,6 +6,7 @@ import { describeEventContract } from "./events.contract.js";
 import type { JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
+import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
 import { describeStepLogContract } from "./step-logs.contract.js";
 
@@ -48,5 +49,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeMiscContract(harness);
     describeDeleteContract(harness);
     describeStepLogContract(harness);
+    describeProcessContract(harness);
   });
 }

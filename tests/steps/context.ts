@@ -18,6 +18,8 @@ export interface TestContext {
   /** What the step kept with ctx.log(). */
   output: Array<{ stream: "stdout" | "stderr"; line: string }>;
   workDir: string;
+  /** What the handler journaled through `ctx.recordProcess`, in order. */
+  processes: unknown[];
   cleanup(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
   const controller = new AbortController();
   const logs: LogLine[] = [];
   const output: TestContext["output"] = [];
+  const processes: unknown[] = [];
   const log =
     (level: LogLine["level"]) =>
     (msg: string, fields?: Record<string, unknown>): void => {
@@ -58,6 +61,9 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
       if (!Object.hasOwn(values, expression)) throw new Error(`unknown expression: ${expression}`);
       return values[expression];
     },
+    async recordProcess(process) {
+      processes.push(process);
+    },
     ...overrides,
   };
   return {
@@ -66,6 +72,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
     logs,
     output,
     workDir,
+    processes,
     cleanup: () => rm(workDir, { recursive: true, force: true }),
   };
 }

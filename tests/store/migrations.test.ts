@@ -37,6 +37,7 @@ describe("migrations", () => {
         "checkpoints",
         "definitions",
         "events",
+        "processes",
         "runs",
         "step_logs",
       ]);

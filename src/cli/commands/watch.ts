@@ -2,7 +2,7 @@ import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import type { RunHandle, RunReport, RunResult } from "../../engine/engine-api.js";
 import { combineExitCodes, EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
-import type { CliIo } from "../io.js";
+import type { CliIo, StopSignal } from "../io.js";
 import { runMasker } from "../mask.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { liveProgress, type ProgressSink, plainProgress, silentProgress } from "../render/live.js";
@@ -12,9 +12,15 @@ import { renderReport, runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { isRoutable } from "../stderr-route.js";
 
-/** Progress for the runs this process drives: subscribed before they start, so no event is missed. */
+/**
+ * Progress for the runs this process drives, and the signals that stop them: both subscribed
+ * before the runs start, so no event is missed and a SIGTERM during start-up still stops them
+ * gracefully.
+ */
 export interface Watch extends ProgressSink {
-  /** Unsubscribes from the engine and stops drawing. */
+  /** Settles with the first SIGINT or SIGTERM received since the watch began. */
+  stopped: Promise<StopSignal>;
+  /** Unsubscribes from the engine and the signals, and stops drawing. */
   dispose(): void;
 }
 
@@ -30,13 +36,19 @@ export function watchRuns(root: CliRoot, io: CliIo, opts: { multi?: boolean } = 
           })
         : plainProgress(io.stdout, { runPrefix: opts.multi ?? false });
   const off = root.engine.on((event) => sink.onEvent(event));
+  let offSignals = () => {};
+  const stopped = new Promise<StopSignal>((resolve) => {
+    offSignals = io.onInterrupt?.((signal) => resolve(signal ?? "SIGINT")) ?? offSignals;
+  });
   let disposed = false;
   return {
     ...sink,
+    stopped,
     dispose() {
       if (disposed) return;
       disposed = true;
       off();
+      offSignals();
       sink.stop();
     },
   };
@@ -51,37 +63,30 @@ export function seedFromReport(report: RunReport): ProgressSeed {
 }
 
 /**
- * After Ctrl-C: stops lease renewal and closes the journal at once, so nothing more is recorded
- * for the runs: they stay `running` and `resume` takes them over (this process's pid is gone by
- * then). A step in flight is not recorded and runs again on resume (at-least-once).
+ * After SIGINT or SIGTERM: the engine interrupts the runs (their steps' process groups are
+ * stopped), releases their leases and closes the journal. The runs stay `running`, and `resume`
+ * takes them over at once. A step in flight is not recorded and runs again on resume
+ * (at-least-once).
  */
 async function stopRuns(root: CliRoot): Promise<void> {
   await root.close();
 }
 
-type Outcome = { interrupted: true } | { interrupted: false; results: RunResult[] };
+type Outcome = { interrupted: StopSignal } | { interrupted: false; results: RunResult[] };
 
-/** Waits for the runs to stop in this process, or for Ctrl-C (the runs then stay resumable). */
-export async function awaitRuns(io: CliIo, handles: readonly RunHandle[]): Promise<Outcome> {
-  let dispose = () => {};
-  const interrupted = new Promise<Outcome>((resolve) => {
-    dispose = io.onInterrupt?.(() => resolve({ interrupted: true })) ?? dispose;
-  });
+/** Waits for the runs to stop in this process, or for a stop signal (the runs then stay resumable). */
+export async function awaitRuns(watch: Watch, handles: readonly RunHandle[]): Promise<Outcome> {
   const done = Promise.all(handles.map((h) => h.done));
   done.catch(() => {});
-  try {
-    return await Promise.race([
-      done.then((results): Outcome => ({ interrupted: false, results })),
-      interrupted,
-    ]);
-  } finally {
-    dispose();
-  }
+  return Promise.race([
+    done.then((results): Outcome => ({ interrupted: false, results })),
+    watch.stopped.then((signal): Outcome => ({ interrupted: signal })),
+  ]);
 }
 
 /**
  * Awaits the runs, then prints each final report (or one JSON document) and returns the exit
- * code: the worst of the runs' codes, or 130 when interrupted.
+ * code: the worst of the runs' codes, or 130 (SIGINT) / 143 (SIGTERM) when stopped by a signal.
  */
 export async function finishRuns(
   root: CliRoot,
@@ -90,15 +95,17 @@ export async function finishRuns(
   handles: readonly RunHandle[],
   opts: { many?: boolean } = {},
 ): Promise<number> {
-  const outcome = await awaitRuns(io, handles);
+  const outcome = await awaitRuns(watch, handles);
   watch.dispose();
   const json = root.config.values.json;
   const resumeHint = (runId: string) => hintCommand(io, root.config, `resume ${runId}`);
   if (outcome.interrupted) {
+    const signal = outcome.interrupted;
     await stopRuns(root);
-    for (const h of handles) writeNote(io, `interrupted; resume with: ${resumeHint(h.runId)}`);
-    if (json) writeJson(io, { interrupted: true, runs: handles.map((h) => h.runId) });
-    return EXIT.interrupted;
+    const what = signal === "SIGTERM" ? "terminated (SIGTERM)" : "interrupted";
+    for (const h of handles) writeNote(io, `${what}; resume with: ${resumeHint(h.runId)}`);
+    if (json) writeJson(io, { interrupted: true, signal, runs: handles.map((h) => h.runId) });
+    return signal === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
   }
   const reports = await Promise.all(handles.map((h) => root.engine.report(h.runId)));
   const masker = runMasker(

@@ -87,4 +87,10 @@ export class RunRecorder {
     await this.journal.putCheckpoint(checkpoint, events);
     this.publish(events);
   }
+
+  /** Journals what an attempt's handler started outside the engine (see Journal.recordProcess). */
+  recordProcess(stepId: string, attempt: number, kind: string, process: unknown): Promise<void> {
+    const recordedAt = this.clock.now();
+    return this.journal.recordProcess({ runId: this.runId, stepId, attempt, kind, process, recordedAt });
+  }
 }

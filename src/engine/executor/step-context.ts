@@ -29,10 +29,10 @@ export class AttemptStepContext implements StepContext {
   readonly log: (stream: "stdout" | "stderr", line: string) => void;
 
   constructor(
-    run: RunContext,
+    private readonly run: RunContext,
     step: StepPlan,
     readonly attempt: number,
-    variant: Variant,
+    private readonly variant: Variant,
     private readonly policy: PolicyContext,
   ) {
     this.runId = run.runId;
@@ -49,6 +49,10 @@ export class AttemptStepContext implements StepContext {
     this.workDir = run.workDir;
     const { logs } = run;
     this.log = (stream, line) => logs.line(step.id, attempt, stream, line);
+  }
+
+  recordProcess(process: unknown): Promise<void> {
+    return this.run.recorder.recordProcess(this.stepId, this.attempt, this.variant.kind, process);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */

@@ -8,6 +8,8 @@ import type { RunContext } from "./context.js";
 /** What one attempt runs: the step as written, an alternative, or a degraded variant. */
 export interface Variant {
   label: string;
+  /** The step kind the handler is registered as (what a process record names). */
+  kind: string;
   handler: StepHandler;
   config: unknown;
   with: Record<string, unknown>;
@@ -41,6 +43,7 @@ function resolve(
   for (const [k, v] of Object.entries(step.env)) env[k] = toText(interpolate(v, scope));
   return {
     label,
+    kind: step.kind,
     handler,
     config,
     with: withMap,

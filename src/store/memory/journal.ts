@@ -20,6 +20,8 @@ export class MemoryJournal implements J.Journal {
   private readonly breakers = new Map<string, J.BreakerSnapshot>();
   private stepLog: J.StepLogLine[] = [];
   private stepLogSeq = 0;
+  /** By `run\0step\0attempt`, in the order first recorded. */
+  private readonly processes = new Map<string, J.ProcessRecord>();
   private closed = false;
 
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
@@ -86,6 +88,7 @@ export class MemoryJournal implements J.Journal {
     this.runs.delete(runId);
     for (const [key, a] of this.attempts) if (a.runId === runId) this.attempts.delete(key);
     this.checkpoints.delete(runId);
+    for (const [key, p] of this.processes) if (p.runId === runId) this.processes.delete(key);
     this.events.deleteRun(runId);
     this.stepLog = this.stepLog.filter((l) => l.runId !== runId);
     return true;
@@ -190,6 +193,18 @@ export class MemoryJournal implements J.Journal {
   async appendEvents(events: NewEvent[]): Promise<void> {
     this.open();
     this.appendAfter(events, () => {});
+  }
+
+  async recordProcess(p: J.ProcessRecord): Promise<void> {
+    this.run(p.runId);
+    this.processes.set(
+      `${p.runId}\0${p.stepId}\0${p.attempt}`,
+      jsonCopy({ ...p, process: p.process ?? null }),
+    );
+  }
+  async listProcesses(runId: string): Promise<J.ProcessRecord[]> {
+    this.open();
+    return structuredClone([...this.processes.values()].filter((p) => p.runId === runId));
   }
 
   async listAttempts(runId: string): Promise<J.AttemptRecord[]> {

@@ -11,6 +11,7 @@ import { runDeleter } from "./delete-run.js";
 import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { type Durability, openDatabase } from "./open.js";
+import { processTable } from "./processes.js";
 import { runTable } from "./runs.js";
 import { stepLogTable } from "./step-logs.js";
 import { verifyDatabase } from "./verify.js";
@@ -50,6 +51,7 @@ export class SqliteJournal implements J.Journal {
   private readonly breakers: ReturnType<typeof breakerTable>;
   private readonly deleter: ReturnType<typeof runDeleter>;
   private readonly stepLog: ReturnType<typeof stepLogTable>;
+  private readonly processes: ReturnType<typeof processTable>;
   private closed = false;
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
@@ -68,6 +70,7 @@ export class SqliteJournal implements J.Journal {
     this.breakers = breakerTable(db);
     this.deleter = runDeleter(db);
     this.stepLog = stepLogTable(db);
+    this.processes = processTable(db);
   }
 
   /** Commits so far, and the writes they held (writes / commits = mean group size). */
@@ -211,6 +214,13 @@ export class SqliteJournal implements J.Journal {
   }
   appendEvents(events: NewEvent[]): Promise<void> {
     return this.write(() => this.events.append(events));
+  }
+
+  recordProcess(p: J.ProcessRecord): Promise<void> {
+    return this.write(() => inserting(p.runId, "process record", () => this.processes.put(p)));
+  }
+  listProcesses(runId: string): Promise<J.ProcessRecord[]> {
+    return this.read(() => this.processes.list(runId));
   }
 
   listAttempts(runId: string): Promise<J.AttemptRecord[]> {

@@ -4,6 +4,7 @@ import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
 import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
+import { PROCESSES_V5 } from "./processes.js";
 import { RUNS_V1, RUNS_V2 } from "./runs.js";
 import { STEP_LOGS_V1 } from "./step-logs.js";
 
@@ -21,6 +22,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "first attempts inline in their checkpoints", sql: CHECKPOINTS_V3 },
   // Step output (issue 9, section 4): a table of its own, nothing else changes.
   { version: 4, name: "step logs", sql: STEP_LOGS_V1 },
+  // The process groups of `run` steps (issue 9, section 1): a table of its own.
+  { version: 5, name: "processes started by steps", sql: PROCESSES_V5 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
