@@ -147,12 +147,23 @@ class StageflowEngine implements Engine {
     // The check and the claim with no await between them: two resumes of one run in this
     // process cannot both pass (the lease is this owner's either way, so the journal cannot tell).
     if (this.active.has(runId) || this.claimed.has(runId)) {
-      throw new RunBusyError(runId, this.leases.owner, this.leases.expiry(), `run ${runId} is already running here`);
+      throw new RunBusyError(
+        runId,
+        this.leases.owner,
+        this.leases.expiry(),
+        `run ${runId} is already running here`,
+      );
     }
     this.claimed.add(runId);
     try {
       const prepared = await prepareResume(
-        { journal: this.journal, clock: this.clock, bus: this.bus, leases: this.leases, options: this.options },
+        {
+          journal: this.journal,
+          clock: this.clock,
+          bus: this.bus,
+          leases: this.leases,
+          options: this.options,
+        },
         runId,
         opts.plan,
         (definition, hash) => this.compileRecorded(definition, hash),
@@ -200,7 +211,8 @@ class StageflowEngine implements Engine {
         handles.push(await this.resume(run.id, plan ? { plan } : {}));
       } catch (error) {
         // Another process took it over first (or finished it) since the list was read: its run now.
-        if (isRunBusy(error)) this.services.logger.info("run taken over by another process", { runId: run.id });
+        if (isRunBusy(error))
+          this.services.logger.info("run taken over by another process", { runId: run.id });
         else this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
       }
     }
@@ -231,7 +243,12 @@ class StageflowEngine implements Engine {
     if (this.claimed.has(runId)) return;
     const owner = this.leases.owner;
     try {
-      await takeOver(this.journal, run, { owner, expiresAt: this.leases.expiry(), now }, this.options.isOwnerAlive);
+      await takeOver(
+        this.journal,
+        run,
+        { owner, expiresAt: this.leases.expiry(), now },
+        this.options.isOwnerAlive,
+      );
     } catch (error) {
       if (isRunBusy(error)) return;
       throw error;

@@ -21,7 +21,8 @@ export function buildReport(
   { interrupted = false }: { interrupted?: boolean } = {},
 ): RunReport {
   // A cancelled run ends what it left in flight as cancelled (the stage has no end event).
-  const ended = (status: string) => (run.status === "cancelled" && status === "running" ? "cancelled" : status);
+  const ended = (status: string) =>
+    run.status === "cancelled" && status === "running" ? "cancelled" : status;
   const cps = new Map(checkpoints.map((c) => [c.stepId, c]));
   const byStep = new Map<string, AttemptRecord[]>();
   for (const a of attempts) {

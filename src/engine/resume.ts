@@ -34,7 +34,10 @@ export interface Prepared {
 function notResumable(run: RunRecord | undefined, runId: string): InputError | null {
   if (!run) return new InputError("invalid_input", `unknown run '${runId}'`);
   if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status) && run.status !== "failed") {
-    return new InputError("invalid_input", `run ${runId} already finished (${run.status}); nothing to resume`);
+    return new InputError(
+      "invalid_input",
+      `run ${runId} already finished (${run.status}); nothing to resume`,
+    );
   }
   return null;
 }

@@ -38,23 +38,32 @@ export function describeLeaseContract(h: JournalHarness): void {
     it("takes a live lease over only from the holder named dead: a compare-and-set, never by force", async () => {
       await h.journal.createRun(newRun("r1"), []);
       // host-a's pid is gone: host-b and host-c both saw that, and both try to take the run over.
-      expect(await h.journal.acquireLease("r1", "host-b", 50_000, 2_000, { takeOverFrom: "host-a" })).toEqual({
-        acquired: true,
-        previousOwner: "host-a",
-      });
+      expect(await h.journal.acquireLease("r1", "host-b", 50_000, 2_000, { takeOverFrom: "host-a" })).toEqual(
+        {
+          acquired: true,
+          previousOwner: "host-a",
+        },
+      );
       // host-c's view is stale: the holder is host-b now, alive and unexpired. Refused.
-      expect(await h.journal.acquireLease("r1", "host-c", 60_000, 2_001, { takeOverFrom: "host-a" })).toEqual({
-        acquired: false,
-        reason: "run_busy",
-        owner: "host-b",
-        expiresAt: 50_000,
-      });
+      expect(await h.journal.acquireLease("r1", "host-c", 60_000, 2_001, { takeOverFrom: "host-a" })).toEqual(
+        {
+          acquired: false,
+          reason: "run_busy",
+          owner: "host-b",
+          expiresAt: 50_000,
+        },
+      );
       // Naming a holder that is not the current one takes nothing either.
-      expect(await h.journal.acquireLease("r1", "host-c", 60_000, 2_002, { takeOverFrom: "host-x" })).toMatchObject({
+      expect(
+        await h.journal.acquireLease("r1", "host-c", 60_000, 2_002, { takeOverFrom: "host-x" }),
+      ).toMatchObject({
         acquired: false,
         reason: "run_busy",
       });
-      expect(await (await h.reopen()).getRun("r1")).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 50_000 });
+      expect(await (await h.reopen()).getRun("r1")).toMatchObject({
+        leaseOwner: "host-b",
+        leaseExpiresAt: 50_000,
+      });
     });
 
     it("of two owners racing for one free lease, exactly one wins", async () => {

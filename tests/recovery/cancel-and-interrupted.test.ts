@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, cli, node, until } from "./processes.js";
+import { BIN, cleanEnv, cli, node, type Proc, until } from "./processes.js";
 
 /** Leases of 2 minutes: renewed every 40 s, far beyond every wait below. */
 const LEASE_MS = "120000";
@@ -31,7 +31,10 @@ function peek(db: string): { runId?: string; attempt?: string } {
 
 describe("cancel and interrupted runs (real processes)", () => {
   const dirs: string[] = [];
+  const procs: Proc[] = [];
   afterAll(() => {
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const tempDir = () => {
@@ -49,6 +52,7 @@ describe("cancel and interrupted runs (real processes)", () => {
     );
     const env = cleanEnv();
     const running = node([BIN, "run", "long.yml", "--db", db, "--lease-ms", LEASE_MS], dir, env);
+    procs.push(running);
     let runId: string | undefined;
     await until(() => {
       const seen = peek(db);
@@ -90,6 +94,7 @@ describe("cancel and interrupted runs (real processes)", () => {
     );
     const env = cleanEnv();
     const running = node([BIN, "run", "nap.yml", "--db", db], dir, env);
+    procs.push(running);
     let runId: string | undefined;
     await until(() => {
       const seen = peek(db);
@@ -116,8 +121,8 @@ describe("cancel and interrupted runs (real processes)", () => {
     const [, ...args] = (hint as string).split(" ");
     const resumed = await cli(args, dir, env);
     expect(resumed, resumed.err).toMatchObject({ code: 0 });
-    expect(JSON.parse((await cli(["status", runId as string, "--db", db, "--json"], dir, env)).out).status).toBe(
-      "succeeded",
-    );
+    expect(
+      JSON.parse((await cli(["status", runId as string, "--db", db, "--json"], dir, env)).out).status,
+    ).toBe("succeeded");
   }, 60_000);
 });

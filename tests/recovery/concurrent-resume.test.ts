@@ -66,7 +66,12 @@ function deadPid(): number {
  * whose pid is gone (lease unexpired), or to another host's owner whose lease expired; or a run
  * that `failed` (lease released).
  */
-async function orphan(journal: Journal, plan: WorkflowPlan, flavour: Flavour, source?: string): Promise<string> {
+async function orphan(
+  journal: Journal,
+  plan: WorkflowPlan,
+  flavour: Flavour,
+  source?: string,
+): Promise<string> {
   const id = uuidv7(Date.now()) + Math.random().toString(16).slice(2, 6);
   const now = Date.now();
   const lease =
@@ -124,11 +129,13 @@ async function doubles(journal: Journal, runIds: string[], log: string): Promise
   for (const runId of runIds) {
     for (const step of STEPS) {
       const seen = ran.get(`${runId} ${step}`) ?? [];
-      if (seen.length !== 1) problems.push(`run ${runId} step ${step} executed ${seen.length}x: ${seen.join(", ")}`);
+      if (seen.length !== 1)
+        problems.push(`run ${runId} step ${step} executed ${seen.length}x: ${seen.join(", ")}`);
     }
     const events = await journal.listEvents(runId);
     const terminal = events.filter((e) => /^run\.(succeeded|failed|cancelled|degraded)$/.test(e.type));
-    if (terminal.length !== 1) problems.push(`run ${runId}: ${terminal.map((e) => e.type).join(", ") || "no end"}`);
+    if (terminal.length !== 1)
+      problems.push(`run ${runId}: ${terminal.map((e) => e.type).join(", ") || "no end"}`);
     const resumed = events.filter((e) => e.type === "run.resumed").length;
     if (resumed !== 1) problems.push(`run ${runId} resumed ${resumed}x`);
     const status = (await journal.getRun(runId))?.status;
@@ -169,7 +176,9 @@ describe("concurrent resume (real processes, one SQLite file)", () => {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         if (round >= MIN_ROUNDS && Date.now() - started > ROUND_BUDGET_MS) break;
         const byIds = round % 2 === 0;
-        const flavours: Flavour[] = byIds ? ["dead", "expired", "failed", "dead"] : ["dead", "expired", "dead", "expired"];
+        const flavours: Flavour[] = byIds
+          ? ["dead", "expired", "failed", "dead"]
+          : ["dead", "expired", "dead", "expired"];
         const ids: string[] = [];
         for (const f of flavours.slice(0, RUNS_PER_ROUND)) ids.push(await orphan(journal, plan, f));
         all.push(...ids);

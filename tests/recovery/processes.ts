@@ -55,7 +55,8 @@ export function node(args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc 
     for (;;) {
       const next = lines.shift();
       if (next !== undefined) return next;
-      if (ended || Date.now() > end) throw new Error(`no line from the child\nstdout: ${out}\nstderr: ${err}`);
+      if (ended || Date.now() > end)
+        throw new Error(`no line from the child\nstdout: ${out}\nstderr: ${err}`);
       await new Promise<void>((res) => {
         waiters.push(res);
         setTimeout(res, 200);
