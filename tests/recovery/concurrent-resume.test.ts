@@ -26,8 +26,8 @@ const RESUMER = join(ROOT, "tests/fixtures/ownership/resumer.ts");
 const STEPS = ["a", "b", "c"];
 /** Rounds played by the fixtures: at least MIN, then until ROUND_BUDGET_MS has passed (at most MAX). */
 const MIN_ROUNDS = 6;
-const MAX_ROUNDS = 60;
-const ROUND_BUDGET_MS = 7_000;
+const MAX_ROUNDS = 40;
+const ROUND_BUDGET_MS = 5_000;
 const RUNS_PER_ROUND = 4;
 
 const MARK_WORKFLOW = `
@@ -55,11 +55,11 @@ ${STEPS.map((s) => `      - id: ${s}\n        run: echo "$STAGEFLOW_RUN_ID ${s} 
 type Flavour = "dead" | "expired" | "failed";
 
 /** A pid that existed and is gone (reaped): what the CLI's liveness probe sees for a killed owner. */
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ["-e", ""]).pid;
+const DEAD_PID = (() => {
+  const pid = spawnSync("true").pid;
   if (!pid) throw new Error("could not start a process");
   return pid;
-}
+})();
 
 /**
  * Records a run as a process that died leaves it: `running` and leased to an owner on this host
@@ -77,7 +77,7 @@ async function orphan(
   const lease =
     flavour === "expired"
       ? { owner: "elsewhere/1/gone00", expiresAt: now - 1_000 }
-      : { owner: `${hostname()}/${deadPid()}/gone00`, expiresAt: now + 60_000 };
+      : { owner: `${hostname()}/${DEAD_PID}/${id.slice(-6)}`, expiresAt: now + 60_000 };
   await journal.createRun(
     {
       id,
