@@ -20,7 +20,8 @@ export function renderReport(
   const gone = report.interrupted && run.leaseOwner ? ` (owner ${run.leaseOwner} is gone)` : "";
   lines.push(`status    ${symbol(status)} ${status}${reason}${gone}`);
   lines.push(`started   ${dateTime(run.createdAt)}`);
-  lines.push(`duration  ${run.status === "running" ? "running" : duration(report.durationMs)}`);
+  const going = run.status === "running" ? (report.interrupted ? "-" : "running") : null;
+  lines.push(`duration  ${going ?? duration(report.durationMs)}`);
   if (run.error) lines.push(`error     ${maskText(run.error.message).split("\n")[0]}`);
   lines.push("");
   lines.push(...stageLines(report));

@@ -136,7 +136,8 @@ export class LeaseKeeper {
         else if (state.cancelRequested) held.cancel.abort(cancelledByRequest());
       }
     } catch (error) {
-      this.logger.warn("lease poll failed", { error: String(error) });
+      // Renewals warn about a journal that cannot be used; twice a second would only add noise.
+      this.logger.debug("lease poll failed", { error: String(error) });
     }
   }
 
