@@ -68,12 +68,29 @@ export async function prepareResume(
     { owner, expiresAt: leases.expiry(), now },
     deps.options.isOwnerAlive,
   );
+  try {
+    return await prepareTaken(deps, runId, current, compile, previousOwner, now);
+  } catch (error) {
+    // Not going to run here after all: let the next resume take it at once.
+    await journal.releaseLease(runId, owner).catch(() => {});
+    throw error;
+  }
+}
+
+/** The rest of prepareResume, once this process holds the run's lease. */
+async function prepareTaken(
+  deps: Deps,
+  runId: string,
+  current: WorkflowPlan | undefined,
+  compile: (definition: unknown, hash: string) => WorkflowPlan,
+  previousOwner: string | null,
+  now: number,
+): Promise<Prepared | { ended: RunResult }> {
+  const { journal, clock, leases } = deps;
+  const owner = leases.owner;
   const run = await journal.getRun(runId);
   const late = notResumable(run, runId);
-  if (late || !run) {
-    await journal.releaseLease(runId, owner);
-    throw late;
-  }
+  if (late || !run) throw late;
   const recorder = new RunRecorder(journal, deps.bus, clock, runId, run.correlationId);
   if (run.cancelRequested) {
     await endCancelled(journal, recorder, run, owner, now);

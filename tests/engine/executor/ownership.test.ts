@@ -102,6 +102,23 @@ describe("engine: one owner per run", () => {
     expect((await next.engine.report(runId)).interrupted).toBe(true);
     expect(await (await next.engine.resume(runId)).done).toMatchObject({ status: "succeeded" });
   });
+
+  it("gives the lease back when a resume fails after taking the run over", async () => {
+    const { dead, runId, journal } = await orphan();
+    let fail = true;
+    const flaky = new Proxy(journal, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== "listAttempts" || !fail) return typeof value === "function" ? value.bind(target) : value;
+        fail = false;
+        return () => Promise.reject(new Error("disk hiccup"));
+      },
+    });
+    const next = setup({ journal: flaky, clock: dead.clock, isOwnerAlive: () => false });
+    await expect(next.engine.resume(runId)).rejects.toThrow(/disk hiccup/);
+    expect((await journal.getRun(runId))?.leaseOwner).toBeNull();
+    expect(await (await next.engine.resume(runId)).done).toMatchObject({ status: "succeeded" });
+  });
 });
 
 describe("engine: cancel", () => {
