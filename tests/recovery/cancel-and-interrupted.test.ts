@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { shortId } from "../../src/cli/render/format.js";
 import { BIN, cleanEnv, cli, node, type Proc, until } from "./processes.js";
 
 /** Leases of 2 minutes: renewed every 40 s, far beyond every wait below. */
@@ -106,10 +107,11 @@ describe("cancel and interrupted runs (real processes)", () => {
 
     const list = await cli(["status", "--db", db], dir, env);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(new RegExp(`${runId}\\s+nap\\s+⊘ interrupted`));
+    expect(list.out).toMatch(new RegExp(`${shortId(runId as string)}\\s+nap\\s+⊘ interrupted`));
     expect(list.out).not.toMatch(/running/);
     const hint = /resume with: (.+)$/m.exec(list.out)?.[1];
-    expect(hint).toBe(`stageflow resume ${runId} --db ${db}`);
+    // `npx stageflow` when the test itself runs under npm; the journal as the flag named it.
+    expect(hint).toMatch(new RegExp(`^(npx )?stageflow resume ${runId} --db state\\.db$`));
 
     const one = await cli(["status", runId as string, "--db", db], dir, env);
     expect(one.out).toMatch(/^status {4}⊘ interrupted \(owner \S+ is gone\)$/m);
@@ -118,7 +120,7 @@ describe("cancel and interrupted runs (real processes)", () => {
     expect(json.status).toBe("interrupted");
 
     // The hint, run as printed (from the same directory).
-    const [, ...args] = (hint as string).split(" ");
+    const args = (hint as string).replace(/^(npx )?stageflow /, "").split(" ");
     const resumed = await cli(args, dir, env);
     expect(resumed, resumed.err).toMatchObject({ code: 0 });
     expect(
