@@ -39,6 +39,12 @@ export interface EngineOptions {
   /** How long a lease lasts without renewal; renewed every third of it. @default 30_000 */
   leaseMs?: number;
   /**
+   * How often the engine reads the journal for a cancel requested from another process (and for a
+   * lease another owner took) while it executes runs: a cancel takes effect within this time.
+   * @default 500
+   */
+  cancelPollMs?: number;
+  /**
    * Whether a lease owner is still alive (e.g. same host and the pid exists). `false` lets
    * `resume` take over a run whose lease has not expired yet; `undefined` means "cannot tell".
    */
@@ -122,7 +128,7 @@ export interface StepReport {
 
 export interface StageReport {
   id: string;
-  status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "timed_out";
+  status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "timed_out" | "cancelled";
   startedAt: number | null;
   finishedAt: number | null;
   durationMs: number | null;
@@ -146,6 +152,11 @@ export interface RecoveryReport {
 export interface RunReport {
   run: RunRecord;
   durationMs: number | null;
+  /**
+   * The run is `running` in the journal but nobody executes it: its lease expired or was released,
+   * or its owner is known dead (a pid gone on this host). `resume` takes it over at once.
+   */
+  interrupted?: boolean;
   stages: StageReport[];
   attempts: AttemptRecord[];
   /** Recovery episodes, in the order they began. */
@@ -167,7 +178,9 @@ export interface Engine {
   start(plan: import("./definition/plan.js").WorkflowPlan, options?: StartOptions): Promise<RunHandle>;
   /**
    * Resumes an interrupted, waiting, blocked or failed run from its last valid checkpoints.
-   * Throws when the run is unknown, finished, or leased by a live owner.
+   * Taking the run over is one compare-and-set in the journal. Throws when the run is unknown or
+   * finished (InputError), or held by an owner that may be alive (RunBusyError, `run_busy`): an
+   * unexpired lease whose holder is not known dead.
    */
   resume(runId: string, options?: ResumeOptions): Promise<RunHandle>;
   /**
@@ -177,8 +190,16 @@ export interface Engine {
   resumeAll(options?: {
     plan?(run: RunRecord): Promise<import("./definition/plan.js").WorkflowPlan | undefined>;
   }): Promise<RunHandle[]>;
-  /** Cancels a run: in this process at once; in another process at its next lease renewal. */
+  /**
+   * Cancels a run: in this process at once; in another process within its `cancelPollMs`; a run
+   * nobody executes (parked, blocked, failed, or its owner gone) is ended `cancelled` here.
+   */
   cancel(runId: string): Promise<void>;
+  /**
+   * Whether the run is `running` in the journal but nobody executes it any more: its lease expired
+   * or was released, or its owner is known dead (`isOwnerAlive`). `resume` takes such a run over.
+   */
+  isInterrupted(run: RunRecord): boolean;
   /** The run's report, built from the journal. */
   report(runId: string): Promise<RunReport>;
   /**

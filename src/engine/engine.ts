@@ -14,7 +14,7 @@ import type {
   RunResult,
   StartOptions,
 } from "./engine-api.js";
-import { InputError, StageflowError } from "./errors.js";
+import { InputError, isRunBusy, RunBusyError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
@@ -40,6 +40,7 @@ import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
 import { maskingLogger, SecretMasker, secretValues } from "./secrets/index.js";
 import { recordedInputs, secretInputsForResume } from "./secrets/run-inputs.js";
+import { endCancelled, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
@@ -54,6 +55,8 @@ class StageflowEngine implements Engine {
   private readonly leases: LeaseKeeper;
   private readonly handlers = new Map<string, StepHandler>();
   private readonly active = new Map<string, { cancel: Cancel; done: Promise<RunResult> }>();
+  /** Runs a resume of this engine is taking over (between its check and its launch). */
+  private readonly claimed = new Set<string>();
   private readonly services: EngineServices;
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
@@ -70,7 +73,9 @@ class StageflowEngine implements Engine {
     this.bus = new EventBus(logger);
     this.newId = options.newId ?? (() => uuidv7(this.clock.now()));
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
-    this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs);
+    const pollMs = options.cancelPollMs ?? 500;
+    if (!(pollMs > 0)) throw new TypeError(`cancelPollMs must be a positive number, got ${pollMs}`);
+    this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs, pollMs);
     const breakers = (initial: Record<string, BreakerSnapshot>) =>
       new BreakerRegistry({
         clock: this.clock,
@@ -145,29 +150,43 @@ class StageflowEngine implements Engine {
 
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
     await this.ready;
-    if (this.active.has(runId)) throw new InputError("invalid_input", `run ${runId} is already running here`);
-    // Checked before the resume records anything.
-    const recordedRun = await this.journal.getRun(runId);
-    const secrets = recordedRun ? secretInputsForResume(recordedRun, opts.secretInputs ?? {}) : {};
-    const prepared = await prepareResume(
-      {
-        journal: this.journal,
-        clock: this.clock,
-        bus: this.bus,
-        leases: this.leases,
-        options: this.options,
-        kinds: this.handlers,
-        logger: this.services.logger,
-      },
-      runId,
-      opts.plan,
-      (definition, hash) => this.compileRecorded(definition, hash),
-    );
-    if ("blocked" in prepared) return { runId, done: Promise.resolve(prepared.blocked) };
-    const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
-    const inputs = { ...run.inputs, ...secrets };
-    recorder.masker = this.maskerOf(plan, inputs);
-    return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+    // The check and the claim with no await between them: two resumes of one run in this
+    // process cannot both pass (the lease is this owner's either way, so the journal cannot tell).
+    if (this.active.has(runId) || this.claimed.has(runId)) {
+      throw new RunBusyError(
+        runId,
+        this.leases.owner,
+        this.leases.expiry(),
+        `run ${runId} is already running here`,
+      );
+    }
+    this.claimed.add(runId);
+    try {
+      // Checked before the resume records anything.
+      const recordedRun = await this.journal.getRun(runId);
+      const secrets = recordedRun ? secretInputsForResume(recordedRun, opts.secretInputs ?? {}) : {};
+      const prepared = await prepareResume(
+        {
+          journal: this.journal,
+          clock: this.clock,
+          bus: this.bus,
+          leases: this.leases,
+          options: this.options,
+          kinds: this.handlers,
+          logger: this.services.logger,
+        },
+        runId,
+        opts.plan,
+        (definition, hash) => this.compileRecorded(definition, hash),
+      );
+      if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended) };
+      const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
+      const inputs = { ...run.inputs, ...secrets };
+      recorder.masker = this.maskerOf(plan, inputs);
+      return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+    } finally {
+      this.claimed.delete(runId);
+    }
   }
 
   /** The masker of a run: its secret inputs' values and the host's values of its `secrets:`. */
@@ -203,13 +222,16 @@ class StageflowEngine implements Engine {
     const running = await this.journal.listRuns({ status: ["running"] });
     const handles: RunHandle[] = [];
     for (const run of running) {
-      if (this.active.has(run.id)) continue;
+      if (this.active.has(run.id) || this.claimed.has(run.id)) continue;
       if (!leaseHolderGone(run, now, this.options.isOwnerAlive)) continue;
       try {
         const plan = await opts.plan?.(run);
         handles.push(await this.resume(run.id, plan ? { plan } : {}));
       } catch (error) {
-        this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
+        // Another process took it over first (or finished it) since the list was read: its run now.
+        if (isRunBusy(error))
+          this.services.logger.info("run taken over by another process", { runId: run.id });
+        else this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
       }
     }
     return handles;
@@ -233,11 +255,33 @@ class StageflowEngine implements Engine {
       return;
     }
     const now = this.clock.now();
-    if (run.status !== "running" || leaseHolderGone(run, now, this.options.isOwnerAlive)) {
-      await recorder.updateRun({ status: "cancelled", reason: "cancelled", finishedAt: now }, [
-        recorder.event("run.cancelled", { durationMs: now - run.createdAt }),
-      ]);
+    if (run.status === "running" && !leaseHolderGone(run, now, this.options.isOwnerAlive)) return;
+    // Nobody executes it (parked, blocked, failed, or its owner is gone): end it here, once this
+    // process holds its lease — a resume that took it meanwhile sees the request and ends it itself.
+    if (this.claimed.has(runId)) return;
+    const owner = this.leases.owner;
+    try {
+      await takeOver(
+        this.journal,
+        run,
+        { owner, expiresAt: this.leases.expiry(), now },
+        this.options.isOwnerAlive,
+      );
+    } catch (error) {
+      if (isRunBusy(error)) return;
+      throw error;
     }
+    const fresh = await this.journal.getRun(runId);
+    if (!fresh || (TERMINAL_RUN_STATUSES as string[]).includes(fresh.status)) {
+      await this.journal.releaseLease(runId, owner);
+      return;
+    }
+    await endCancelled(this.journal, recorder, fresh, owner, now);
+  }
+
+  isInterrupted(run: RunRecord): boolean {
+    if (run.status !== "running" || this.active.has(run.id)) return false;
+    return leaseHolderGone(run, this.clock.now(), this.options.isOwnerAlive);
   }
 
   async report(runId: string): Promise<RunReport> {
@@ -248,7 +292,7 @@ class StageflowEngine implements Engine {
       this.journal.listCheckpoints(runId),
       this.journal.listEvents(runId),
     ]);
-    return buildReport(run, attempts, checkpoints, events);
+    return buildReport(run, attempts, checkpoints, events, { interrupted: this.isInterrupted(run) });
   }
 
   /**

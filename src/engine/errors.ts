@@ -68,6 +68,21 @@ export class InputError extends StageflowError {
   }
 }
 
+/**
+ * The run is executed by another owner that is alive (its lease is renewed, or its pid lives):
+ * it is not taken over. `owner` is the holder, `expiresAt` when its lease ends unless renewed.
+ */
+export class RunBusyError extends InputError {
+  constructor(
+    readonly runId: string,
+    readonly owner: string,
+    readonly expiresAt: number,
+    message = `run ${runId} is being executed by ${owner} (lease until ${new Date(expiresAt).toISOString()})`,
+  ) {
+    super("run_busy", message);
+  }
+}
+
 /** A resumed run no longer matches what the journal recorded. Never resumed silently. */
 export class DeterminismError extends StageflowError {}
 
@@ -76,6 +91,7 @@ export const isTimeout = (e: unknown): e is TimeoutError => e instanceof Timeout
 export const isCircuitOpen = (e: unknown): e is CircuitOpenError => e instanceof CircuitOpenError;
 export const isCancelled = (e: unknown): e is CancelledError => e instanceof CancelledError;
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError;
+export const isRunBusy = (e: unknown): e is RunBusyError => e instanceof RunBusyError;
 
 export function isAbortError(e: unknown): boolean {
   return (

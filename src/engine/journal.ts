@@ -26,17 +26,19 @@ export interface Journal {
   deleteRun(runId: string): Promise<boolean>;
 
   /**
-   * Takes the run's lease for `owner` until `expiresAt` when it is free, expired (before `now`),
-   * already `owner`'s, or `force` is set (the caller established the holder is dead).
-   * Returns the previous owner on success, or `false` when someone else holds it.
+   * Takes the run's lease for `owner` until `expiresAt`: one compare-and-set. It succeeds when
+   * the lease is free, expired (before `now`), already `owner`'s, or still held by exactly
+   * `takeOverFrom` (the holder the caller established is dead, e.g. its pid is gone on this
+   * host). A lease that a live holder renews is never taken: the refusal says `run_busy` and
+   * names the holder.
    */
   acquireLease(
     runId: string,
     owner: string,
     expiresAt: number,
     now: number,
-    force?: boolean,
-  ): Promise<{ previousOwner: string | null } | false>;
+    options?: { takeOverFrom?: string },
+  ): Promise<LeaseOutcome>;
   /** Extends `owner`'s lease. `held: false` when another owner took it. */
   renewLease(
     runId: string,
@@ -52,7 +54,12 @@ export interface Journal {
 
   /** Changes the run's status (and reason/error/finishedAt) together with its events. */
   updateRun(runId: string, patch: RunPatch, events: NewEvent[]): Promise<void>;
-  /** Marks the run for cancellation; its owner sees it on its next lease renewal. */
+  /**
+   * The lease holder and cancel flag of each of these runs (unknown ids are left out): a cheap
+   * read that the runs' owner polls, so a cancel from another process takes effect quickly.
+   */
+  leaseStates(runIds: readonly string[]): Promise<LeaseState[]>;
+  /** Marks the run for cancellation; its owner sees it within its next poll (`leaseStates`). */
   requestCancel(runId: string, events: NewEvent[]): Promise<void>;
 
   /** Records that an attempt started. */
@@ -97,6 +104,18 @@ export interface Journal {
   /** Storage-level integrity (e.g. SQLite's integrity_check and foreign keys). */
   verify(): Promise<{ ok: boolean; problems: string[] }>;
   close(): Promise<void>;
+}
+
+/** What `acquireLease` answers: the lease taken (and from whom), or refused with the holder. */
+export type LeaseOutcome =
+  | { acquired: true; previousOwner: string | null }
+  | { acquired: false; reason: "run_busy"; owner: string; expiresAt: number };
+
+export interface LeaseState {
+  runId: string;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  cancelRequested: boolean;
 }
 
 export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "degraded" | "blocked";

@@ -22,6 +22,7 @@ export const REASONS = [
   "checkpoint_corrupt",
   "determinism_error",
   "lease_lost",
+  "run_busy",
   "interrupted",
   "degraded",
   "escalated",

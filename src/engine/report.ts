@@ -9,13 +9,20 @@ interface DefinitionShape {
   stages?: Array<{ id?: unknown; steps?: Array<{ id?: unknown }> }>;
 }
 
-/** A run's report, from what the journal recorded (no live state needed). */
+/**
+ * A run's report, from what the journal recorded (no live state needed). `interrupted`: the run
+ * is `running` but nobody executes it any more (its owner is gone: see RunReport.interrupted).
+ */
 export function buildReport(
   run: RunRecord,
   attempts: AttemptRecord[],
   checkpoints: CheckpointRecord[],
   events: EventRecord[],
+  { interrupted = false }: { interrupted?: boolean } = {},
 ): RunReport {
+  // A cancelled run ends what it left in flight as cancelled (the stage has no end event).
+  const ended = (status: string) =>
+    run.status === "cancelled" && status === "running" ? "cancelled" : status;
   const cps = new Map(checkpoints.map((c) => [c.stepId, c]));
   const byStep = new Map<string, AttemptRecord[]>();
   for (const a of attempts) {
@@ -33,11 +40,13 @@ export function buildReport(
     const t = stageTimes.get(id);
     const startedAt = t?.startedAt ?? null;
     const finishedAt = t?.finishedAt ?? null;
+    for (const step of steps) step.status = ended(step.status) as StepReport["status"];
     return {
       id,
-      status:
+      status: ended(
         t?.status ??
-        (steps.every((s) => s.status === "succeeded") && steps.length > 0 ? "succeeded" : "pending"),
+          (steps.every((s) => s.status === "succeeded") && steps.length > 0 ? "succeeded" : "pending"),
+      ) as StageReport["status"],
       startedAt,
       finishedAt,
       durationMs: startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null,
@@ -47,6 +56,7 @@ export function buildReport(
   return {
     run,
     durationMs: run.finishedAt !== null ? run.finishedAt - run.createdAt : null,
+    interrupted: interrupted && run.status === "running",
     stages,
     attempts,
     recovery: recoveryEpisodes(events),

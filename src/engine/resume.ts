@@ -3,13 +3,14 @@ import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
-import { type LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
+import type { LeaseKeeper } from "./executor/leases.js";
 import { stopOrphans } from "./executor/orphans.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import type { StepHandler } from "./handler.js";
 import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
+import { closeInterrupted, endCancelled, takeOver } from "./takeover.js";
 
 /** Keeps two resumes by one owner in the same millisecond distinct events. */
 let resumes = 0;
@@ -33,43 +34,79 @@ export interface Prepared {
   failedAttempts: Map<string, number>;
 }
 
+/** Why a run cannot be resumed at all (unknown or finished), or null when it can. */
+function notResumable(run: RunRecord | undefined, runId: string): InputError | null {
+  if (!run) return new InputError("invalid_input", `unknown run '${runId}'`);
+  if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status) && run.status !== "failed") {
+    return new InputError(
+      "invalid_input",
+      `run ${runId} already finished (${run.status}); nothing to resume`,
+    );
+  }
+  return null;
+}
+
 /**
- * Everything a resume checks before it runs anything: the run exists and is resumable, no live
- * process holds it, the definition did not change under it, its checkpoints are intact. Problems
- * with the run's recorded state block it (status `blocked`, with the reason); nothing is re-run.
+ * Everything a resume does before it runs anything. First it takes the run over — one
+ * compare-and-set in the journal (see takeover.ts); a live owner keeps it (RunBusyError,
+ * `run_busy`). Then, holding the lease, it reads the run again (another process may have
+ * finished it meanwhile) and checks it: a cancel requested ends it `cancelled`; a changed
+ * definition or damaged checkpoints block it (status `blocked`, with the reason). Nothing is
+ * re-run; the lease is released whenever the run is not going to be executed here.
  */
 export async function prepareResume(
   deps: Deps,
   runId: string,
   current: WorkflowPlan | undefined,
   compile: (definition: unknown, hash: string) => WorkflowPlan,
-): Promise<Prepared | { blocked: RunResult }> {
+): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
-  const run = await journal.getRun(runId);
-  if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
-  if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status) && run.status !== "failed") {
-    throw new InputError("invalid_input", `run ${runId} already finished (${run.status}); nothing to resume`);
-  }
+  const seen = await journal.getRun(runId);
+  const refusal = notResumable(seen, runId);
+  if (refusal || !seen) throw refusal;
   const now = clock.now();
-  let force = false;
-  if (run.status === "running" && run.leaseOwner && run.leaseOwner !== leases.owner) {
-    if (!leaseHolderGone(run, now, deps.options.isOwnerAlive)) {
-      const until = new Date(run.leaseExpiresAt ?? 0).toISOString();
-      throw new InputError(
-        "invalid_input",
-        `run ${runId} is being executed by ${run.leaseOwner} (lease until ${until})`,
-      );
-    }
-    force = true;
+  const owner = leases.owner;
+  const previousOwner = await takeOver(
+    journal,
+    seen,
+    { owner, expiresAt: leases.expiry(), now },
+    deps.options.isOwnerAlive,
+  );
+  try {
+    return await prepareTaken(deps, runId, current, compile, previousOwner, now);
+  } catch (error) {
+    // Not going to run here after all: let the next resume take it at once.
+    await journal.releaseLease(runId, owner).catch(() => {});
+    throw error;
   }
+}
+
+/** The rest of prepareResume, once this process holds the run's lease. */
+async function prepareTaken(
+  deps: Deps,
+  runId: string,
+  current: WorkflowPlan | undefined,
+  compile: (definition: unknown, hash: string) => WorkflowPlan,
+  previousOwner: string | null,
+  now: number,
+): Promise<Prepared | { ended: RunResult }> {
+  const { journal, clock, leases } = deps;
+  const owner = leases.owner;
+  const run = await journal.getRun(runId);
+  const late = notResumable(run, runId);
+  if (late || !run) throw late;
   const recorder = new RunRecorder(journal, deps.bus, clock, runId, run.correlationId);
-  const block = async (reason: ReasonCode, message: string): Promise<{ blocked: RunResult }> => {
+  if (run.cancelRequested) {
+    await endCancelled(journal, recorder, run, owner, now);
+    return { ended: { runId, status: "cancelled", reason: "cancelled" } };
+  }
+  const block = async (reason: ReasonCode, message: string): Promise<{ ended: RunResult }> => {
     const error = toErrorInfo(new Error(message));
     error.reason = reason;
-    await recorder.updateRun({ status: "blocked", reason, error }, [
+    await recorder.updateRun({ status: "blocked", reason, error, releaseLeaseOf: owner }, [
       recorder.event("run.blocked", { reason, message }),
     ]);
-    return { blocked: { runId, status: "blocked", reason, error } };
+    return { ended: { runId, status: "blocked", reason, error } };
   };
   if (current && current.hash !== run.definitionHash) {
     return block(
@@ -96,8 +133,6 @@ export async function prepareResume(
   if (problems.length > 0) {
     return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
   }
-  const acquired = await journal.acquireLease(runId, leases.owner, leases.expiry(), now, force);
-  if (!acquired) throw new InputError("invalid_input", `run ${runId} is held by another process`);
 
   const attempts = await journal.listAttempts(runId);
   // What a dead owner's steps left running is stopped before anything runs again.
@@ -107,37 +142,20 @@ export async function prepareResume(
   });
   const lastAttempt = new Map<string, number>();
   const failedAttempts = new Map<string, number>();
-  const interrupted: Promise<void>[] = [];
   for (const a of attempts) {
     lastAttempt.set(a.stepId, Math.max(lastAttempt.get(a.stepId) ?? 0, a.attempt));
     if (a.status === "failed" && run.status !== "failed" && run.status !== "waiting") {
       failedAttempts.set(a.stepId, (failedAttempts.get(a.stepId) ?? 0) + 1);
     }
-    if (a.status === "running") {
-      // Enqueued together, so the journal commits them in one transaction.
-      interrupted.push(
-        journal.finishAttempt(
-          {
-            runId,
-            stepId: a.stepId,
-            attempt: a.attempt,
-            status: "cancelled",
-            reason: "interrupted",
-            finishedAt: now,
-            decision: "run again on resume",
-          },
-          null,
-          [],
-        ),
-      );
-    }
   }
+  // Enqueued together, so the journal commits them in one transaction.
+  const interrupted = closeInterrupted(journal, attempts, now, "run again on resume");
   const skippedSteps = [...checkpoints.keys()];
   const resumed = recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
     recorder.event(
       "run.resumed",
-      { owner: leases.owner, takenOverFrom: acquired.previousOwner, skippedSteps },
-      `${leases.owner}/${now}/${++resumes}`,
+      { owner, takenOverFrom: previousOwner, skippedSteps },
+      `${owner}/${now}/${++resumes}`,
     ),
   ]);
   await Promise.all([...interrupted, resumed]);

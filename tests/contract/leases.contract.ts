@@ -5,30 +5,88 @@ import type { JournalHarness } from "./harness.js";
 /** newRun() leases to host-a until 31_000. */
 export function describeLeaseContract(h: JournalHarness): void {
   describe("leases", () => {
-    it("refuses the lease to another owner while it is held", async () => {
+    it("refuses the lease to another owner while it is held, with run_busy and the holder", async () => {
       await h.journal.createRun(newRun("r1"), []);
-      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 30_999)).toBe(false);
+      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 30_999)).toEqual({
+        acquired: false,
+        reason: "run_busy",
+        owner: "host-a",
+        expiresAt: 31_000,
+      });
       expect((await h.journal.getRun("r1"))?.leaseOwner).toBe("host-a");
     });
 
     it("gives an expired lease to a new owner and names the previous one", async () => {
       await h.journal.createRun(newRun("r1"), []);
       expect(await h.journal.acquireLease("r1", "host-b", 60_000, 31_001)).toEqual({
+        acquired: true,
         previousOwner: "host-a",
       });
       const run = await (await h.reopen()).getRun("r1");
       expect(run).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 60_000 });
     });
 
-    it("lets the owner take its own lease again, and a forced take-over anyone's", async () => {
+    it("lets the owner take its own lease again", async () => {
       await h.journal.createRun(newRun("r1"), []);
       expect(await h.journal.acquireLease("r1", "host-a", 40_000, 2_000)).toEqual({
+        acquired: true,
         previousOwner: "host-a",
       });
-      expect(await h.journal.acquireLease("r1", "host-b", 50_000, 2_000, true)).toEqual({
-        previousOwner: "host-a",
+      expect(await h.journal.getRun("r1")).toMatchObject({ leaseOwner: "host-a", leaseExpiresAt: 40_000 });
+    });
+
+    it("takes a live lease over only from the holder named dead: a compare-and-set, never by force", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      // host-a's pid is gone: host-b and host-c both saw that, and both try to take the run over.
+      expect(await h.journal.acquireLease("r1", "host-b", 50_000, 2_000, { takeOverFrom: "host-a" })).toEqual(
+        {
+          acquired: true,
+          previousOwner: "host-a",
+        },
+      );
+      // host-c's view is stale: the holder is host-b now, alive and unexpired. Refused.
+      expect(await h.journal.acquireLease("r1", "host-c", 60_000, 2_001, { takeOverFrom: "host-a" })).toEqual(
+        {
+          acquired: false,
+          reason: "run_busy",
+          owner: "host-b",
+          expiresAt: 50_000,
+        },
+      );
+      // Naming a holder that is not the current one takes nothing either.
+      expect(
+        await h.journal.acquireLease("r1", "host-c", 60_000, 2_002, { takeOverFrom: "host-x" }),
+      ).toMatchObject({
+        acquired: false,
+        reason: "run_busy",
       });
-      expect(await h.journal.getRun("r1")).toMatchObject({ leaseOwner: "host-b", leaseExpiresAt: 50_000 });
+      expect(await (await h.reopen()).getRun("r1")).toMatchObject({
+        leaseOwner: "host-b",
+        leaseExpiresAt: 50_000,
+      });
+    });
+
+    it("of two owners racing for one free lease, exactly one wins", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.releaseLease("r1", "host-a");
+      const outcomes = await Promise.all([
+        h.journal.acquireLease("r1", "host-b", 50_000, 2_000),
+        h.journal.acquireLease("r1", "host-c", 50_000, 2_000),
+      ]);
+      expect(outcomes.filter((o) => o.acquired)).toHaveLength(1);
+      expect(outcomes.find((o) => !o.acquired)).toMatchObject({ reason: "run_busy" });
+    });
+
+    it("reports the lease state and cancel flag of the runs asked for, leaving out unknown ones", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2", { lease: { owner: "host-b", expiresAt: 40_000 } }), []);
+      await h.journal.requestCancel("r2", []);
+      const states = await h.journal.leaseStates(["r1", "r2", "nope"]);
+      expect(states.sort((a, b) => (a.runId < b.runId ? -1 : 1))).toEqual([
+        { runId: "r1", leaseOwner: "host-a", leaseExpiresAt: 31_000, cancelRequested: false },
+        { runId: "r2", leaseOwner: "host-b", leaseExpiresAt: 40_000, cancelRequested: true },
+      ]);
+      expect(await h.journal.leaseStates([])).toEqual([]);
     });
 
     it("renews only the holder's lease", async () => {
@@ -71,7 +129,10 @@ export function describeLeaseContract(h: JournalHarness): void {
       expect((await h.journal.getRun("r1"))?.leaseOwner).toBe("host-a");
       await h.journal.releaseLease("r1", "host-a");
       expect(await (await h.reopen()).getRun("r1")).toMatchObject({ leaseOwner: null, leaseExpiresAt: null });
-      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 2_000)).toEqual({ previousOwner: null });
+      expect(await h.journal.acquireLease("r1", "host-b", 60_000, 2_000)).toEqual({
+        acquired: true,
+        previousOwner: null,
+      });
     });
 
     it("rejects lease operations on an unknown run", async () => {

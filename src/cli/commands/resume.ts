@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
-import { errorMessage, InputError } from "../../engine/errors.js";
+import { errorMessage, InputError, isRunBusy } from "../../engine/errors.js";
 import type { RunRecord } from "../../engine/journal.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -52,23 +52,33 @@ async function resumeOne(
   secretInputs: Record<string, unknown>,
 ): Promise<number> {
   const run = await requireRun(root.journal, id);
-  if (FINISHED.includes(run.status)) {
-    writeNote(ctx.io, `run ${run.id} already ${run.status}; nothing to resume`);
-    if (root.config.values.json) writeJson(ctx.io, runJson(await root.engine.report(run.id)));
-    return EXIT.ok;
-  }
+  if (FINISHED.includes(run.status)) return nothingToResume(ctx, root, run);
   // A definition file that no longer parses is an error here: the person can fix it and retry.
   const plan = currentPlan(ctx, root, run, (e) => {
     throw e;
   });
   const watch = watchRuns(root, ctx.io);
   try {
-    const handle = await root.engine.resume(run.id, { ...(plan ? { plan } : {}), secretInputs });
+    const handle = await root.engine
+      .resume(run.id, { ...(plan ? { plan } : {}), secretInputs })
+      .catch(async (e: unknown) => {
+        // Another process finished it between our look and our take-over: nothing to resume after all.
+        const now = await root.journal.getRun(run.id);
+        if (!isRunBusy(e) && now && FINISHED.includes(now.status)) return now;
+        throw e;
+      });
+    if (!("done" in handle)) return await nothingToResume(ctx, root, handle);
     watch.seed(handle.runId, seedFromReport(await root.engine.report(handle.runId)));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {
     watch.dispose();
   }
+}
+
+async function nothingToResume(ctx: CommandContext, root: CliRoot, run: RunRecord): Promise<number> {
+  writeNote(ctx.io, `run ${run.id} already ${run.status}; nothing to resume`);
+  if (root.config.values.json) writeJson(ctx.io, runJson(await root.engine.report(run.id)));
+  return EXIT.ok;
 }
 
 async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {

@@ -70,9 +70,14 @@ async function listRuns(ctx: CommandContext, opts: StatusOptions): Promise<numbe
         const reports = await Promise.all(runs.map((run) => root.engine.report(run.id)));
         writeJson(ctx.io, reports.map(runJson), masker);
       } else {
+        const ids = new Set(runs.filter((run) => root.engine.isInterrupted(run)).map((run) => run.id));
+        const hint = (gone: string[]) =>
+          hintCommand(ctx.io, config, gone.length === 1 ? `resume ${gone[0]}` : "resume --all");
         writeText(
           ctx.io,
-          runs.length === 0 && filtered(opts) ? "no runs match\n" : renderRuns(runs, Date.now()),
+          runs.length === 0 && filtered(opts)
+            ? "no runs match\n"
+            : renderRuns(runs, Date.now(), { ids, hint }),
           masker,
         );
       }

@@ -6,7 +6,8 @@ const RESUMABLE = new Set(["failed", "blocked", "waiting", "running"]);
 
 /**
  * The final report of a run, as text: header, then each stage with its steps. `resumeCommand`
- * spells the resume hint (see cli/hint.ts). @default `stageflow resume RUN`
+ * spells the resume hint (see cli/hint.ts). @default `stageflow resume RUN`. A run whose owner
+ * is gone shows `interrupted`.
  */
 export function renderReport(
   report: RunReport,
@@ -14,10 +15,13 @@ export function renderReport(
 ): string {
   const { run } = report;
   const lines = [`run ${run.id} (${run.workflow})`];
-  const reason = run.reason && run.reason !== run.status ? ` (${run.reason})` : "";
-  lines.push(`status    ${symbol(run.status)} ${run.status}${reason}`);
+  const status = displayStatus(report);
+  const reason = run.reason && run.reason !== status ? ` (${run.reason})` : "";
+  const gone = report.interrupted && run.leaseOwner ? ` (owner ${run.leaseOwner} is gone)` : "";
+  lines.push(`status    ${symbol(status)} ${status}${reason}${gone}`);
   lines.push(`started   ${dateTime(run.createdAt)}`);
-  lines.push(`duration  ${run.status === "running" ? "running" : duration(report.durationMs)}`);
+  const going = run.status === "running" ? (report.interrupted ? "-" : "running") : null;
+  lines.push(`duration  ${going ?? duration(report.durationMs)}`);
   if (run.error) lines.push(`error     ${maskText(run.error.message).split("\n")[0]}`);
   lines.push("");
   lines.push(...stageLines(report));
@@ -62,13 +66,18 @@ function stepRow(step: StepReport): string[] {
   return [`    ${symbol(step.status)} ${step.id}`, step.status, attempts, duration(step.durationMs), reason];
 }
 
+/** The run's status as shown: `interrupted` for a `running` run that nobody executes any more. */
+export function displayStatus(report: Pick<RunReport, "run" | "interrupted">): string {
+  return report.interrupted ? "interrupted" : report.run.status;
+}
+
 /** A run as JSON for `--json` output (run, resume, status): the same shape everywhere. */
 export function runJson(report: RunReport): Record<string, unknown> {
   const { run } = report;
   return {
     id: run.id,
     workflow: run.workflow,
-    status: run.status,
+    status: displayStatus(report),
     reason: run.reason,
     error: run.error,
     source: run.source,

@@ -1,22 +1,39 @@
 import type { RunRecord } from "../../engine/journal.js";
 import { dateTime, duration, shortId, symbol, table } from "./format.js";
 
-/** `stageflow status`: one row per run, newest first. */
-export function renderRuns(runs: readonly RunRecord[], now: number): string {
+/**
+ * `stageflow status`: one row per run, newest first. Runs in `interrupted` (running, but their
+ * owner is gone) show as such, followed by the command that resumes them (`hint`).
+ */
+export function renderRuns(
+  runs: readonly RunRecord[],
+  now: number,
+  interrupted: { ids: ReadonlySet<string>; hint: (ids: string[]) => string } = {
+    ids: new Set(),
+    hint: () => "",
+  },
+): string {
   if (runs.length === 0) return "no runs\n";
   const rows = [["ID", "WORKFLOW", "STATUS", "REASON", "CREATED", "DURATION"]];
   for (const run of runs) {
-    const end = run.finishedAt ?? (run.status === "running" ? now : null);
+    const gone = interrupted.ids.has(run.id);
+    const status = gone ? "interrupted" : run.status;
+    const end = run.finishedAt ?? (run.status === "running" && !gone ? now : null);
     const took = end === null ? "-" : duration(end - run.createdAt) + (run.finishedAt === null ? "…" : "");
-    const reason = run.reason && run.reason !== run.status ? run.reason : "";
+    const reason = run.reason && run.reason !== status ? run.reason : "";
     rows.push([
       shortId(run.id),
       run.workflow,
-      `${symbol(run.status)} ${run.status}`,
+      `${symbol(status)} ${status}`,
       reason,
       dateTime(run.createdAt),
       took,
     ]);
   }
-  return `${table(rows).join("\n")}\n`;
+  const gone = runs.filter((run) => interrupted.ids.has(run.id)).map((run) => run.id);
+  const note =
+    gone.length > 0
+      ? `\n${gone.length} interrupted (owner gone); resume with: ${interrupted.hint(gone)}\n`
+      : "";
+  return `${table(rows).join("\n")}\n${note}`;
 }

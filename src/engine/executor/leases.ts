@@ -20,18 +20,58 @@ interface Held {
   cancel: { abort(reason: unknown): void };
 }
 
+/** Work repeated every `every` ms on the clock while `wanted()`; re-armed after each round. */
+class Repeat {
+  /** Cancels the armed timer; null when none is armed (stopped, or a round in progress). */
+  private disarm: (() => void) | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly every: number,
+    private readonly work: () => Promise<void>,
+    private readonly wanted: () => boolean,
+  ) {}
+
+  start(): void {
+    if (!this.disarm && !this.busy) this.arm();
+  }
+
+  stop(): void {
+    this.disarm?.();
+    this.disarm = null;
+  }
+
+  private arm(): void {
+    this.disarm = startTimer(this.clock, this.every, () => {
+      this.disarm = null;
+      void this.round();
+    });
+  }
+
+  private async round(): Promise<void> {
+    this.busy = true;
+    try {
+      await this.work();
+    } finally {
+      this.busy = false;
+    }
+    if (this.wanted() && !this.disarm) this.arm();
+  }
+}
+
 /**
- * Keeps the leases of the runs this process executes: one timer renews them all every third of
- * the lease time. A lease taken by another owner aborts the run (`lease_lost`); a cancellation
- * requested from another process aborts it as cancelled. The timer runs only while runs are held
- * (it is re-armed after each round of renewals), and arming it is a plain timer: runs that end
- * together and the next ones that start restart it cheaply.
+ * Keeps the leases of the runs this process executes, and watches them. One timer renews them
+ * all every third of the lease time; another polls their lease states every `pollMs` (a cheap
+ * read), so a cancel requested from another process aborts the run within `pollMs`
+ * (`cancelled`), and a lease another owner took (after it expired) aborts it as `lease_lost`.
+ * The timers run only while runs are held (each is re-armed after its round); arming one is a
+ * plain timer, so runs that end together and the next ones that start restart it cheaply.
  */
 export class LeaseKeeper {
   private readonly held = new Map<string, Held>();
-  /** Cancels the armed timer; null when none is armed (nothing held, or renewals in progress). */
-  private disarm: (() => void) | null = null;
-  private renewing = false;
+  private readonly renewals: Repeat;
+  private readonly polls: Repeat;
 
   constructor(
     private readonly journal: Journal,
@@ -39,7 +79,12 @@ export class LeaseKeeper {
     private readonly logger: Logger,
     readonly owner: string,
     readonly leaseMs: number,
-  ) {}
+    pollMs = 500,
+  ) {
+    const wanted = () => this.held.size > 0;
+    this.renewals = new Repeat(clock, Math.max(1, Math.floor(leaseMs / 3)), () => this.renewAll(), wanted);
+    this.polls = new Repeat(clock, Math.max(1, pollMs), () => this.poll(), wanted);
+  }
 
   expiry(): number {
     return this.clock.now() + this.leaseMs;
@@ -51,7 +96,8 @@ export class LeaseKeeper {
 
   add(runId: string, cancel: Held["cancel"]): void {
     this.held.set(runId, { cancel });
-    if (!this.disarm && !this.renewing) this.arm();
+    this.renewals.start();
+    this.polls.start();
   }
 
   /** Stops renewing the run's lease and releases it, unless the journal has `released` it already. */
@@ -62,39 +108,42 @@ export class LeaseKeeper {
   }
 
   stop(): void {
-    this.disarm?.();
-    this.disarm = null;
-  }
-
-  private arm(): void {
-    const every = Math.max(1, Math.floor(this.leaseMs / 3));
-    const fire = () => {
-      this.disarm = null;
-      void this.renewAll();
-    };
-    this.disarm = startTimer(this.clock, every, fire);
+    this.renewals.stop();
+    this.polls.stop();
   }
 
   private async renewAll(): Promise<void> {
-    this.renewing = true;
-    try {
-      await Promise.all([...this.held.entries()].map(([runId, held]) => this.renew(runId, held)));
-    } finally {
-      this.renewing = false;
-    }
-    if (this.held.size > 0 && !this.disarm) this.arm();
+    await Promise.all([...this.held.entries()].map(([runId, held]) => this.renew(runId, held)));
   }
 
   private async renew(runId: string, held: Held): Promise<void> {
     try {
       const r = await this.journal.renewLease(runId, this.owner, this.expiry());
-      if (!r.held) {
-        held.cancel.abort(new StageflowError("lease_lost", `run ${runId} was taken over by another process`));
-      } else if (r.cancelRequested) {
-        held.cancel.abort(new StageflowError("cancelled", "cancelled by request"));
-      }
+      if (!r.held) this.lost(runId, held);
+      else if (r.cancelRequested) held.cancel.abort(cancelledByRequest());
     } catch (error) {
       this.logger.warn("lease renewal failed", { runId, error: String(error) });
     }
   }
+
+  private async poll(): Promise<void> {
+    try {
+      for (const state of await this.journal.leaseStates([...this.held.keys()])) {
+        const held = this.held.get(state.runId);
+        if (!held) continue;
+        // No owner: this process released the lease with the run's final status a moment ago.
+        if (state.leaseOwner !== null && state.leaseOwner !== this.owner) this.lost(state.runId, held);
+        else if (state.cancelRequested) held.cancel.abort(cancelledByRequest());
+      }
+    } catch (error) {
+      // Renewals warn about a journal that cannot be used; twice a second would only add noise.
+      this.logger.debug("lease poll failed", { error: String(error) });
+    }
+  }
+
+  private lost(runId: string, held: Held): void {
+    held.cancel.abort(new StageflowError("lease_lost", `run ${runId} was taken over by another process`));
+  }
 }
+
+const cancelledByRequest = () => new StageflowError("cancelled", "cancelled by request");

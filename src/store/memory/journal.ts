@@ -3,7 +3,7 @@ import type * as J from "../../engine/journal.js";
 import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
 import { checksumProblems } from "../checksums.js";
 import { closedJournal, duplicate, unknownAttempt, unknownRun } from "../errors.js";
-import { isExpired, mayAcquire } from "../lease.js";
+import { acquire, isExpired } from "../lease.js";
 import { jsonCopy } from "./copy.js";
 import { EventLog } from "./event-log.js";
 
@@ -94,12 +94,26 @@ export class MemoryJournal implements J.Journal {
     return true;
   }
 
-  async acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {
+  async acquireLease(
+    runId: string,
+    owner: string,
+    expiresAt: number,
+    now: number,
+    options: { takeOverFrom?: string } = {},
+  ): Promise<J.LeaseOutcome> {
     const run = this.run(runId);
-    if (!mayAcquire(run, owner, now, force)) return false;
-    const previousOwner = run.leaseOwner;
-    Object.assign(run, { leaseOwner: owner, leaseExpiresAt: expiresAt });
-    return { previousOwner };
+    return acquire(run, { owner, expiresAt, now, takeOverFrom: options.takeOverFrom }, (o, e) => {
+      Object.assign(run, { leaseOwner: o, leaseExpiresAt: e });
+    });
+  }
+  async leaseStates(runIds: readonly string[]): Promise<J.LeaseState[]> {
+    this.open();
+    return runIds.flatMap((runId) => {
+      const run = this.runs.get(runId);
+      if (!run) return [];
+      const { leaseOwner, leaseExpiresAt, cancelRequested } = run;
+      return [{ runId, leaseOwner, leaseExpiresAt, cancelRequested }];
+    });
   }
   async renewLease(runId: string, owner: string, expiresAt: number) {
     const run = this.run(runId);

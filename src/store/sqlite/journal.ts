@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type * as J from "../../engine/journal.js";
 import { closedJournal, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
-import { mayAcquire } from "../lease.js";
+import { acquire } from "../lease.js";
 import { attemptTable } from "./attempts.js";
 import { breakerTable } from "./breakers.js";
 import { checkpointTable, inlineable } from "./checkpoints.js";
@@ -115,13 +115,19 @@ export class SqliteJournal implements J.Journal {
     return this.write(() => this.deleter(runId));
   }
 
-  acquireLease(runId: string, owner: string, expiresAt: number, now: number, force = false) {
-    return this.write((): { previousOwner: string | null } | false => {
-      const lease = this.leaseOf(runId);
-      if (!mayAcquire(lease, owner, now, force)) return false;
-      this.runs.setLease(runId, owner, expiresAt);
-      return { previousOwner: lease.leaseOwner };
-    });
+  /** The read, the check and the write are one unit of a `BEGIN IMMEDIATE` transaction: a compare-and-set. */
+  acquireLease(
+    runId: string,
+    owner: string,
+    expiresAt: number,
+    now: number,
+    options: { takeOverFrom?: string } = {},
+  ): Promise<J.LeaseOutcome> {
+    return this.write(() =>
+      acquire(this.leaseOf(runId), { owner, expiresAt, now, takeOverFrom: options.takeOverFrom }, (o, e) =>
+        this.runs.setLease(runId, o, e),
+      ),
+    );
   }
   renewLease(runId: string, owner: string, expiresAt: number) {
     return this.write(() => {
@@ -135,6 +141,9 @@ export class SqliteJournal implements J.Journal {
     return this.write(() => {
       if (this.leaseOf(runId).leaseOwner === owner) this.runs.setLease(runId, null, null);
     });
+  }
+  leaseStates(runIds: readonly string[]): Promise<J.LeaseState[]> {
+    return this.read(() => (runIds.length === 0 ? [] : this.runs.leaseStates(runIds)));
   }
   findInterrupted(now: number): Promise<J.RunRecord[]> {
     return this.read(() => this.runs.interrupted(now));

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { NewRun, RunPatch, RunQuery, RunRecord } from "../../engine/journal.js";
+import type { LeaseState, NewRun, RunPatch, RunQuery, RunRecord } from "../../engine/journal.js";
 import type { LeaseHolder } from "../lease.js";
 
 export const RUNS_V1 = `
@@ -109,6 +109,10 @@ export function runTable(db: Database.Database) {
      ORDER BY runs.created_at, runs.rowid`,
   );
   const lease = db.prepare("SELECT lease_owner, lease_expires_at, cancel_requested FROM runs WHERE id = ?");
+  const leaseStates = db.prepare(
+    `SELECT id, lease_owner, lease_expires_at, cancel_requested FROM runs
+     WHERE id IN (SELECT value FROM json_each(?))`,
+  );
   const setLease = db.prepare("UPDATE runs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?");
   const cancel = db.prepare("UPDATE runs SET cancel_requested = 1 WHERE id = ?");
   const update = db.prepare(
@@ -169,6 +173,17 @@ export function runTable(db: Database.Database) {
         cancelRequested: cancel_requested !== 0,
       };
     },
+    leaseStates: (ids: readonly string[]): LeaseState[] =>
+      (
+        leaseStates.all(JSON.stringify(ids)) as Array<
+          Pick<RunRow, "id" | "lease_owner" | "lease_expires_at" | "cancel_requested">
+        >
+      ).map((r) => ({
+        runId: r.id,
+        leaseOwner: r.lease_owner,
+        leaseExpiresAt: r.lease_expires_at,
+        cancelRequested: r.cancel_requested !== 0,
+      })),
     setLease: (id: string, owner: string | null, expiresAt: number | null): void => {
       setLease.run(owner, expiresAt, id);
     },

@@ -22,7 +22,8 @@ describe("engine: leases of runs in flight", () => {
     const h = manual();
     const { runId, done } = await h.engine.start(h.plan(HANGS));
     await h.clock.advance(10);
-    await h.journal.acquireLease(runId, "other-host", h.clock.now() + 60_000, h.clock.now(), true);
+    await h.journal.releaseLease(runId, (await h.journal.getRun(runId))?.leaseOwner ?? "");
+    await h.journal.acquireLease(runId, "other-host", h.clock.now() + 60_000, h.clock.now());
     await h.clock.advance(1_000);
     expect(await done).toMatchObject({ status: "running", reason: "lease_lost" });
     const run = await h.journal.getRun(runId);
