@@ -37,7 +37,10 @@ export class CircuitOpenError extends StageflowError {
     readonly dependency: string,
     readonly retryAfterMs: number,
   ) {
-    super("circuit_open", `circuit for '${dependency}' is open; next probe in ${formatDuration(retryAfterMs)}`);
+    super(
+      "circuit_open",
+      `circuit for '${dependency}' is open; next probe in ${formatDuration(retryAfterMs)}`,
+    );
   }
 }
 

@@ -45,7 +45,10 @@ export async function runRound(
       startTimer(clock, timeoutMs, () => {
         timedOut = true;
         cancel.abort(
-          new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${formatDuration(timeoutMs)}`),
+          new StageflowError(
+            "stage_timed_out",
+            `stage '${stage.id}' timed out after ${formatDuration(timeoutMs)}`,
+          ),
         );
       }),
     );

@@ -56,7 +56,9 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
       );
     }
     if (action === "escalate") {
-      const error = toErrorInfo(new Error(`stage '${stage.id}' timed out after ${formatDuration(stage.timeoutMs ?? 0)}`));
+      const error = toErrorInfo(
+        new Error(`stage '${stage.id}' timed out after ${formatDuration(stage.timeoutMs ?? 0)}`),
+      );
       await r.emit([
         r.event("run.escalated", {
           stageId: stage.id,

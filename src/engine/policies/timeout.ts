@@ -61,7 +61,10 @@ export class TimeoutPolicy implements Policy {
 
       const onTimeout = () => {
         if (settled) return;
-        const error = new TimeoutError(this.options.message ?? `timed out after ${formatDuration(this.ms)}`, this.ms);
+        const error = new TimeoutError(
+          this.options.message ?? `timed out after ${formatDuration(this.ms)}`,
+          this.ms,
+        );
         inner.abort(error);
         settle(() => reject(error));
       };

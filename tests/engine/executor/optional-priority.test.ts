@@ -34,7 +34,9 @@ stages:
       - { id: c, task: {} }
       - { id: d, task: {}, priority: 3 }
 `);
-    await (await h.engine.start(plan)).done;
+    await (
+      await h.engine.start(plan)
+    ).done;
     expect(h.calls).toEqual(["b#1", "d#1", "a#1", "c#1"]);
   });
 
@@ -48,7 +50,9 @@ stages:
       - { id: a, task: {} }
       - { id: b, task: {}, priority: 9 }
 `);
-    await (await h.engine.start(plan)).done;
+    await (
+      await h.engine.start(plan)
+    ).done;
     expect(h.calls).toEqual(["a#1", "b#1"]);
   });
 });
