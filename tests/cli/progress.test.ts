@@ -43,11 +43,12 @@ describe("live progress", () => {
       "  ✔ prepare  succeeded  100ms",
       "      ✔ check  succeeded  90ms",
       "  ▸ build  running  1.4s",
-      "      ↻ linux  retrying  retry in 400ms",
+      "      ↻ linux  retrying  retry in 400ms  1.4s",
       "      · docs  pending",
     ]);
     model.apply(event("step.started", { stageId: "build", stepId: "linux", attempt: 2 }, 600));
-    expect(renderProgress(model, 1600)[4]).toBe("      ▸ linux  running  attempt 2  1s");
+    // Timed from the step's first attempt, as the report times it.
+    expect(renderProgress(model, 1600)[4]).toBe("      ▸ linux  running  attempt 2  1.5s");
   });
 
   it("redraws in place on a terminal: cursor up over the previous frame, each line cleared", () => {

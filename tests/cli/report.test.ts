@@ -13,15 +13,15 @@ describe("final report", () => {
         "duration  12.3s",
         "error     gave up after 3 attempt(s): exit code 2",
         "",
-        "STAGE / STEP  STATUS     ATTEMPTS     DURATION  REASON",
-        "✔ prepare     succeeded               1.2s",
-        "    ✔ check   succeeded  1            1.2s",
-        "✖ build       failed                  11.1s",
-        "    ✖ linux   failed     3 (retried)  9.8s      retries_exhausted",
+        "STAGE / STEP  STATUS     ATTEMPTS       DURATION  REASON",
+        "✔ prepare     succeeded                 1.2s",
+        "    ✔ check   succeeded  1              1.2s",
+        "✖ build       failed                    11.1s     retries_exhausted",
+        "    ✖ linux   failed     3 (2 retries)  9.8s      retries_exhausted",
         "        exit code 2",
         "        make: *** No rule to make target",
-        "    ↷ docs    skipped                 -         degraded",
-        "· publish     pending                 -",
+        "    ↷ docs    skipped                   -         degraded",
+        "· publish     pending                   -",
         "",
         "RECOVERY   STRATEGY  PATTERN  OUTCOME  ATTEMPTS  FIRST ERROR",
         "    linux  retry     network  failed   3         read ECONNRESET",
@@ -36,6 +36,7 @@ describe("final report", () => {
     const ok = {
       ...failedReport(),
       run: runRecord({ status: "succeeded", reason: "succeeded", error: null }),
+      state: "succeeded" as const,
     };
     const text = renderReport(ok);
     expect(text).toContain("status    ✔ succeeded\n");

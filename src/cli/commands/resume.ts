@@ -10,7 +10,7 @@ import { runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
 import { type CommonOptions, withCommonOptions } from "./options.js";
-import { finishRuns, seedFromReport, watchRuns } from "./watch.js";
+import { finishRuns, seedFromJournal, watchRuns } from "./watch.js";
 import { loadWorkflow } from "./workflow-file.js";
 
 interface ResumeOptions extends CommonOptions {
@@ -48,7 +48,7 @@ async function resumeOne(ctx: CommandContext, root: CliRoot, id: string): Promis
   const watch = watchRuns(root, ctx.io);
   try {
     const handle = await root.engine.resume(run.id, plan ? { plan } : {});
-    watch.seed(handle.runId, seedFromReport(await root.engine.report(handle.runId)));
+    watch.seed(handle.runId, await seedFromJournal(root, handle.runId));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {
     watch.dispose();
@@ -68,7 +68,7 @@ async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {
       if (root.config.values.json) writeJson(ctx.io, []);
       return EXIT.ok;
     }
-    for (const h of handles) watch.seed(h.runId, seedFromReport(await root.engine.report(h.runId)));
+    for (const h of handles) watch.seed(h.runId, await seedFromJournal(root, h.runId));
     return await finishRuns(root, ctx.io, watch, handles, { many: true });
   } finally {
     watch.dispose();
