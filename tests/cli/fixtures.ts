@@ -105,7 +105,15 @@ export function failedReport(): RunReport {
           },
         ],
       },
-      { id: "publish", status: "pending", reason: null, startedAt: null, finishedAt: null, durationMs: null, steps: [] },
+      {
+        id: "publish",
+        status: "pending",
+        reason: null,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        steps: [],
+      },
     ],
   };
 }
