@@ -85,6 +85,12 @@ export interface ResumeOptions {
    * the recorded one, the run is marked `blocked` with reason `definition_changed`.
    */
   plan?: import("./definition/plan.js").WorkflowPlan;
+  /**
+   * With `plan`: when it differs from the recorded definition, continue under it where that is
+   * safe (see src/engine/changes/assess.ts), recording `run.changes_accepted`; when it is not
+   * safe, throw a ChangesRefusedError (an InputError) and record nothing. @default false
+   */
+  acceptChanges?: boolean;
 }
 
 export interface RunResult {

@@ -145,6 +145,7 @@ class StageflowEngine implements Engine {
       runId,
       opts.plan,
       (definition, hash) => this.compileRecorded(definition, hash),
+      opts.acceptChanges,
     );
     if ("blocked" in prepared) return { runId, done: Promise.resolve(prepared.blocked) };
     const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;

@@ -2,6 +2,7 @@ import type { EventBus } from "./bus.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
+import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import { type LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
@@ -39,6 +40,7 @@ export async function prepareResume(
   runId: string,
   current: WorkflowPlan | undefined,
   compile: (definition: unknown, hash: string) => WorkflowPlan,
+  acceptChanges = false,
 ): Promise<Prepared | { blocked: RunResult }> {
   const { journal, clock, leases } = deps;
   const run = await journal.getRun(runId);
@@ -67,12 +69,13 @@ export async function prepareResume(
     ]);
     return { blocked: { runId, status: "blocked", reason, error } };
   };
-  if (current && current.hash !== run.definitionHash) {
+  const changed = current !== undefined && current.hash !== run.definitionHash;
+  if (changed && !acceptChanges) {
     return block(
       "definition_changed",
       `the workflow${run.source ? ` ${run.source}` : ""} changed since run ${runId} started ` +
         `(recorded ${run.definitionHash.slice(0, 12)}…, now ${current.hash.slice(0, 12)}…); ` +
-        "restore it to resume, or start a new run",
+        "restore it, accept the changes (resume --accept-changes), or start a new run",
     );
   }
   let plan: WorkflowPlan;
@@ -88,12 +91,25 @@ export async function prepareResume(
     return block("checkpoint_corrupt", `the recorded definition of run ${runId} does not match its hash`);
   }
   if (run.source) plan.source = run.source;
-  const { checkpoints, problems } = await loadCheckpoints(journal, runId, plan);
+  let { checkpoints, problems } = await loadCheckpoints(journal, runId, plan);
   if (problems.length > 0) {
     return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
   }
+  // Throws, recording nothing, when the change is not safe to accept.
+  const accepted =
+    changed && checkChanges(run, plan, current, checkpoints, await journal.listAttempts(runId));
   const acquired = await journal.acquireLease(runId, leases.owner, leases.expiry(), now, force);
   if (!acquired) throw new InputError("invalid_input", `run ${runId} is held by another process`);
+  if (accepted) {
+    checkpoints = await recordChanges(recorder, run, current, accepted, checkpoints, now);
+    plan = { ...current, ...(run.source ? { source: run.source } : {}) };
+    Object.assign(run, {
+      workflow: current.name,
+      definition: current.definition,
+      definitionHash: current.hash,
+    });
+    run.inputs = accepted.inputs;
+  }
 
   const lastAttempt = new Map<string, number>();
   const failedAttempts = new Map<string, number>();

@@ -1,11 +1,15 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { diffPlans } from "../../engine/changes/diff.js";
+import { compileWorkflow } from "../../engine/definition/index.js";
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import { errorMessage, InputError } from "../../engine/errors.js";
 import type { RunRecord } from "../../engine/journal.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { writeJson, writeNote } from "../output.js";
+import { hintCommand } from "../hint.js";
+import { writeJson, writeNote, writeText } from "../output.js";
+import { renderChanges } from "../render/changes.js";
 import { runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
@@ -15,6 +19,7 @@ import { loadWorkflow } from "./workflow-file.js";
 
 interface ResumeOptions extends CommonOptions {
   all?: boolean;
+  acceptChanges?: boolean;
 }
 
 export function registerResume(program: Command, ctx: CommandContext): void {
@@ -22,19 +27,34 @@ export function registerResume(program: Command, ctx: CommandContext): void {
     .command("resume")
     .description("resume an interrupted, failed, blocked or waiting run from its last checkpoints")
     .argument("[run-id]", "the run to resume (an id, its short id, or a unique start of it)")
-    .option("--all", "resume every run whose process died");
+    .option("--all", "resume every run whose process died")
+    .option(
+      "--accept-changes",
+      "continue under the workflow file as it is now when it changed since the run started, where that is safe",
+    );
   withCommonOptions(cmd).action(async (runId: string | undefined, opts: ResumeOptions) => {
     if (Boolean(runId) === Boolean(opts.all)) {
       throw new InputError("invalid_input", "resume: give either a RUN_ID or --all");
     }
+    if (opts.all && opts.acceptChanges) {
+      throw new InputError(
+        "invalid_input",
+        "resume: --accept-changes needs a RUN_ID (review each run's changes)",
+      );
+    }
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, (root) =>
-      runId ? resumeOne(ctx, root, runId) : resumeAll(ctx, root),
+      runId ? resumeOne(ctx, root, runId, opts.acceptChanges ?? false) : resumeAll(ctx, root),
     );
   });
 }
 
-async function resumeOne(ctx: CommandContext, root: CliRoot, id: string): Promise<number> {
+async function resumeOne(
+  ctx: CommandContext,
+  root: CliRoot,
+  id: string,
+  acceptChanges: boolean,
+): Promise<number> {
   const run = await requireRun(root.journal, id);
   if (FINISHED.includes(run.status)) {
     writeNote(ctx.io, `run ${run.id} already ${run.status}; nothing to resume`);
@@ -45,9 +65,10 @@ async function resumeOne(ctx: CommandContext, root: CliRoot, id: string): Promis
   const plan = currentPlan(ctx, root, run, (e) => {
     throw e;
   });
+  showChanges(ctx, root, run, plan, acceptChanges);
   const watch = watchRuns(root, ctx.io);
   try {
-    const handle = await root.engine.resume(run.id, plan ? { plan } : {});
+    const handle = await root.engine.resume(run.id, plan ? { plan, acceptChanges } : {});
     watch.seed(handle.runId, await seedFromJournal(root, handle.runId));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {
@@ -72,6 +93,36 @@ async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {
     return await finishRuns(root, ctx.io, watch, handles, { many: true });
   } finally {
     watch.dispose();
+  }
+}
+
+/**
+ * When the workflow file changed since the run started: what changed, by stage (before the
+ * engine accepts the change, or blocks the run until it is restored or accepted).
+ */
+function showChanges(
+  ctx: CommandContext,
+  root: CliRoot,
+  run: RunRecord,
+  plan: WorkflowPlan | undefined,
+  accepting: boolean,
+): void {
+  if (!plan || plan.hash === run.definitionHash) {
+    if (accepting) writeNote(ctx.io, `the workflow of run ${run.id} did not change; nothing to accept`);
+    return;
+  }
+  if (root.config.values.json) return;
+  let recorded: WorkflowPlan;
+  try {
+    recorded = compileWorkflow(run.definition, { kinds: root.engine.kinds });
+  } catch {
+    return; // the engine blocks a run whose recorded definition is unusable, and says why
+  }
+  const what = `the workflow ${run.source ?? run.workflow} changed since run ${run.id} started`;
+  writeText(ctx.io, renderChanges(diffPlans(recorded, plan), what));
+  if (!accepting) {
+    const command = hintCommand(ctx.io, root.config, `resume ${run.id} --accept-changes`);
+    writeNote(ctx.io, `to continue under it where that is safe: ${command}`);
   }
 }
 

@@ -69,6 +69,19 @@ function describe(e: EngineEvent, model?: RunModel): EventDescription {
       return { subject: "run", verb: "cancelled", details: [duration(e.payload.durationMs)] };
     case "run.blocked":
       return { subject: "run", verb: "blocked", details: [e.payload.reason], message: e.payload.message };
+    case "run.changes_accepted": {
+      const p = e.payload;
+      const counts: Array<[string[], string]> = [
+        [p.added, "added"],
+        [p.removed, "removed"],
+        [p.changed, "changed"],
+        [p.rerun, "to run again"],
+      ];
+      const details = counts
+        .filter(([ids]) => ids.length > 0)
+        .map(([ids, what]) => `${plural(ids.length, "step")} ${what}`);
+      return { subject: "run", verb: "changes accepted", details };
+    }
     case "run.interrupted":
       return { subject: "run", verb: "interrupted", details: [`owner ${e.payload.owner}`] };
     case "stage.started":

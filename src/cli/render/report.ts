@@ -25,7 +25,9 @@ export function renderReport(
   lines.push("");
   lines.push(...stageLines(report));
   lines.push(...recoveryLines(report));
-  if (RESUMABLE.has(state)) {
+  if (run.reason === "definition_changed") {
+    lines.push("", `resume with: ${resumeCommand(run.id)} --accept-changes`);
+  } else if (RESUMABLE.has(state)) {
     lines.push("", `resume with: ${resumeCommand(run.id)}`);
   }
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,13 @@
 import type { EventBus } from "../bus.js";
 import type { EngineEvent, EventPayloads, EventType, NewEvent } from "../events.js";
-import type { AttemptFinish, AttemptStart, Journal, NewCheckpoint, RunPatch } from "../journal.js";
+import type {
+  AttemptFinish,
+  AttemptStart,
+  DefinitionReplacement,
+  Journal,
+  NewCheckpoint,
+  RunPatch,
+} from "../journal.js";
 import type { Clock } from "../ports.js";
 
 /**
@@ -56,6 +63,11 @@ export class RunRecorder {
 
   async updateRun(patch: Omit<RunPatch, "updatedAt">, events: NewEvent[]): Promise<void> {
     await this.journal.updateRun(this.runId, { ...patch, updatedAt: this.clock.now() }, events);
+    this.publish(events);
+  }
+
+  async replaceDefinition(replacement: DefinitionReplacement, events: NewEvent[]): Promise<void> {
+    await this.journal.replaceDefinition(this.runId, replacement, events);
     this.publish(events);
   }
 

@@ -68,6 +68,16 @@ export class RunFold {
         this.execution++;
         Object.assign(run, { state: "running", reason: null, error: null, finishedAt: null });
         return;
+      case "run.changes_accepted": {
+        const p = e.payload;
+        this.remove(p.removed);
+        for (const id of p.rerun) {
+          const step = this.model.stages.flatMap((s) => s.steps).find((s) => s.id === id);
+          if (step)
+            Object.assign(step, { state: "pending", reason: null, startedAt: null, finishedAt: null });
+        }
+        return;
+      }
       case "run.interrupted":
         this.settleRunning("interrupted", "interrupted");
         run.state = "interrupted";
