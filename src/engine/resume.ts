@@ -91,7 +91,8 @@ export async function prepareResume(
     return block("checkpoint_corrupt", `the recorded definition of run ${runId} does not match its hash`);
   }
   if (run.source) plan.source = run.source;
-  let { checkpoints, problems } = await loadCheckpoints(journal, runId, plan);
+  const { checkpoints: loaded, problems } = await loadCheckpoints(journal, runId, plan);
+  let checkpoints = loaded;
   if (problems.length > 0) {
     return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
   }

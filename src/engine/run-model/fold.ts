@@ -1,6 +1,7 @@
 import type { EngineEvent } from "../events.js";
 import type { ReasonCode } from "../reasons.js";
 import { EpisodeFold } from "./episodes.js";
+import { applyStage } from "./stage-fold.js";
 import type { AttemptCause, RunModel, RunSkeleton, StageModel, StageState, StepModel } from "./types.js";
 
 const RUN_END: Partial<
@@ -97,35 +98,9 @@ export class RunFold {
         return;
       }
       default:
-        if (e.type.startsWith("stage.")) this.applyStage(e);
+        if (e.type.startsWith("stage."))
+          applyStage(this.stage((e.payload as { stageId: string }).stageId), e);
         else if (e.type.startsWith("step.") || e.type === "recovery.decided") this.applyStep(e);
-    }
-  }
-
-  private applyStage(e: EngineEvent): void {
-    const stage = this.stage((e.payload as { stageId: string }).stageId);
-    switch (e.type) {
-      case "stage.started":
-        Object.assign(stage, { state: "running", reason: null, startedAt: e.at, finishedAt: null });
-        return;
-      case "stage.succeeded":
-      case "stage.failed": {
-        const failed = e.type === "stage.failed";
-        stage.startedAt ??= e.at - e.payload.durationMs;
-        stage.finishedAt = e.at;
-        if (stage.state === "timed_out") return;
-        stage.state = failed ? "failed" : "succeeded";
-        stage.reason = failed ? e.payload.reason : "succeeded";
-        return;
-      }
-      case "stage.skipped":
-        Object.assign(stage, { state: "skipped", reason: e.payload.reason, finishedAt: e.at });
-        return;
-      case "stage.timed_out":
-        stage.reason = "stage_timed_out";
-        if (e.payload.action === "fail") stage.state = "timed_out";
-        return;
-      default:
     }
   }
 
