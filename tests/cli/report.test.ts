@@ -23,8 +23,9 @@ describe("final report", () => {
         "    ↷ docs    skipped                   -         degraded",
         "· publish     pending                   -",
         "",
-        "RECOVERY   STRATEGY  PATTERN  OUTCOME  ATTEMPTS  FIRST ERROR",
-        "    linux  retry     network  failed   3         read ECONNRESET",
+        "RECOVERY   STRATEGY  PATTERN  OUTCOME  ATTEMPTS  TIME",
+        "    linux  retry     network  failed   3         4s",
+        "        read ECONNRESET",
         "",
         "resume with: stageflow resume 3f2a9c1e-0000-4000-8000-000000000001",
         "",
@@ -63,6 +64,20 @@ describe("final report", () => {
       expect.objectContaining({ id: "linux", stage: "build", status: "failed", attempts: 3 }),
       expect.objectContaining({ id: "docs", stage: "build", status: "skipped", attempts: 0 }),
     ]);
+  });
+});
+
+describe("report width", () => {
+  it("fits 100 columns: long errors, ids and messages are cut with …", () => {
+    const wide = failedReport();
+    const long = "x".repeat(300);
+    wide.recovery[0] = { ...(wide.recovery[0] as (typeof wide.recovery)[0]), error: long };
+    wide.run.error = { name: "Error", message: long };
+    const step = wide.stages[1]?.steps[0];
+    if (step) step.error = { name: "E", message: `${long}\n${long}` };
+    const lines = renderReport(wide).split("\n");
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines.some((l) => l.endsWith("…"))).toBe(true);
   });
 });
 

@@ -33,19 +33,30 @@ export function renderReport(
   return `${lines.join("\n")}\n`;
 }
 
-/** "recovery" section: one line per step that failed and what recovery did about it. */
+/**
+ * "recovery" section: one row per recovery episode (what failed, what recovery did, how long it
+ * took), each followed by the first line of its first error, so that no column is cut.
+ */
 function recoveryLines(report: RunReport): string[] {
   if (report.recovery.length === 0) return [];
+  const head = ["RECOVERY", "STRATEGY", "PATTERN", "OUTCOME", "ATTEMPTS", "TIME"];
   const rows = report.recovery.map((r) => [
     `    ${r.stepId}`,
     r.strategies.join(" → "),
     r.patternId ?? (r.strategies.includes("degrade") ? "(optional)" : "(step retry)"),
     r.outcome,
     String(r.attempts),
-    maskText(r.error).split("\n")[0] ?? "",
+    duration(r.recoveryMs),
   ]);
-  const head = ["RECOVERY", "STRATEGY", "PATTERN", "OUTCOME", "ATTEMPTS", "FIRST ERROR"];
-  return ["", ...table([head, ...rows], MAX_WIDTH)];
+  const lines = table([head, ...rows], MAX_WIDTH);
+  return [
+    "",
+    lines[0] ?? "",
+    ...lines.slice(1).flatMap((line, i) => {
+      const first = maskText(report.recovery[i]?.error ?? "").split("\n")[0] ?? "";
+      return first.trim() ? [line, fit(`        ${first}`)] : [line];
+    }),
+  ];
 }
 
 function stageLines(report: RunReport): string[] {

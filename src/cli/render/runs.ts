@@ -1,7 +1,7 @@
 import type { RunRecord } from "../../engine/journal.js";
-import { dateTime, duration, shortId, symbol, table } from "./format.js";
+import { dateTime, duration, MAX_WIDTH, shortId, symbol, table } from "./format.js";
 
-/** `stageflow status`: one row per run, newest first. */
+/** `stageflow status`: one row per run, newest first; no line wider than MAX_WIDTH. */
 export function renderRuns(runs: readonly RunRecord[], now: number): string {
   if (runs.length === 0) return "no runs\n";
   const rows = [["ID", "WORKFLOW", "STATUS", "REASON", "CREATED", "DURATION"]];
@@ -18,5 +18,5 @@ export function renderRuns(runs: readonly RunRecord[], now: number): string {
       took,
     ]);
   }
-  return `${table(rows).join("\n")}\n`;
+  return `${table(rows, MAX_WIDTH).join("\n")}\n`;
 }
