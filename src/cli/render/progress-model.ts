@@ -54,9 +54,9 @@ export class ProgressModel {
   }
 }
 
-/** What tells an event apart from another of its run (the journal's own dedupe key, or its content). */
+/** What tells an event apart from another of its run: its type, time and content. */
 function identity(e: EngineEvent): string {
-  return `${e.type}\u0000${e.at}\u0000${e.dedupeKey ?? JSON.stringify(e.payload)}`;
+  return `${e.type}\u0000${e.at}\u0000${JSON.stringify(e.payload)}`;
 }
 
 /** The live view: one line per run, stage and step, with elapsed times as of `now`. */
