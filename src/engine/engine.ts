@@ -225,7 +225,12 @@ class StageflowEngine implements Engine {
       this.journal.listCheckpoints(runId),
       this.journal.listEvents(runId),
     ]);
-    return buildReport(run, attempts, checkpoints, events);
+    // A run recorded as running that no process executes any more: its model says interrupted.
+    const gone =
+      run.status === "running" &&
+      !this.active.has(runId) &&
+      leaseHolderGone(run, this.clock.now(), this.options.isOwnerAlive);
+    return buildReport(run, attempts, checkpoints, events, gone ? "interrupted" : undefined);
   }
 
   /**

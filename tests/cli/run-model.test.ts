@@ -181,6 +181,32 @@ describe("one run model: live view, status, report and history agree", () => {
     expect(history).toContain("recovered, degrade, 1 attempt, after");
   });
 
+  it("shows a run whose process died as interrupted, with the step it was running", async () => {
+    const dir = await tempDir();
+    const journal = createSqliteJournal({ path: join(dir, "state.db"), durability: "process" });
+    const clock = new FakeClock(Date.UTC(2026, 0, 1), { autoAdvance: true });
+    const calls = new Map<string, number>();
+    const dying = crashable(journal);
+    const first = engineOn(dying.journal, clock, calls, "host/1");
+    const plan = parseWorkflow(WORKFLOW, { file: "mixed.yml", kinds: first.kinds });
+    const slowOnly = { ...plan, stages: plan.stages.slice(1, 2) };
+    const started = new Promise<void>((resolve) => first.on((e) => e.type === "step.started" && resolve()));
+    const { runId } = await first.start(slowOnly);
+    await started;
+    dying.crash();
+    const report = await engineOn(journal, clock, calls, "host/2").report(runId);
+    const slow = report.stages.find((s) => s.id === "slow");
+    expect([report.state, slow?.status, slow?.steps[0]?.status]).toEqual([
+      "interrupted",
+      "interrupted",
+      "interrupted",
+    ]);
+    const text = renderReport(report);
+    expect(text).toContain("status    ⊘ interrupted");
+    expect(text).toContain(`resume with: stageflow resume ${runId}`);
+    await journal.close();
+  });
+
   it("shows an escalated step as escalated, not failed", async () => {
     const dir = await tempDir();
     const journal = createSqliteJournal({ path: join(dir, "state.db"), durability: "process" });
