@@ -60,8 +60,9 @@ describe("stageflow resume --accept-changes", () => {
       ].join("\n"),
     );
     expect(blocked.out).toContain("⊘ blocked (definition_changed)");
-    expect(blocked.out).toContain(`resume with: stageflow resume ${id} --accept-changes`);
-    expect(blocked.err).toContain(`stageflow resume ${id} --accept-changes`);
+    // The hint works as printed: it names the --db given.
+    expect(blocked.out).toContain(`resume with: stageflow resume ${id} --db state.db --accept-changes`);
+    expect(blocked.err).toContain(`stageflow resume ${id} --accept-changes --db state.db`);
 
     const accepted = await cli("resume", id, "--accept-changes");
     expect(accepted.code).toBe(0);
