@@ -93,9 +93,7 @@ describe("stageflow end to end (in-process)", () => {
     expect(JSON.stringify(events)).not.toContain(GHP);
     const timeline = await cli("history", id, "--db", db);
     expect(timeline.out.split("\n")[2]).toMatch(/^\+0\.000s\s+run\.started\s+run\s+workflow e2e, cli$/);
-    expect(timeline.out).toMatch(
-      /step\.retrying\s+build\/flaky\s+retrying in \d+ms, attempt 1 failed\n/,
-    );
+    expect(timeline.out).toMatch(/step\.retrying\s+build\/flaky\s+retrying in \d+ms, attempt 1 failed\n/);
 
     const diag = await cli("diagnostics", id, "--db", db, "--out", "support/bundle.json");
     expect(diag.code).toBe(0);

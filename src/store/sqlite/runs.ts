@@ -182,7 +182,9 @@ export function runTable(db: Database.Database) {
       if (hasDefinition.get(r.definitionHash) === undefined) {
         insertDefinition.run(r.definitionHash, JSON.stringify(r.definition));
       }
-      return redefine.run(r.workflow, r.definitionHash, JSON.stringify(r.inputs), r.updatedAt, id).changes > 0;
+      return (
+        redefine.run(r.workflow, r.definitionHash, JSON.stringify(r.inputs), r.updatedAt, id).changes > 0
+      );
     },
     /** Returns false when no such run. */
     update: (id: string, p: RunPatch): boolean =>
