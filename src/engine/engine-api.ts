@@ -1,8 +1,9 @@
 import type { ErrorInfo } from "./errors.js";
 import type { Trigger } from "./events.js";
-import type { AttemptRecord, CheckpointStatus, Journal, RunRecord, RunStatus } from "./journal.js";
+import type { AttemptRecord, Journal, RunRecord, RunStatus } from "./journal.js";
 import type { Clock, Logger, Random } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
+import type { AttemptCause, EpisodeModel, RunState, StageState, StepState } from "./run-model/types.js";
 
 /** Named points where tests can stop a process (e.g. with SIGKILL) to prove resume works. */
 export const CRASH_POINTS = [
@@ -100,6 +101,12 @@ export interface ResumeOptions {
    * was started with must be given again (InputError otherwise, before anything is recorded).
    */
   secretInputs?: Record<string, unknown>;
+  /**
+   * With `plan`: when it differs from the recorded definition, continue under it where that is
+   * safe (see src/engine/changes/assess.ts), recording `run.changes_accepted`; when it is not
+   * safe, throw a ChangesRefusedError (an InputError) and record nothing. @default false
+   */
+  acceptChanges?: boolean;
 }
 
 export interface RunResult {
@@ -118,17 +125,25 @@ export interface RunHandle {
 export interface StepReport {
   id: string;
   stageId: string;
-  status: CheckpointStatus | "running" | "pending" | "cancelled";
+  status: StepState;
   reason: ReasonCode | null;
+  /** Attempts started, numbered across resumes (the highest attempt number). */
   attempts: number;
+  /** Why the attempts after the first were made: `{ retry: 2, alternative: 1 }`. */
+  causes: Partial<Record<AttemptCause, number>>;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** From the first attempt of the step's last execution to its end (see run-model/types.ts). */
   durationMs: number | null;
   outputs: Record<string, unknown>;
+  /** The error that ended the step (failed, escalated, cancelled, or skipped as degraded). */
   error: ErrorInfo | null;
 }
 
 export interface StageReport {
   id: string;
-  status: "pending" | "running" | "succeeded" | "failed" | "skipped" | "timed_out" | "cancelled";
+  status: StageState;
+  reason: ReasonCode | null;
   startedAt: number | null;
   finishedAt: number | null;
   durationMs: number | null;
@@ -136,21 +151,13 @@ export interface StageReport {
 }
 
 /** One step's recovery episode: what failed, what was decided, how it ended. */
-export interface RecoveryReport {
-  stepId: string;
-  patternId: string | null;
-  errorType: string;
-  /** The strategies decided, in order (e.g. `alternative`, `retry`). */
-  strategies: string[];
-  outcome: "recovered" | "failed" | "escalated" | "in_progress";
-  attempts: number;
-  recoveryMs: number | null;
-  /** The first error's message. */
-  error: string;
-}
+export type RecoveryReport = EpisodeModel;
 
+/** A run as the journal recorded it, in the one model every view (live, status, report, history) reads. */
 export interface RunReport {
   run: RunRecord;
+  /** The run's state: its recorded status, or `interrupted` when its owner is gone. */
+  state: RunState;
   durationMs: number | null;
   /**
    * The run is `running` in the journal but nobody executes it: its lease expired or was released,

@@ -178,6 +178,7 @@ class StageflowEngine implements Engine {
         runId,
         opts.plan,
         (definition, hash) => this.compileRecorded(definition, hash),
+        opts.acceptChanges,
       );
       if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended) };
       const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
@@ -292,7 +293,14 @@ class StageflowEngine implements Engine {
       this.journal.listCheckpoints(runId),
       this.journal.listEvents(runId),
     ]);
-    return buildReport(run, attempts, checkpoints, events, { interrupted: this.isInterrupted(run) });
+    // A run recorded as running that no process executes any more: its model says interrupted.
+    return buildReport(
+      run,
+      attempts,
+      checkpoints,
+      events,
+      this.isInterrupted(run) ? "interrupted" : undefined,
+    );
   }
 
   /**

@@ -1,3 +1,4 @@
+import { formatDuration } from "./definition/durations.js";
 import type { ReasonCode } from "./reasons.js";
 
 /** A serialisable description of an error, as journaled with attempts and events. */
@@ -36,7 +37,10 @@ export class CircuitOpenError extends StageflowError {
     readonly dependency: string,
     readonly retryAfterMs: number,
   ) {
-    super("circuit_open", `circuit for '${dependency}' is open; next probe in ${retryAfterMs} ms`);
+    super(
+      "circuit_open",
+      `circuit for '${dependency}' is open; next probe in ${formatDuration(retryAfterMs)}`,
+    );
   }
 }
 

@@ -15,6 +15,16 @@ export interface EventPayloads {
   "run.cancelled": { durationMs: number };
   "run.blocked": { reason: ReasonCode; message: string };
   "run.interrupted": { owner: string };
+  /** A changed definition was accepted on resume (`resume --accept-changes`); ids of steps. */
+  "run.changes_accepted": {
+    previousHash: string;
+    hash: string;
+    added: string[];
+    removed: string[];
+    changed: string[];
+    /** Steps whose earlier result (skipped or failed) was dropped: they run under the new definition. */
+    rerun: string[];
+  };
   "stage.started": { stageId: string };
   "stage.skipped": { stageId: string; reason: ReasonCode };
   "stage.warning": { stageId: string; elapsedMs: number; warnAfterMs: number };

@@ -71,6 +71,12 @@ export interface Journal {
   finishAttempt(attempt: AttemptFinish, checkpoint: NewCheckpoint | null, events: NewEvent[]): Promise<void>;
   /** Records a checkpoint that has no attempt (a step skipped by its condition or degradation). */
   putCheckpoint(checkpoint: NewCheckpoint, events: NewEvent[]): Promise<void>;
+  /**
+   * A change of the run's definition accepted on resume: the run takes the new definition (and
+   * its inputs under it), the checkpoints of `dropCheckpoints` are deleted (their steps changed or
+   * are gone; their attempts stay), and the events are appended, in one transaction.
+   */
+  replaceDefinition(runId: string, replacement: DefinitionReplacement, events: NewEvent[]): Promise<void>;
   /** Deletes a run's non-succeeded checkpoints, so that a re-run of a failed run retries them. */
   clearFailedCheckpoints(runId: string): Promise<void>;
   appendEvents(events: NewEvent[]): Promise<void>;
@@ -176,6 +182,17 @@ export interface RunPatch {
    * parks, `waiting`) gives up its lease with its final status, without a write of its own.
    */
   releaseLeaseOf?: string;
+}
+
+export interface DefinitionReplacement {
+  workflow: string;
+  /** The normalised definition (plain JSON) and its hash. */
+  definition: unknown;
+  definitionHash: string;
+  inputs: Record<string, unknown>;
+  /** Steps whose checkpoints no longer hold. */
+  dropCheckpoints: string[];
+  updatedAt: number;
 }
 
 export type AttemptStatus = "running" | "succeeded" | "failed" | "cancelled";

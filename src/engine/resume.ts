@@ -2,6 +2,7 @@ import type { EventBus } from "./bus.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
+import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import type { LeaseKeeper } from "./executor/leases.js";
 import { stopOrphans } from "./executor/orphans.js";
@@ -59,6 +60,7 @@ export async function prepareResume(
   runId: string,
   current: WorkflowPlan | undefined,
   compile: (definition: unknown, hash: string) => WorkflowPlan,
+  acceptChanges = false,
 ): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
   const seen = await journal.getRun(runId);
@@ -73,7 +75,7 @@ export async function prepareResume(
     deps.options.isOwnerAlive,
   );
   try {
-    return await prepareTaken(deps, runId, current, compile, previousOwner, now);
+    return await prepareTaken(deps, runId, current, compile, previousOwner, now, acceptChanges);
   } catch (error) {
     // Not going to run here after all: let the next resume take it at once.
     await journal.releaseLease(runId, owner).catch(() => {});
@@ -89,6 +91,7 @@ async function prepareTaken(
   compile: (definition: unknown, hash: string) => WorkflowPlan,
   previousOwner: string | null,
   now: number,
+  acceptChanges: boolean,
 ): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
   const owner = leases.owner;
@@ -108,12 +111,13 @@ async function prepareTaken(
     ]);
     return { ended: { runId, status: "blocked", reason, error } };
   };
-  if (current && current.hash !== run.definitionHash) {
+  const changed = current !== undefined && current.hash !== run.definitionHash;
+  if (changed && !acceptChanges) {
     return block(
       "definition_changed",
       `the workflow${run.source ? ` ${run.source}` : ""} changed since run ${runId} started ` +
         `(recorded ${run.definitionHash.slice(0, 12)}…, now ${current.hash.slice(0, 12)}…); ` +
-        "restore it to resume, or start a new run",
+        "restore it, accept the changes (resume --accept-changes), or start a new run",
     );
   }
   let plan: WorkflowPlan;
@@ -129,9 +133,23 @@ async function prepareTaken(
     return block("checkpoint_corrupt", `the recorded definition of run ${runId} does not match its hash`);
   }
   if (run.source) plan.source = run.source;
-  const { checkpoints, problems } = await loadCheckpoints(journal, runId, plan);
+  const { checkpoints: loaded, problems } = await loadCheckpoints(journal, runId, plan);
+  let checkpoints = loaded;
   if (problems.length > 0) {
     return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
+  }
+  // Throws, recording nothing, when the change is not safe to accept.
+  const accepted =
+    changed && checkChanges(run, plan, current, checkpoints, await journal.listAttempts(runId));
+  if (accepted) {
+    checkpoints = await recordChanges(recorder, run, current, accepted, checkpoints, now);
+    plan = { ...current, ...(run.source ? { source: run.source } : {}) };
+    Object.assign(run, {
+      workflow: current.name,
+      definition: current.definition,
+      definitionHash: current.hash,
+    });
+    run.inputs = accepted.inputs;
   }
 
   const attempts = await journal.listAttempts(runId);

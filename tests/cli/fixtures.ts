@@ -30,6 +30,7 @@ export function runRecord(patch: Partial<RunRecord> = {}): RunRecord {
 export function failedReport(): RunReport {
   return {
     run: runRecord(),
+    state: "failed",
     durationMs: 12_300,
     attempts: [],
     recovery: [
@@ -48,6 +49,7 @@ export function failedReport(): RunReport {
       {
         id: "prepare",
         status: "succeeded",
+        reason: "succeeded",
         startedAt: T0,
         finishedAt: T0 + 1200,
         durationMs: 1200,
@@ -58,6 +60,9 @@ export function failedReport(): RunReport {
             status: "succeeded",
             reason: "succeeded",
             attempts: 1,
+            causes: {},
+            startedAt: T0,
+            finishedAt: T0 + 1200,
             durationMs: 1200,
             outputs: { version: "1.2.3" },
             error: null,
@@ -67,6 +72,7 @@ export function failedReport(): RunReport {
       {
         id: "build",
         status: "failed",
+        reason: "retries_exhausted",
         startedAt: T0 + 1200,
         finishedAt: T0 + 12_300,
         durationMs: 11_100,
@@ -77,6 +83,9 @@ export function failedReport(): RunReport {
             status: "failed",
             reason: "retries_exhausted",
             attempts: 3,
+            causes: { retry: 2 },
+            startedAt: T0 + 1300,
+            finishedAt: T0 + 11_100,
             durationMs: 9800,
             outputs: {},
             error: { name: "RunStepError", message: "exit code 2\nmake: *** No rule to make target" },
@@ -87,13 +96,24 @@ export function failedReport(): RunReport {
             status: "skipped",
             reason: "degraded",
             attempts: 0,
+            causes: {},
+            startedAt: null,
+            finishedAt: T0 + 1300,
             durationMs: null,
             outputs: {},
             error: null,
           },
         ],
       },
-      { id: "publish", status: "pending", startedAt: null, finishedAt: null, durationMs: null, steps: [] },
+      {
+        id: "publish",
+        status: "pending",
+        reason: null,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        steps: [],
+      },
     ],
   };
 }

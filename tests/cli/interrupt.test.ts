@@ -55,7 +55,7 @@ stages:
     expect(resumed.err).toBe("");
     expect(resumed.code).toBe(0);
     // Ctrl-C shut the engine down gracefully: the lease was released, so no take-over was needed.
-    expect(resumed.out).toMatch(/run resumed \(owner [^,]+, 1 finished step\(s\) kept\)/);
+    expect(resumed.out).toMatch(/run resumed \(owner [^,]+, 1 finished step kept\)/);
     expect(readFileSync(count, "utf8")).toBe("a\nc\n");
   });
 

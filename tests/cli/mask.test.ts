@@ -87,7 +87,7 @@ describe("diagnostics bundle", () => {
     updatedAt: 1,
     finishedAt: 1,
   };
-  const report: RunReport = { run, durationMs: 1, stages: [], attempts: [], recovery: [] };
+  const report: RunReport = { run, state: run.status, durationMs: 1, stages: [], attempts: [], recovery: [] };
   const config: LoadedConfig = {
     values: { db: "/x/state.db", durability: "process", leaseMs: 30_000, logLevel: "warn", json: false },
     sources: { db: "env STAGEFLOW_DB" },

@@ -43,11 +43,37 @@ describe("live progress", () => {
       "  ✔ prepare  succeeded  100ms",
       "      ✔ check  succeeded  90ms",
       "  ▸ build  running  1.4s",
-      "      ↻ linux  retrying  retry in 400ms",
+      "      ↻ linux  retrying  retry in 400ms  1.4s",
       "      · docs  pending",
     ]);
     model.apply(event("step.started", { stageId: "build", stepId: "linux", attempt: 2 }, 600));
-    expect(renderProgress(model, 1600)[4]).toBe("      ▸ linux  running  attempt 2  1s");
+    // Timed from the step's first attempt, as the report times it.
+    expect(renderProgress(model, 1600)[4]).toBe("      ▸ linux  running  attempt 2  1.5s");
+  });
+
+  it("continues a resumed run's model: events both read back and delivered count once", () => {
+    const model = new ProgressModel();
+    const before = [
+      event("run.started", { workflow: "release", inputs: {}, trigger: { kind: "cli" } }, 0),
+      event("stage.started", { stageId: "build" }, 0),
+      event("step.started", { stageId: "build", stepId: "linux", attempt: 1 }, 10),
+    ];
+    const resumed = event("run.resumed", { owner: "h/2", skippedSteps: ["check"] }, 5000);
+    const again = event("step.started", { stageId: "build", stepId: "linux", attempt: 2 }, 5010);
+    // Delivered to the view while the journal was read: already in what was read.
+    model.apply(resumed);
+    model.apply(again);
+    model.seed("abcdef123456", { ...seed, events: [...before, resumed, again] });
+    model.apply(
+      event(
+        "step.succeeded",
+        { stageId: "build", stepId: "linux", attempt: 2, durationMs: 90, outputs: {} },
+        5100,
+      ),
+    );
+    const linux = model.runs[0]?.stages[1]?.steps[0];
+    expect([linux?.state, linux?.attempts, linux?.causes]).toEqual(["succeeded", 2, { interrupted: 1 }]);
+    expect(renderProgress(model, 6000)[4]).toBe("      ✔ linux  succeeded  2 attempts: 1 interrupted  90ms");
   });
 
   it("redraws in place on a terminal: cursor up over the previous frame, each line cleared", () => {

@@ -13,18 +13,19 @@ describe("final report", () => {
         "duration  12.3s",
         "error     gave up after 3 attempt(s): exit code 2",
         "",
-        "STAGE / STEP  STATUS     ATTEMPTS     DURATION  REASON",
-        "✔ prepare     succeeded               1.2s",
-        "    ✔ check   succeeded  1            1.2s",
-        "✖ build       failed                  11.1s",
-        "    ✖ linux   failed     3 (retried)  9.8s      retries_exhausted",
+        "STAGE / STEP  STATUS     ATTEMPTS       DURATION  REASON",
+        "✔ prepare     succeeded                 1.2s",
+        "    ✔ check   succeeded  1              1.2s",
+        "✖ build       failed                    11.1s     retries_exhausted",
+        "    ✖ linux   failed     3 (2 retries)  9.8s      retries_exhausted",
         "        exit code 2",
         "        make: *** No rule to make target",
-        "    ↷ docs    skipped                 -         degraded",
-        "· publish     pending                 -",
+        "    ↷ docs    skipped                   -         degraded",
+        "· publish     pending                   -",
         "",
-        "RECOVERY   STRATEGY  PATTERN  OUTCOME  ATTEMPTS  FIRST ERROR",
-        "    linux  retry     network  failed   3         read ECONNRESET",
+        "RECOVERY   STRATEGY  PATTERN  OUTCOME  ATTEMPTS  TIME",
+        "    linux  retry     network  failed   3         4s",
+        "        read ECONNRESET",
         "",
         "resume with: stageflow resume 3f2a9c1e-0000-4000-8000-000000000001",
         "",
@@ -36,6 +37,7 @@ describe("final report", () => {
     const ok = {
       ...failedReport(),
       run: runRecord({ status: "succeeded", reason: "succeeded", error: null }),
+      state: "succeeded" as const,
     };
     const text = renderReport(ok);
     expect(text).toContain("status    ✔ succeeded\n");
@@ -62,6 +64,20 @@ describe("final report", () => {
       expect.objectContaining({ id: "linux", stage: "build", status: "failed", attempts: 3 }),
       expect.objectContaining({ id: "docs", stage: "build", status: "skipped", attempts: 0 }),
     ]);
+  });
+});
+
+describe("report width", () => {
+  it("fits 100 columns: long errors, ids and messages are cut with …", () => {
+    const wide = failedReport();
+    const long = "x".repeat(300);
+    wide.recovery[0] = { ...(wide.recovery[0] as (typeof wide.recovery)[0]), error: long };
+    wide.run.error = { name: "Error", message: long };
+    const step = wide.stages[1]?.steps[0];
+    if (step) step.error = { name: "E", message: `${long}\n${long}` };
+    const lines = renderReport(wide).split("\n");
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines.some((l) => l.endsWith("…"))).toBe(true);
   });
 });
 

@@ -146,6 +146,74 @@ export function describeAttemptContract(h: JournalHarness): void {
       });
     });
 
+    it("replaces a run's definition with dropped checkpoints and an event in one write; attempts stay", async () => {
+      await h.journal.createRun(newRun("r1"), []);
+      await h.journal.createRun(newRun("r2"), []);
+      const outputs = { ok: true };
+      const fast = attemptFinish("r1", "fast", 1, outputs);
+      await Promise.all([
+        h.journal.startAttempt(attemptStart("r1", "fast"), []),
+        h.journal.finishAttempt(
+          { ...fast, decision: undefined },
+          checkpoint("r1", "fast", "succeeded", outputs),
+          [],
+        ),
+      ]);
+      await h.journal.putCheckpoint(checkpoint("r1", "keep", "succeeded"), []);
+      await h.journal.putCheckpoint(checkpoint("r2", "fast", "succeeded"), []);
+      const definition = { name: "deploy2", stages: [{ id: "build", steps: [{ id: "keep" }] }] };
+      const accepted = event("r1", "run.changes_accepted", {
+        previousHash: "def-hash-1",
+        hash: "def-hash-2",
+        added: [],
+        removed: ["fast"],
+        changed: [],
+        rerun: [],
+      });
+      await h.journal.replaceDefinition(
+        "r1",
+        {
+          workflow: "deploy2",
+          definition,
+          definitionHash: "def-hash-2",
+          inputs: { ref: "main", channel: "beta" },
+          dropCheckpoints: ["fast"],
+          updatedAt: 9_000,
+        },
+        [accepted],
+      );
+      const journal = await h.reopen();
+      expect(await journal.getRun("r1")).toMatchObject({
+        workflow: "deploy2",
+        definition,
+        definitionHash: "def-hash-2",
+        inputs: { ref: "main", channel: "beta" },
+        updatedAt: 9_000,
+      });
+      expect((await journal.getRun("r2"))?.definitionHash).toBe("def-hash-1");
+      expect((await journal.listCheckpoints("r1")).map((c) => c.stepId)).toEqual(["keep"]);
+      expect((await journal.listCheckpoints("r2")).map((c) => c.stepId)).toEqual(["fast"]);
+      // The dropped step's attempt is still there (an attempt inlined in its checkpoint too).
+      expect((await journal.listAttempts("r1")).map((a) => [a.stepId, a.attempt, a.status])).toEqual([
+        ["fast", 1, "succeeded"],
+      ]);
+      expect((await journal.listEvents("r1")).map((e) => e.type)).toEqual(["run.changes_accepted"]);
+      await expect(
+        h.journal.replaceDefinition(
+          "nope",
+          {
+            workflow: "x",
+            definition: {},
+            definitionHash: "h",
+            inputs: {},
+            dropCheckpoints: [],
+            updatedAt: 1,
+          },
+          [],
+        ),
+      ).rejects.toMatchObject({ code: "unknown_run" });
+    });
+
     it("clears a run's failed checkpoints and keeps its succeeded ones and other runs'", async () => {
       await h.journal.createRun(newRun("r1"), []);
       await h.journal.createRun(newRun("r2"), []);

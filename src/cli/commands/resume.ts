@@ -1,21 +1,26 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { diffPlans } from "../../engine/changes/diff.js";
+import { compileWorkflow } from "../../engine/definition/index.js";
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import { errorMessage, InputError, isRunBusy } from "../../engine/errors.js";
 import type { RunRecord } from "../../engine/journal.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { writeJson, writeNote } from "../output.js";
+import { hintCommand } from "../hint.js";
+import { writeJson, writeNote, writeText } from "../output.js";
+import { renderChanges } from "../render/changes.js";
 import { runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
-import { finishRuns, seedFromReport, watchRuns } from "./watch.js";
+import { finishRuns, seedFromJournal, watchRuns } from "./watch.js";
 import { loadWorkflow, readInputs } from "./workflow-file.js";
 
 interface ResumeOptions extends CommonOptions {
   all?: boolean;
   input: string[];
+  acceptChanges?: boolean;
 }
 
 export function registerResume(program: Command, ctx: CommandContext): void {
@@ -29,6 +34,10 @@ export function registerResume(program: Command, ctx: CommandContext): void {
       "a secret input of the run, given again (they are not stored)",
       collect,
       [],
+    )
+    .option(
+      "--accept-changes",
+      "continue under the workflow file as it is now when it changed since the run started, where that is safe",
     );
   withCommonOptions(cmd).action(async (runId: string | undefined, opts: ResumeOptions) => {
     if (Boolean(runId) === Boolean(opts.all)) {
@@ -37,10 +46,16 @@ export function registerResume(program: Command, ctx: CommandContext): void {
     if (opts.all && opts.input.length) {
       throw new InputError("invalid_input", "resume: --input goes with one RUN_ID, not with --all");
     }
+    if (opts.all && opts.acceptChanges) {
+      throw new InputError(
+        "invalid_input",
+        "resume: --accept-changes needs a RUN_ID (review each run's changes)",
+      );
+    }
     const secretInputs = readInputs(opts.input, undefined, ctx.io.cwd);
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, (root) =>
-      runId ? resumeOne(ctx, root, runId, secretInputs) : resumeAll(ctx, root),
+      runId ? resumeOne(ctx, root, runId, secretInputs, opts.acceptChanges ?? false) : resumeAll(ctx, root),
     );
   });
 }
@@ -50,6 +65,7 @@ async function resumeOne(
   root: CliRoot,
   id: string,
   secretInputs: Record<string, unknown>,
+  acceptChanges: boolean,
 ): Promise<number> {
   const run = await requireRun(root.journal, id);
   if (FINISHED.includes(run.status)) return nothingToResume(ctx, root, run);
@@ -57,10 +73,11 @@ async function resumeOne(
   const plan = currentPlan(ctx, root, run, (e) => {
     throw e;
   });
+  showChanges(ctx, root, run, plan, acceptChanges);
   const watch = watchRuns(root, ctx.io);
   try {
     const handle = await root.engine
-      .resume(run.id, { ...(plan ? { plan } : {}), secretInputs })
+      .resume(run.id, { ...(plan ? { plan, acceptChanges } : {}), secretInputs })
       .catch(async (e: unknown) => {
         // Another process finished it between our look and our take-over: nothing to resume after all.
         const now = await root.journal.getRun(run.id);
@@ -68,7 +85,7 @@ async function resumeOne(
         throw e;
       });
     if (!("done" in handle)) return await nothingToResume(ctx, root, handle);
-    watch.seed(handle.runId, seedFromReport(await root.engine.report(handle.runId)));
+    watch.seed(handle.runId, await seedFromJournal(root, handle.runId));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {
     watch.dispose();
@@ -94,10 +111,40 @@ async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {
       if (root.config.values.json) writeJson(ctx.io, []);
       return EXIT.ok;
     }
-    for (const h of handles) watch.seed(h.runId, seedFromReport(await root.engine.report(h.runId)));
+    for (const h of handles) watch.seed(h.runId, await seedFromJournal(root, h.runId));
     return await finishRuns(root, ctx.io, watch, handles, { many: true });
   } finally {
     watch.dispose();
+  }
+}
+
+/**
+ * When the workflow file changed since the run started: what changed, by stage (before the
+ * engine accepts the change, or blocks the run until it is restored or accepted).
+ */
+function showChanges(
+  ctx: CommandContext,
+  root: CliRoot,
+  run: RunRecord,
+  plan: WorkflowPlan | undefined,
+  accepting: boolean,
+): void {
+  if (!plan || plan.hash === run.definitionHash) {
+    if (accepting) writeNote(ctx.io, `the workflow of run ${run.id} did not change; nothing to accept`);
+    return;
+  }
+  if (root.config.values.json) return;
+  let recorded: WorkflowPlan;
+  try {
+    recorded = compileWorkflow(run.definition, { kinds: root.engine.kinds });
+  } catch {
+    return; // the engine blocks a run whose recorded definition is unusable, and says why
+  }
+  const what = `the workflow ${run.source ?? run.workflow} changed since run ${run.id} started`;
+  writeText(ctx.io, renderChanges(diffPlans(recorded, plan), what));
+  if (!accepting) {
+    const command = hintCommand(ctx.io, root.config, `resume ${run.id} --accept-changes`);
+    writeNote(ctx.io, `to continue under it where that is safe: ${command}`);
   }
 }
 

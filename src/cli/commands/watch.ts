@@ -1,5 +1,7 @@
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
-import type { RunHandle, RunReport, RunResult } from "../../engine/engine-api.js";
+import type { RunHandle, RunResult } from "../../engine/engine-api.js";
+import type { EngineEvent } from "../../engine/events.js";
+import { skeletonOf } from "../../engine/run-model/from-journal.js";
 import { combineExitCodes, EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
 import type { CliIo, StopSignal } from "../io.js";
@@ -58,8 +60,12 @@ export function seedFromPlan(plan: WorkflowPlan): ProgressSeed {
   return { workflow: plan.name, stages: plan.stages.map((s) => ({ id: s.id, steps: s.steps })) };
 }
 
-export function seedFromReport(report: RunReport): ProgressSeed {
-  return { workflow: report.run.workflow, stages: report.stages };
+/** A resumed run: its recorded stages and steps, and the events so far, so the view continues its model. */
+export async function seedFromJournal(root: CliRoot, runId: string): Promise<ProgressSeed> {
+  const run = await root.journal.getRun(runId);
+  const events = await root.journal.listEvents(runId);
+  const skeleton = skeletonOf(run?.workflow ?? "", run?.definition);
+  return { ...skeleton, events: events as EngineEvent[] };
 }
 
 /**

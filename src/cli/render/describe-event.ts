@@ -1,6 +1,7 @@
 import type { EngineEvent } from "../../engine/events.js";
+import { elapsed, type RunModel, type StepModel } from "../../engine/run-model/types.js";
 import { maskText } from "../mask.js";
-import { clockTime, duration, shortId } from "./format.js";
+import { attemptsText, clockTime, duration, plural, shortId } from "./format.js";
 
 /** An event in words: `build/linux` `succeeded` (`attempt 2`, `1.2s`): `message`. */
 export interface EventDescription {
@@ -15,12 +16,32 @@ export interface EventDescription {
 const list = (items: readonly string[]) => items.join(", ");
 const attempt = (n: number) => `attempt ${n}`;
 
-export function describeEvent(event: EngineEvent): EventDescription {
-  const d = describe(event);
+/**
+ * An event in words. With `model` (the run's model after this event), a step's end says what
+ * the report says: the step's duration and its attempts, e.g. `(105ms, 2 attempts: 1 alternative)`.
+ */
+export function describeEvent(event: EngineEvent, model?: RunModel): EventDescription {
+  const d = describe(event, model);
   return d.message === undefined ? d : { ...d, message: maskText(d.message) };
 }
 
-function describe(e: EngineEvent): EventDescription {
+/** The step's duration and attempts as the run model has them, or the event's own figures. */
+function stepEnd(p: { stepId: string; attempt: number; durationMs: number }, model?: RunModel): string[] {
+  const step = findStep(model, p.stepId);
+  if (!step) return [duration(p.durationMs), ...(p.attempt > 1 ? [attempt(p.attempt)] : [])];
+  const took = duration(elapsed(step));
+  return step.attempts > 1 ? [took, attemptsText(step.attempts, step.causes)] : [took];
+}
+
+function findStep(model: RunModel | undefined, stepId: string): StepModel | undefined {
+  for (const stage of model?.stages ?? []) {
+    const step = stage.steps.find((s) => s.id === stepId);
+    if (step) return step;
+  }
+  return undefined;
+}
+
+function describe(e: EngineEvent, model?: RunModel): EventDescription {
   switch (e.type) {
     case "run.started":
       return {
@@ -30,7 +51,7 @@ function describe(e: EngineEvent): EventDescription {
       };
     case "run.resumed": {
       const p = e.payload;
-      const details = [`owner ${p.owner}`, `${p.skippedSteps.length} finished step(s) kept`];
+      const details = [`owner ${p.owner}`, `${plural(p.skippedSteps.length, "finished step")} kept`];
       if (p.takenOverFrom) details.splice(1, 0, `taken over from ${p.takenOverFrom}`);
       return { subject: "run", verb: "resumed", details };
     }
@@ -48,6 +69,19 @@ function describe(e: EngineEvent): EventDescription {
       return { subject: "run", verb: "cancelled", details: [duration(e.payload.durationMs)] };
     case "run.blocked":
       return { subject: "run", verb: "blocked", details: [e.payload.reason], message: e.payload.message };
+    case "run.changes_accepted": {
+      const p = e.payload;
+      const counts: Array<[string[], string]> = [
+        [p.added, "added"],
+        [p.removed, "removed"],
+        [p.changed, "changed"],
+        [p.rerun, "to run again"],
+      ];
+      const details = counts
+        .filter(([ids]) => ids.length > 0)
+        .map(([ids, what]) => `${plural(ids.length, "step")} ${what}`);
+      return { subject: "run", verb: "changes accepted", details };
+    }
     case "run.interrupted":
       return { subject: "run", verb: "interrupted", details: [`owner ${e.payload.owner}`] };
     case "stage.started":
@@ -79,21 +113,19 @@ function describe(e: EngineEvent): EventDescription {
     case "step.started":
       return { subject: stepOf(e.payload), verb: "started", details: [attempt(e.payload.attempt)] };
     case "step.retrying": {
+      // The error was said by the `recovery.decided` event just before.
       const p = e.payload;
       return {
         subject: stepOf(p),
         verb: `retrying in ${duration(p.delayMs)}`,
         details: [`${attempt(p.attempt)} failed`],
-        message: p.error.message,
       };
     }
-    case "step.succeeded": {
-      const p = e.payload;
-      return { subject: stepOf(p), verb: "succeeded", details: [attempt(p.attempt), duration(p.durationMs)] };
-    }
+    case "step.succeeded":
+      return { subject: stepOf(e.payload), verb: "succeeded", details: stepEnd(e.payload, model) };
     case "step.failed": {
       const p = e.payload;
-      const details = [attempt(p.attempt), duration(p.durationMs), p.reason];
+      const details = [p.reason, ...stepEnd(p, model)];
       if (p.continued) details.push("continued");
       return { subject: stepOf(p), verb: "failed", details, message: p.error.message };
     }
@@ -114,17 +146,11 @@ function describe(e: EngineEvent): EventDescription {
       const details = [duration(p.durationMs), ...(p.skipped.length ? [`skipped: ${list(p.skipped)}`] : [])];
       return { subject: "run", verb: "degraded", details };
     }
-    case "recovery.decided": {
-      const p = e.payload;
-      const details = [p.errorType, p.patternId ? `pattern ${p.patternId}` : "step retry policy"];
-      if (p.delayMs !== undefined) details.push(`in ${duration(p.delayMs)}`);
-      if (p.alternative !== undefined) details.push(`alternative ${p.alternative}`);
-      if (p.detail) details.push(p.detail);
-      return { subject: stepOf(p), verb: `recovery: ${p.strategy}`, details, message: p.error.message };
-    }
+    case "recovery.decided":
+      return decided(e.payload);
     case "recovery.succeeded": {
       const p = e.payload;
-      const details = [p.strategy, `${p.attempts} attempts`, `after ${duration(p.recoveryMs)}`];
+      const details = [p.strategy, plural(p.attempts, "attempt"), `after ${duration(p.recoveryMs)}`];
       return { subject: stepOf(p), verb: "recovered", details };
     }
     case "recovery.failed": {
@@ -132,7 +158,7 @@ function describe(e: EngineEvent): EventDescription {
       return {
         subject: stepOf(p),
         verb: "recovery failed",
-        details: [p.strategy, p.reason, `${p.attempts} attempts`],
+        details: [p.strategy, p.reason, plural(p.attempts, "attempt")],
       };
     }
     case "recovery.budget_refused": {
@@ -156,13 +182,40 @@ function describe(e: EngineEvent): EventDescription {
   }
 }
 
+/** `attempt 1 failed → retry in 200ms (network, pattern network)`: one decision, said once. */
+function decided(p: Extract<EngineEvent, { type: "recovery.decided" }>["payload"]): EventDescription {
+  const what =
+    p.strategy === "retry" || p.strategy === "step_retry"
+      ? `retry in ${duration(p.delayMs ?? 0)}`
+      : p.strategy === "alternative"
+        ? `alternative ${(p.alternative ?? 0) + 1}`
+        : p.strategy === "fail" || p.strategy === "give_up"
+          ? "give up"
+          : p.strategy;
+  const by = p.patternId
+    ? `pattern ${p.patternId}`
+    : p.strategy === "degrade"
+      ? "optional step"
+      : "step retry policy";
+  const details = [p.errorType, by];
+  // A give-up says why (`gave up after 3 attempts`); the other details already say the rest.
+  const why = p.detail?.includes(": ") ? p.detail.slice(p.detail.indexOf(": ") + 2) : undefined;
+  if (what === "give up" && why) details.push(why);
+  return {
+    subject: stepOf(p),
+    verb: `${attempt(p.attempt)} failed → ${what}`,
+    details,
+    message: p.error.message,
+  };
+}
+
 function stepOf(p: { stageId: string; stepId: string }): string {
   return `${p.stageId}/${p.stepId}`;
 }
 
-/** `12:00:01.234 build/linux succeeded (attempt 2, 1.2s)`: one line of plain progress. */
-export function eventLine(event: EngineEvent, opts: { runPrefix?: boolean } = {}): string {
-  const d = describeEvent(event);
+/** `12:00:01.234 build/linux succeeded (1.2s, 2 attempts: 1 retry)`: one line of plain progress. */
+export function eventLine(event: EngineEvent, opts: { runPrefix?: boolean; model?: RunModel } = {}): string {
+  const d = describeEvent(event, opts.model);
   const prefix = opts.runPrefix ? `[${shortId(event.runId)}] ` : "";
   const details = d.details.length ? ` (${list(d.details)})` : "";
   const message = d.message ? `: ${d.message.split("\n")[0]}` : "";

@@ -1,4 +1,5 @@
 import { formatDuration } from "../../engine/definition/durations.js";
+import type { AttemptCause } from "../../engine/run-model/types.js";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
@@ -37,6 +38,7 @@ const SYMBOLS: Record<string, string> = {
   retrying: "↻",
   interrupted: "⊘",
   waiting: "⏸",
+  escalated: "⏸",
   pending: "·",
 };
 
@@ -45,26 +47,63 @@ export function symbol(status: string): string {
   return SYMBOLS[status] ?? "?";
 }
 
-/** Rows as left-aligned columns separated by two spaces; trailing blanks trimmed. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+/** The widest a rendered line may be: reports, tables and history fit an 100-column terminal. */
+export const MAX_WIDTH = 100;
+
+/** `1 attempt`, `2 attempts`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** A line cut to `width` columns, ending in `…` when cut. */
+export function fit(line: string, width = MAX_WIDTH): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+}
+
+const CAUSES: ReadonlyArray<[AttemptCause, string, string]> = [
+  ["retry", "retry", "retries"],
+  ["alternative", "alternative", "alternatives"],
+  ["interrupted", "interrupted", "interrupted"],
+  ["resumed", "resumed", "resumed"],
+];
+
+/** Why attempts 2..n were made: `1 retry, 1 alternative`; empty for one attempt. */
+export function causesText(causes: Partial<Record<AttemptCause, number>>): string {
+  return CAUSES.filter(([key]) => (causes[key] ?? 0) > 0)
+    .map(([key, one, many]) => plural(causes[key] ?? 0, one, many))
+    .join(", ");
+}
+
+/** `1 attempt`, `3 attempts: 1 interrupted, 1 retry`. */
+export function attemptsText(attempts: number, causes: Partial<Record<AttemptCause, number>>): string {
+  const why = causesText(causes);
+  return `${plural(attempts, "attempt")}${why ? `: ${why}` : ""}`;
+}
+
+/**
+ * Rows as left-aligned columns separated by two spaces; trailing blanks trimmed. With `width`,
+ * the last column is cut so that every line fits.
+ */
+export function table(rows: readonly (readonly string[])[], width?: number): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) =>
-    row
+  return rows.map((row) => {
+    const line = row
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
       .join("  ")
-      .trimEnd(),
-  );
+      .trimEnd();
+    return width === undefined ? line : fit(line, width);
+  });
 }
 
-/** The first lines of a (possibly long) message, indented. */
+/** The first lines of a (possibly long) message, indented, each cut to MAX_WIDTH. */
 export function excerpt(text: string, indent: string, maxLines = 3): string[] {
   const lines = text.split("\n").filter((line) => line.trim() !== "");
-  const shown = lines.slice(0, maxLines).map((line) => indent + line);
+  const shown = lines.slice(0, maxLines).map((line) => fit(indent + line));
   if (lines.length > maxLines) shown.push(`${indent}… (${lines.length - maxLines} more lines)`);
   return shown;
 }

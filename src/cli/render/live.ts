@@ -18,12 +18,28 @@ export interface ProgressSink {
 /** `--json`: nothing on stdout but the final document. */
 export const silentProgress: ProgressSink = { seed() {}, onEvent() {}, stop() {} };
 
-/** Not a terminal: one plain line per event, e.g. `12:00:01.234 build/linux succeeded (attempt 2, 1.2s)`. */
+/**
+ * Events a plain log leaves out because the line before says it: `step.retrying` follows its
+ * `recovery.decided` (`attempt 1 failed → retry in 200ms`), and `recovery.failed` comes with the
+ * step's `step.failed` or the run's `run.escalated`.
+ */
+const SAID_BEFORE = new Set(["step.retrying", "recovery.failed"]);
+
+/**
+ * Not a terminal: one plain line per event, e.g.
+ * `12:00:01.234 build/linux succeeded (1.2s, 2 attempts: 1 retry)`; a step's end gives its
+ * duration and attempts from the run model, as the report does.
+ */
 export function plainProgress(out: Output, opts: { runPrefix?: boolean } = {}): ProgressSink {
+  const model = new ProgressModel();
   return {
-    seed() {},
+    seed(runId, seed) {
+      model.seed(runId, seed);
+    },
     onEvent(event) {
-      out.write(`${eventLine(event, opts)}\n`);
+      model.apply(event);
+      if (SAID_BEFORE.has(event.type)) return;
+      out.write(`${eventLine(event, { ...opts, model: model.model(event.runId) })}\n`);
     },
     stop() {},
   };

@@ -1,67 +1,88 @@
 import type { RunReport, StepReport } from "../../engine/engine-api.js";
 import { maskText } from "../mask.js";
-import { dateTime, duration, excerpt, symbol, table } from "./format.js";
+import { causesText, dateTime, duration, excerpt, fit, MAX_WIDTH, symbol, table } from "./format.js";
 
-const RESUMABLE = new Set(["failed", "blocked", "waiting", "running"]);
+const RESUMABLE = new Set(["failed", "blocked", "waiting", "running", "interrupted"]);
 
 /**
- * The final report of a run, as text: header, then each stage with its steps. `resumeCommand`
- * spells the resume hint (see cli/hint.ts). @default `stageflow resume RUN`. A run whose owner
- * is gone shows `interrupted`.
+ * The report of a run (`run`, `resume`, `status RUN`), as text: header, then each stage with its
+ * steps, then recovery; read from the run model, so it agrees with the live view and `history`.
+ * No line is wider than MAX_WIDTH. `resumeCommand` spells the resume hint (see cli/hint.ts).
+ * @default `stageflow resume RUN`
  */
 export function renderReport(
   report: RunReport,
   resumeCommand: (runId: string) => string = (id) => `stageflow resume ${id}`,
 ): string {
   const { run } = report;
-  const lines = [`run ${run.id} (${run.workflow})`];
-  const status = displayStatus(report);
-  const reason = run.reason && run.reason !== status ? ` (${run.reason})` : "";
-  const gone = report.interrupted && run.leaseOwner ? ` (owner ${run.leaseOwner} is gone)` : "";
-  lines.push(`status    ${symbol(status)} ${status}${reason}${gone}`);
+  const state = report.state;
+  const lines = [fit(`run ${run.id} (${run.workflow})`)];
+  const reason = run.reason && run.reason !== state ? ` (${run.reason})` : "";
+  const gone = state === "interrupted" && run.leaseOwner ? ` (owner ${run.leaseOwner} is gone)` : "";
+  lines.push(fit(`status    ${symbol(state)} ${state}${reason}${gone}`));
   lines.push(`started   ${dateTime(run.createdAt)}`);
-  const going = run.status === "running" ? (report.interrupted ? "-" : "running") : null;
-  lines.push(`duration  ${going ?? duration(report.durationMs)}`);
-  if (run.error) lines.push(`error     ${maskText(run.error.message).split("\n")[0]}`);
+  lines.push(`duration  ${run.finishedAt === null ? state : duration(report.durationMs)}`);
+  if (run.error) lines.push(fit(`error     ${maskText(run.error.message).split("\n")[0]}`));
   lines.push("");
   lines.push(...stageLines(report));
   lines.push(...recoveryLines(report));
-  if (RESUMABLE.has(run.status)) {
+  if (run.reason === "definition_changed") {
+    lines.push("", `resume with: ${resumeCommand(run.id)} --accept-changes`);
+  } else if (RESUMABLE.has(state)) {
     lines.push("", `resume with: ${resumeCommand(run.id)}`);
   }
   return `${lines.join("\n")}\n`;
 }
 
-/** "recovery" section: one line per step that failed and what recovery did about it. */
+/**
+ * "recovery" section: one row per recovery episode (what failed, what recovery did, how long it
+ * took), each followed by the first line of its first error, so that no column is cut.
+ */
 function recoveryLines(report: RunReport): string[] {
   if (report.recovery.length === 0) return [];
+  const head = ["RECOVERY", "STRATEGY", "PATTERN", "OUTCOME", "ATTEMPTS", "TIME"];
   const rows = report.recovery.map((r) => [
     `    ${r.stepId}`,
     r.strategies.join(" → "),
-    r.patternId ?? "(step retry)",
+    r.patternId ?? (r.strategies.includes("degrade") ? "(optional)" : "(step retry)"),
     r.outcome,
     String(r.attempts),
-    maskText(r.error).split("\n")[0]?.slice(0, 60) ?? "",
+    duration(r.recoveryMs),
   ]);
-  return ["", ...table([["RECOVERY", "STRATEGY", "PATTERN", "OUTCOME", "ATTEMPTS", "FIRST ERROR"], ...rows])];
+  const lines = table([head, ...rows], MAX_WIDTH);
+  return [
+    "",
+    lines[0] ?? "",
+    ...lines.slice(1).flatMap((line, i) => {
+      const first = maskText(report.recovery[i]?.error ?? "").split("\n")[0] ?? "";
+      return first.trim() ? [line, fit(`        ${first}`)] : [line];
+    }),
+  ];
 }
 
 function stageLines(report: RunReport): string[] {
   const rows: string[][] = [["STAGE / STEP", "STATUS", "ATTEMPTS", "DURATION", "REASON"]];
   const notes = new Map<number, string[]>();
   for (const stage of report.stages) {
-    rows.push([`${symbol(stage.status)} ${stage.id}`, stage.status, "", duration(stage.durationMs), ""]);
+    const why = stage.reason && !["succeeded", stage.status].includes(stage.reason) ? stage.reason : "";
+    rows.push([`${symbol(stage.status)} ${stage.id}`, stage.status, "", duration(stage.durationMs), why]);
     for (const step of stage.steps) {
       rows.push(stepRow(step));
       if (step.error) notes.set(rows.length - 1, excerpt(maskText(step.error.message), "        "));
     }
   }
-  return table(rows).flatMap((line, i) => [line, ...(notes.get(i) ?? [])]);
+  return table(rows, MAX_WIDTH).flatMap((line, i) => [line, ...(notes.get(i) ?? [])]);
+}
+
+/** `1`, `2 (1 alternative)`, `3 (1 interrupted, 1 retry)`: attempts numbered across resumes. */
+function attemptsCell(step: StepReport): string {
+  if (step.attempts === 0) return "";
+  const why = causesText(step.causes);
+  return why ? `${step.attempts} (${why})` : String(step.attempts);
 }
 
 function stepRow(step: StepReport): string[] {
-  const attempts =
-    step.attempts > 1 ? `${step.attempts} (retried)` : step.attempts ? String(step.attempts) : "";
+  const attempts = attemptsCell(step);
   const reason = step.reason && step.reason !== step.status ? step.reason : "";
   return [`    ${symbol(step.status)} ${step.id}`, step.status, attempts, duration(step.durationMs), reason];
 }
@@ -85,7 +106,13 @@ export function runJson(report: RunReport): Record<string, unknown> {
     createdAt: new Date(run.createdAt).toISOString(),
     finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),
     durationMs: report.durationMs,
-    stages: report.stages.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs })),
+    state: report.state,
+    stages: report.stages.map((s) => ({
+      id: s.id,
+      status: s.status,
+      reason: s.reason,
+      durationMs: s.durationMs,
+    })),
     steps: report.stages.flatMap((s) =>
       s.steps.map((step) => ({
         id: step.id,
@@ -93,6 +120,7 @@ export function runJson(report: RunReport): Record<string, unknown> {
         status: step.status,
         reason: step.reason,
         attempts: step.attempts,
+        causes: step.causes,
         durationMs: step.durationMs,
         outputs: step.outputs,
         error: step.error,

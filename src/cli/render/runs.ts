@@ -1,5 +1,5 @@
 import type { RunRecord } from "../../engine/journal.js";
-import { dateTime, duration, shortId, symbol, table } from "./format.js";
+import { dateTime, duration, MAX_WIDTH, shortId, symbol, table } from "./format.js";
 
 /**
  * `stageflow status`: one row per run, newest first. Runs in `interrupted` (running, but their
@@ -35,5 +35,5 @@ export function renderRuns(
     gone.length > 0
       ? `\n${gone.length} interrupted (owner gone); resume with: ${interrupted.hint(gone)}\n`
       : "";
-  return `${table(rows).join("\n")}\n${note}`;
+  return `${table(rows, MAX_WIDTH).join("\n")}\n${note}`;
 }

@@ -1,3 +1,4 @@
+import { formatDuration } from "../definition/durations.js";
 import type { StepPlan } from "../definition/plan.js";
 import type { ErrorInfo } from "../errors.js";
 import { backoffFrom } from "../policies/index.js";
@@ -134,11 +135,11 @@ export function describeDecision(d: Decision): string {
   const by = d.pattern ? ` (${d.pattern.id})` : "";
   switch (d.kind) {
     case "retry":
-      return `retry in ${d.delayMs}ms${by}`;
+      return `retry in ${formatDuration(d.delayMs)}${by}`;
     case "alternative":
       return `alternative ${d.index + 1}${d.alternative.step ? `: step ${d.alternative.step}` : ""}${by}`;
     case "degrade":
-      return `degrade${by}`;
+      return d.pattern ? `degrade${by}` : "degrade (optional step)";
     case "escalate":
       return `escalate${by}`;
     default:

@@ -2,7 +2,7 @@ import type { StepPlan } from "../definition/plan.js";
 import type { ErrorInfo } from "../errors.js";
 import type { NewEvent } from "../events.js";
 import type { ReasonCode } from "../reasons.js";
-import type { RetryBudget } from "../recovery/index.js";
+import type { CompiledPattern, RetryBudget } from "../recovery/index.js";
 import type { RunContext } from "./context.js";
 import { type Decision, decide, describeDecision, RecoveryState } from "./decide.js";
 
@@ -32,14 +32,23 @@ export class Episode {
     return this.decisions.at(-1);
   }
 
-  /** Classifies the error and decides; a degrade that cannot apply becomes a give-up. */
+  /**
+   * Classifies the error and decides; a degrade that cannot apply becomes a give-up. An optional
+   * step is not retried by the built-in patterns, and where recovery would give up, it is
+   * degraded instead (skipped; the run ends `degraded`) unless `continue_on_error` says to
+   * record the failure.
+   */
   decide(info: ErrorInfo): Decision {
     const { ctx, step } = this;
     const now = ctx.services.clock.now();
     this.firstFailureAt ??= now;
-    let decision = decide(info, step, ctx.patterns, this.state, ctx.services.random, now);
+    const patterns = step.optional ? workflowPatterns(ctx.patterns) : ctx.patterns;
+    let decision = decide(info, step, patterns, this.state, ctx.services.random, now);
     if (decision.kind === "degrade" && !this.canDegrade(decision)) {
       decision = { ...decision, kind: "give_up", strategy: "degrade", why: `'${step.id}' is not optional` };
+    }
+    if (decision.kind === "give_up" && step.optional && !step.continueOnError) {
+      decision = { pattern: null, type: decision.type, kind: "degrade", strategy: "degrade" };
     }
     this.decisions.push(decision);
     return decision;
@@ -143,4 +152,12 @@ export class Episode {
   get size(): number {
     return this.decisions.length;
   }
+}
+
+/** The workflow's own patterns (an optional step is not retried by the built-in ones). */
+const ownPatterns = new WeakMap<CompiledPattern[], CompiledPattern[]>();
+function workflowPatterns(patterns: CompiledPattern[]): CompiledPattern[] {
+  let own = ownPatterns.get(patterns);
+  if (!own) ownPatterns.set(patterns, (own = patterns.filter((p) => p.pattern.source !== "default")));
+  return own;
 }

@@ -1,6 +1,13 @@
 import type { EventBus } from "../bus.js";
 import type { EngineEvent, EventPayloads, EventType, NewEvent } from "../events.js";
-import type { AttemptFinish, AttemptStart, Journal, NewCheckpoint, RunPatch } from "../journal.js";
+import type {
+  AttemptFinish,
+  AttemptStart,
+  DefinitionReplacement,
+  Journal,
+  NewCheckpoint,
+  RunPatch,
+} from "../journal.js";
 import type { Clock } from "../ports.js";
 import { NO_SECRETS, type SecretMasker } from "../secrets/index.js";
 
@@ -66,6 +73,11 @@ export class RunRecorder {
     const masked =
       patch.error && this.masker.active ? { ...patch, error: this.masker.deep(patch.error) } : patch;
     await this.journal.updateRun(this.runId, { ...masked, updatedAt: this.clock.now() }, events);
+    this.publish(events);
+  }
+
+  async replaceDefinition(replacement: DefinitionReplacement, events: NewEvent[]): Promise<void> {
+    await this.journal.replaceDefinition(this.runId, replacement, events);
     this.publish(events);
   }
 

@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import { formatDuration } from "../definition/durations.js";
 import type { StagePlan, StepPlan } from "../definition/plan.js";
 import { Cancel } from "../cancel.js";
 import { reasonOfAbort, StageflowError } from "../errors.js";
@@ -44,7 +45,10 @@ export async function runRound(
       startTimer(clock, timeoutMs, () => {
         timedOut = true;
         cancel.abort(
-          new StageflowError("stage_timed_out", `stage '${stage.id}' timed out after ${timeoutMs}ms`),
+          new StageflowError(
+            "stage_timed_out",
+            `stage '${stage.id}' timed out after ${formatDuration(timeoutMs)}`,
+          ),
         );
       }),
     );
@@ -70,19 +74,26 @@ export async function runRound(
       for (const step of steps) out.push(await one(step));
       return { steps: out, timedOut };
     }
+    // Higher priority first, ties in file order: the queue starts the first `concurrency` steps
+    // as they are added, so they must be added in priority order too.
+    const ordered = byPriority(steps);
     if (stage.concurrency >= steps.length) {
-      // Every step can start at once: no queue (and no priority) needed.
-      return { steps: await Promise.all(steps.map(one)), timedOut };
+      // Every step can start at once: no queue needed (they still start in priority order).
+      return { steps: await Promise.all(ordered.map(one)), timedOut };
     }
     const queue = new PQueue({ concurrency: Math.max(1, stage.concurrency) });
-    const out = await Promise.all(
-      steps.map((step) => queue.add(() => one(step), { priority: step.priority })),
-    );
+    const out = await Promise.all(ordered.map((step) => queue.add(() => one(step))));
     return { steps: out, timedOut };
   } finally {
     for (const stop of timers) stop();
     cancel.dispose();
   }
+}
+
+/** The steps by descending priority; equal priorities keep their order (Array.sort is stable). */
+function byPriority(steps: StepPlan[]): StepPlan[] {
+  if (steps.every((s) => s.priority === steps[0]?.priority)) return steps;
+  return [...steps].sort((a, b) => b.priority - a.priority);
 }
 
 function notStarted(step: StepPlan, reason: unknown): StepOutcome {

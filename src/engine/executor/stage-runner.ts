@@ -1,3 +1,4 @@
+import { formatDuration } from "../definition/durations.js";
 import type { StagePlan } from "../definition/plan.js";
 import { reasonOfAbort, toErrorInfo } from "../errors.js";
 import type { ReasonCode } from "../reasons.js";
@@ -55,7 +56,9 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
       );
     }
     if (action === "escalate") {
-      const error = toErrorInfo(new Error(`stage '${stage.id}' timed out after ${stage.timeoutMs}ms`));
+      const error = toErrorInfo(
+        new Error(`stage '${stage.id}' timed out after ${formatDuration(stage.timeoutMs ?? 0)}`),
+      );
       await r.emit([
         r.event("run.escalated", {
           stageId: stage.id,

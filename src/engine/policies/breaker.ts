@@ -3,6 +3,7 @@
  * ConsecutiveBreaker, on the Clock port, with its state as data (`toJSON()` / `initialState`)
  * so the engine can journal it and a new process knows the dependency was failing.
  */
+import { formatDuration } from "../definition/durations.js";
 import { CircuitOpenError, isAbortError } from "../errors.js";
 import type { BreakerSnapshot } from "../journal.js";
 import type { Clock } from "../ports.js";
@@ -54,7 +55,7 @@ export class CircuitBreaker implements Policy {
     this.probe = new TimeoutPolicy({
       ms: probeMs,
       clock: options.clock,
-      message: `probe of '${this.dependency}' timed out after ${probeMs} ms`,
+      message: `probe of '${this.dependency}' timed out after ${formatDuration(probeMs)}`,
     });
     this.current = options.initialState
       ? checkSnapshot(options.initialState)

@@ -5,6 +5,7 @@
  * work goes on in the background and its late result is dropped.
  */
 import { Cancel, type Cancellation, cancelOf } from "../cancel.js";
+import { formatDuration } from "../definition/durations.js";
 import { TimeoutError } from "../errors.js";
 import { type Clock, startTimer } from "../ports.js";
 import type { Policy, PolicyContext } from "./policy.js";
@@ -14,7 +15,7 @@ export interface TimeoutOptions {
   /** Time allowed for one call, in ms (> 0, finite). */
   ms: number;
   clock: Clock;
-  /** Message of the TimeoutError. @default `timed out after ${ms} ms` */
+  /** Message of the TimeoutError. @default `timed out after ${formatDuration(ms)}`, e.g. `timed out after 5m` */
   message?: string;
 }
 
@@ -60,7 +61,10 @@ export class TimeoutPolicy implements Policy {
 
       const onTimeout = () => {
         if (settled) return;
-        const error = new TimeoutError(this.options.message ?? `timed out after ${this.ms} ms`, this.ms);
+        const error = new TimeoutError(
+          this.options.message ?? `timed out after ${formatDuration(this.ms)}`,
+          this.ms,
+        );
         inner.abort(error);
         settle(() => reject(error));
       };

@@ -199,6 +199,19 @@ export class MemoryJournal implements J.Journal {
     this.checkpoints.set(cp.runId, byStep);
     byStep.set(cp.stepId, jsonCopy(cp));
   }
+  async replaceDefinition(runId: string, r: J.DefinitionReplacement, events: NewEvent[]): Promise<void> {
+    const run = this.run(runId);
+    this.appendAfter(events, () => {
+      Object.assign(run, {
+        workflow: r.workflow,
+        definition: jsonCopy(r.definition),
+        definitionHash: r.definitionHash,
+        inputs: jsonCopy(r.inputs),
+        updatedAt: r.updatedAt,
+      });
+      for (const stepId of r.dropCheckpoints) this.checkpoints.get(runId)?.delete(stepId);
+    });
+  }
   async clearFailedCheckpoints(runId: string): Promise<void> {
     this.run(runId);
     const byStep = this.checkpoints.get(runId);

@@ -132,6 +132,7 @@ export function checkpointTable(db: Database.Database) {
   const list = db.prepare("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY finished_at, step_id");
   const all = db.prepare("SELECT * FROM checkpoints ORDER BY run_id, finished_at, step_id");
   const clearFailed = db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND status <> 'succeeded'");
+  const remove = db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND step_id = ?");
 
   return {
     /** Inserts or replaces the (run, step) checkpoint. Throws SQLITE_CONSTRAINT_FOREIGNKEY for an unknown run. */
@@ -176,6 +177,10 @@ export function checkpointTable(db: Database.Database) {
     },
     clearFailed: (runId: string): void => {
       clearFailed.run(runId);
+    },
+    /** Deletes one step's checkpoint (an inlined attempt moves to the attempts table). */
+    remove: (runId: string, stepId: string): void => {
+      remove.run(runId, stepId);
     },
   };
 }

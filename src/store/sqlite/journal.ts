@@ -215,6 +215,13 @@ export class SqliteJournal implements J.Journal {
       this.events.append(events);
     });
   }
+  replaceDefinition(runId: string, r: J.DefinitionReplacement, events: NewEvent[]): Promise<void> {
+    return this.write(() => {
+      if (!this.runs.redefine(runId, r)) throw unknownRun(runId);
+      for (const stepId of r.dropCheckpoints) this.checkpoints.remove(runId, stepId);
+      this.events.append(events);
+    });
+  }
   clearFailedCheckpoints(runId: string): Promise<void> {
     return this.write(() => {
       this.leaseOf(runId);

@@ -1,5 +1,12 @@
 import type Database from "better-sqlite3";
-import type { LeaseState, NewRun, RunPatch, RunQuery, RunRecord } from "../../engine/journal.js";
+import type {
+  DefinitionReplacement,
+  LeaseState,
+  NewRun,
+  RunPatch,
+  RunQuery,
+  RunRecord,
+} from "../../engine/journal.js";
 import type { LeaseHolder } from "../lease.js";
 
 export const RUNS_V1 = `
@@ -115,6 +122,9 @@ export function runTable(db: Database.Database) {
   );
   const setLease = db.prepare("UPDATE runs SET lease_owner = ?, lease_expires_at = ? WHERE id = ?");
   const cancel = db.prepare("UPDATE runs SET cancel_requested = 1 WHERE id = ?");
+  const redefine = db.prepare(
+    "UPDATE runs SET workflow = ?, definition_hash = ?, inputs = ?, updated_at = ? WHERE id = ?",
+  );
   const update = db.prepare(
     `UPDATE runs SET
        status = CASE WHEN @hasStatus THEN @status ELSE status END,
@@ -189,6 +199,15 @@ export function runTable(db: Database.Database) {
     },
     /** Returns false when no such run. */
     requestCancel: (id: string): boolean => cancel.run(id).changes > 0,
+    /** The run's definition, workflow name and inputs replaced; false when no such run. */
+    redefine(id: string, r: DefinitionReplacement): boolean {
+      if (hasDefinition.get(r.definitionHash) === undefined) {
+        insertDefinition.run(r.definitionHash, JSON.stringify(r.definition));
+      }
+      return (
+        redefine.run(r.workflow, r.definitionHash, JSON.stringify(r.inputs), r.updatedAt, id).changes > 0
+      );
+    },
     /** Returns false when no such run. */
     update: (id: string, p: RunPatch): boolean =>
       update.run({

@@ -22,7 +22,7 @@ describe("TimeoutPolicy", () => {
     expect(call.settled).toBe(true);
     const error = await call.promise.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ timeoutMs: 1000, message: "timed out after 1000 ms", reason: "timed_out" });
+    expect(error).toMatchObject({ timeoutMs: 1000, message: "timed out after 1s", reason: "timed_out" });
     expect(ctx?.signal.aborted).toBe(true);
     expect(ctx?.signal.reason).toBe(error);
     expect(clock.pending()).toBe(0);
