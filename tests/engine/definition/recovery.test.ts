@@ -201,7 +201,7 @@ describe("checking recovery:", () => {
         "  - { id: odd, match: x, type: weird, strategy: panic }", // 18
       ),
     ).toEqual([
-      "deploy.yml:15:12 recovery[1].match: invalid regular expression: Unterminated group",
+      "deploy.yml:15:12 recovery[1].match: invalid regular expression: missing closing ): `(abc` (RE2 syntax)",
       "deploy.yml:16:11 recovery[1].type: unknown type 'netwrk' (did you mean 'network'?)",
       "deploy.yml:17:15 recovery[1].strategy: unknown strategy 'retyr' (did you mean 'retry'?)",
       "deploy.yml:18:32 recovery[2].type: unknown type 'weird' (known: network, rate_limit, timeout, ai_service, validation, resource, configuration, security, unknown)",
@@ -354,7 +354,7 @@ describe("checking recovery:", () => {
       ),
     );
     expect(e.message.split("\n")).toEqual([
-      "recovery[0].match: invalid regular expression: Unterminated character class",
+      "recovery[0].match: invalid regular expression: missing closing ]: `[` (RE2 syntax)",
       "recovery[0].skip[0]: step 's' is not optional: a degrade may only skip optional steps (add 'optional: true' to stages[0].steps[0])",
     ]);
   });
