@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { errorMessage } from "../engine/errors.js";
 import { ConfigError, type ConfigKey, show } from "./config.js";
+import { readTextFile } from "./read-file.js";
 
 /** Where configuration comes from: the config file, STAGEFLOW_* variables, and flags. */
 
@@ -66,7 +67,7 @@ export function fileLayer(path: string, cwd: string): Layer {
   const name = isAbsolute(path) && path.startsWith(cwd) ? relative(cwd, path) : path;
   let data: unknown;
   try {
-    const text = readFileSync(path, "utf8");
+    const text = readTextFile(path, 1024 * 1024);
     data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new ConfigError([`${name}: ${errorMessage(e).split("\n")[0]}`]);

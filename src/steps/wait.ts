@@ -1,11 +1,13 @@
 /** The `wait` kind: sleeps for a duration on the engine's Clock (so tests and resumes control it). */
 import { durationMs, parseDuration } from "../engine/definition/durations.js";
+import { LIMITS } from "../engine/definition/limits.js";
 import type { StepHandler } from "../engine/handler.js";
 
 export const waitStep: StepHandler = {
   validate(config) {
     if (typeof config === "string" && config.includes("${{")) return [];
-    if (parseDuration(config) === undefined) {
+    const ms = parseDuration(config);
+    if (ms === undefined) {
       return [
         [
           "",
@@ -13,6 +15,7 @@ export const waitStep: StepHandler = {
         ],
       ];
     }
+    if (ms > LIMITS.durationMs) return [["", `must be at most 30d (${LIMITS.durationMs} ms)`]];
     return [];
   },
   dependency: () => undefined,

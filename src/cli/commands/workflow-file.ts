@@ -1,14 +1,16 @@
-import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseWorkflow } from "../../engine/definition/index.js";
+import { LIMITS } from "../../engine/definition/limits.js";
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import { errorMessage, InputError } from "../../engine/errors.js";
 import type { StepHandler } from "../../engine/handler.js";
+import { readTextFile } from "../read-file.js";
 
 /**
  * Reads and parses a workflow file. Messages name the file as the user wrote it; the plan's
  * `source` is the absolute path, so `resume` finds the file from any directory.
- * Throws InputError (WorkflowError for a bad definition) and records nothing.
+ * Throws InputError (WorkflowError for a bad definition) and records nothing. Only a regular
+ * file of at most LIMITS.fileBytes is read (a FIFO or a device is refused, not waited on).
  */
 export function loadWorkflow(
   file: string,
@@ -19,7 +21,7 @@ export function loadWorkflow(
   const shown = file.startsWith("/") && path.startsWith(cwd) ? relative(cwd, path) : file;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path, LIMITS.fileBytes);
   } catch (e) {
     throw new InputError("invalid_definition", `${shown}: cannot read: ${errorMessage(e)}`);
   }
@@ -27,7 +29,10 @@ export function loadWorkflow(
   return { ...plan, source: path };
 }
 
-/** Inputs from `--input-file FILE` (a JSON object) overlaid by `--input key=value` flags. */
+/**
+ * Inputs from `--input-file FILE` (a JSON object; a regular file of at most
+ * LIMITS.inputFileBytes) overlaid by `--input key=value` flags.
+ */
 export function readInputs(
   pairs: readonly string[],
   inputFile: string | undefined,
@@ -37,7 +42,7 @@ export function readInputs(
   if (inputFile !== undefined) {
     let data: unknown;
     try {
-      data = JSON.parse(readFileSync(resolve(cwd, inputFile), "utf8"));
+      data = JSON.parse(readTextFile(resolve(cwd, inputFile), LIMITS.inputFileBytes));
     } catch (e) {
       throw new InputError("invalid_input", `--input-file ${inputFile}: ${errorMessage(e)}`);
     }

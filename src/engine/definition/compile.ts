@@ -2,6 +2,7 @@ import { canonicalJson, sha256 } from "../canonical.js";
 import type { StepHandler } from "../handler.js";
 import type { Kinds } from "./kinds.js";
 import { kindOf } from "./kinds.js";
+import { LIMITS } from "./limits.js";
 import { ms, normalise } from "./normalise.js";
 import type { InputSpec, RetrySpec, SourcePosition, StagePlan, StepPlan, WorkflowPlan } from "./plan.js";
 import type { Locate } from "./positions.js";
@@ -85,7 +86,8 @@ function stagePlan(stage: StageFile, index: number, ctx: Context): StagePlan {
     id: stage.id,
     index,
     mode: stage.mode,
-    concurrency: stage.mode === "parallel" ? (stage.concurrency ?? stage.steps.length) : 1,
+    concurrency:
+      stage.mode === "parallel" ? (stage.concurrency ?? Math.min(stage.steps.length, LIMITS.concurrency)) : 1,
     failFast: stage.fail_fast,
     timeoutMs: ms(stage.timeout),
     warnAfterMs: ms(stage.warn_after),

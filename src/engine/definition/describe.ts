@@ -4,8 +4,13 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `string '${value}'`;
+  if (typeof value === "string") return `string '${clip(value)}'`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** Long text cut to its first 60 characters, so that a message stays one readable line. */
+export function clip(text: string, max = 60): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 /** `a, b and c` */

@@ -2,13 +2,17 @@
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/;
 
-/** Milliseconds, or undefined when `value` is not a duration. */
+/**
+ * Milliseconds, or undefined when `value` is not a duration. A value too large to be a finite
+ * number (`1e400`, 309 digits of `ms`) is not one.
+ */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== "string") return undefined;
   const m = PATTERN.exec(value);
   if (!m) return undefined;
-  return Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
+  const ms = Math.round(Number(m[1]) * (UNITS[m[2] as string] as number));
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Like parseDuration, but throws a TypeError naming the value. */

@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { describeValue } from "./describe.js";
+import { LIMITS } from "./limits.js";
 import type { InputSpec, WorkflowPlan } from "./plan.js";
 import { didYouMean } from "./suggest.js";
 
@@ -7,7 +8,8 @@ type Coerced = { value: unknown } | { problem: string };
 
 /**
  * The run's inputs: given values coerced to their declared types (CLI strings such as 'true',
- * '42'), defaults applied. Throws InputError('invalid_input') listing every problem.
+ * '42'), defaults applied. Throws InputError('invalid_input') listing every problem; a string
+ * value longer than LIMITS.inputLength is one.
  */
 export function resolveInputs(plan: WorkflowPlan, given: Record<string, unknown>): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
@@ -25,6 +27,10 @@ export function resolveInputs(plan: WorkflowPlan, given: Record<string, unknown>
     if (value === undefined) {
       if (spec.default !== undefined) resolved[name] = spec.default;
       else if (spec.required) problems.push(`missing required input '${name}'`);
+      continue;
+    }
+    if (typeof value === "string" && value.length > LIMITS.inputLength) {
+      problems.push(`input '${name}': at most ${LIMITS.inputLength} characters, got ${value.length}`);
       continue;
     }
     const result = coerce(value, spec);

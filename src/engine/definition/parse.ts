@@ -1,15 +1,16 @@
-import { LineCounter, parseDocument, type YAMLError } from "yaml";
-import { errorMessage } from "../errors.js";
 import { compile } from "./compile.js";
 import { issueProblems } from "./issues.js";
 import { type Kinds, kindProblems } from "./kinds.js";
 import type { WorkflowPlan } from "./plan.js";
-import { type Locate, yamlLocator } from "./positions.js";
+import type { Locate } from "./positions.js";
 import { formatPath, type Problem, type RawProblem, sortProblems, WorkflowError } from "./problems.js";
 import { rawStages } from "./raw.js";
 import { expressionProblems } from "./references.js";
+import { runnableProblems } from "./runnable.js";
 import { WorkflowSchema } from "./schema.js";
 import { semanticProblems } from "./semantics.js";
+import { shapeProblems } from "./shape.js";
+import { loadYaml } from "./yaml-load.js";
 
 export interface WorkflowOptions {
   /** Named in messages and kept as the plan's `source`. */
@@ -20,20 +21,12 @@ export interface WorkflowOptions {
 
 /**
  * Parses, validates and compiles a workflow file. Throws WorkflowError listing every problem
- * with its file:line:column (YAML syntax errors included).
+ * with its file:line:column (YAML syntax errors and LIMITS included). `validate`, `run` and
+ * `resume` all take their plans from here, so they accept and refuse the same files.
  */
 export function parseWorkflow(text: string, opts: WorkflowOptions): WorkflowPlan {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, keepSourceTokens: true });
-  const syntax = doc.errors.map((e) => yamlProblem(e, lines, opts.file));
-  if (syntax.length) throw new WorkflowError(sortProblems(syntax));
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    throw new WorkflowError([{ file: opts.file, path: "(root)", message: errorMessage(e) }]);
-  }
-  return validateAndCompile(data, opts, yamlLocator(doc, lines));
+  const { data, locate } = loadYaml(text, opts.file);
+  return validateAndCompile(data, opts, locate);
 }
 
 /** Validates and compiles a workflow given as an object (no line numbers in messages). */
@@ -41,7 +34,16 @@ export function compileWorkflow(definition: unknown, opts: WorkflowOptions): Wor
   return validateAndCompile(definition, opts);
 }
 
-function validateAndCompile(data: unknown, opts: WorkflowOptions, locate?: Locate): WorkflowPlan {
+function validateAndCompile(
+  data: unknown,
+  opts: WorkflowOptions,
+  locate?: Locate,
+  final = true,
+): WorkflowPlan {
+  const fail = (problems: RawProblem[]) =>
+    new WorkflowError(sortProblems(problems.map((p) => located(p, opts.file, locate))));
+  const shape = shapeProblems(data);
+  if (shape.length) throw fail(shape);
   const stages = rawStages(data);
   const parsed = WorkflowSchema.safeParse(data);
   const raw: RawProblem[] = [
@@ -52,10 +54,15 @@ function validateAndCompile(data: unknown, opts: WorkflowOptions, locate?: Locat
     ...semanticProblems(data, stages),
     ...expressionProblems(data, stages, opts.kinds),
   ];
-  if (raw.length || !parsed.success) {
-    throw new WorkflowError(sortProblems(raw.map((p) => located(p, opts.file, locate))));
+  if (raw.length || !parsed.success) throw fail(raw);
+  const plan = compile(parsed.data, { kinds: opts.kinds, file: opts.file, locate });
+  if (final) {
+    const recompile = (definition: unknown) =>
+      validateAndCompile(definition, { kinds: opts.kinds }, undefined, false);
+    const runnable = runnableProblems(plan, recompile);
+    if (runnable.length) throw fail(runnable);
   }
-  return compile(parsed.data, { kinds: opts.kinds, file: opts.file, locate });
+  return plan;
 }
 
 function located(p: RawProblem, file: string | undefined, locate: Locate | undefined): Problem {
@@ -65,10 +72,4 @@ function located(p: RawProblem, file: string | undefined, locate: Locate | undef
   if (at) Object.assign(problem, at);
   if (p.hint !== undefined) problem.hint = p.hint;
   return problem;
-}
-
-function yamlProblem(e: YAMLError, lines: LineCounter, file: string | undefined): Problem {
-  const { line, col } = lines.linePos(e.pos[0]);
-  const problem: Problem = { line, column: col, path: "(root)", message: e.message };
-  return file === undefined ? problem : { file, ...problem };
 }

@@ -6,7 +6,9 @@
  */
 import type { Strategy } from "../recovery/types.js";
 import { isRecord } from "./describe.js";
+import { matchSize } from "../recovery/match.js";
 import { parseDuration } from "./durations.js";
+import { LIMITS } from "./limits.js";
 import { formatPath, type RawProblem, type Segment } from "./problems.js";
 import type { RawStage, RawStep } from "./raw.js";
 import { didYouMean } from "./suggest.js";
@@ -54,7 +56,18 @@ export function recoveryProblems(data: unknown, stages: readonly RawStage[]): Ra
     }
     problems.push(...strategyProblems(pattern, path), ...stepProblems(pattern, path, steps));
   });
-  return problems;
+  return [...problems, ...sizeProblems(patterns)];
+}
+
+/** The patterns' compiled sizes added up: what matching one error against all of them costs. */
+function sizeProblems(patterns: readonly unknown[]): RawProblem[] {
+  const size = patterns.reduce<number>(
+    (n, p) => n + (isRecord(p) && typeof p.match === "string" ? matchSize(p.match) : 0),
+    0,
+  );
+  if (size <= LIMITS.patternsSize) return [];
+  const message = `the patterns' match expressions compile to ${size} instructions together, at most ${LIMITS.patternsSize} (simplify them or use fewer)`;
+  return [{ path: ["recovery"], message }];
 }
 
 /** Keys a strategy needs, keys it does not take, and retry delays in order. */

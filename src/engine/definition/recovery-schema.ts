@@ -5,9 +5,10 @@
  */
 import { z } from "zod";
 import { DEFAULT_WORKFLOW_PRIORITY } from "../recovery/defaults.js";
+import { matchError } from "../recovery/match.js";
 import { ERROR_TYPES, STRATEGIES } from "../recovery/types.js";
 import { describeValue } from "./describe.js";
-import { Duration, Id } from "./fields.js";
+import { Attempts, Duration, Id } from "./fields.js";
 import { didYouMean } from "./suggest.js";
 
 export const SEVERITIES = ["info", "warning", "error", "critical"] as const;
@@ -24,18 +25,6 @@ function unknownValue(what: string, known: readonly string[]) {
     const guess = didYouMean(value, known);
     return `unknown ${what} '${value}'${guess || ` (known: ${known.join(", ")})`}`;
   };
-}
-
-/** Why `source` is not a regular expression (`Unterminated group`), or undefined when it is one. */
-export function regexError(source: string): string | undefined {
-  try {
-    new RegExp(source, "i");
-    return undefined;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const prefix = `Invalid regular expression: /${source}/i: `;
-    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
-  }
 }
 
 export const AlternativeSchema = z
@@ -60,11 +49,15 @@ export const RecoveryPatternSchema = z
       .string()
       .min(1, { error: "must not be empty (it would match every error)" })
       .superRefine((source, ctx) => {
-        const why = regexError(source);
+        const why = matchError(source);
         if (why !== undefined)
           ctx.addIssue({ code: "custom", message: `invalid regular expression: ${why}` });
       })
-      .meta(d("A regular expression, searched case-insensitively in the error's text.")),
+      .meta(
+        d(
+          "A regular expression in RE2 syntax (no lookaround, no backreferences), searched case-insensitively in the error's text.",
+        ),
+      ),
     type: z.enum(ERROR_TYPES, { error: unknownValue("type", ERROR_TYPES) }).meta(d("The error type.")),
     strategy: z
       .enum(STRATEGIES, { error: unknownValue("strategy", STRATEGIES) })
@@ -73,11 +66,9 @@ export const RecoveryPatternSchema = z
       .number()
       .default(DEFAULT_WORKFLOW_PRIORITY)
       .meta(d("Higher is tried first; equal priorities keep file order. The defaults use 10–50.")),
-    max_attempts: z
-      .int()
-      .min(1)
-      .optional()
-      .meta(d("retry: attempts this pattern allows for a step, the first included. Default: 3.")),
+    max_attempts: Attempts.optional().meta(
+      d("retry: attempts this pattern allows for a step, the first included. Default: 3."),
+    ),
     base_delay: Duration.optional().meta(d("retry: the first backoff delay. Default: 1s.")),
     max_delay: Duration.optional().meta(d("retry: the backoff cap. Default: 30s.")),
     on_budget_exhausted: z

@@ -1,6 +1,7 @@
 import { InputError } from "../errors.js";
 import {
   type Ast,
+  constantError,
   ExpressionError,
   findReferences,
   parseExpression,
@@ -10,7 +11,7 @@ import {
   templateParts,
 } from "../expressions/index.js";
 import { conditionExpression } from "./condition.js";
-import { isRecord } from "./describe.js";
+import { clip, isRecord } from "./describe.js";
 import { type Kinds, kindKeys, kindOf } from "./kinds.js";
 import type { RawProblem, Segment } from "./problems.js";
 import { type RawStage, type RawStep, strings } from "./raw.js";
@@ -29,7 +30,11 @@ interface Where {
   step?: RawStep;
 }
 
-/** Syntax of every expression, and whether each `steps.*` / `inputs.*` it reads exists here. */
+/**
+ * Syntax of every expression, whether each `steps.*` / `inputs.*` it reads exists here, and
+ * whether its constant parts evaluate. Expressions of steps, stages and recovery alternatives'
+ * `with:` are checked.
+ */
 export function expressionProblems(data: unknown, stages: readonly RawStage[], kinds: Kinds): RawProblem[] {
   const targets = new Map<string, Target>();
   for (const stage of stages) {
@@ -55,6 +60,16 @@ export function expressionProblems(data: unknown, stages: readonly RawStage[], k
       }
     }
   }
+  // An alternative's `with:` runs in the place of whichever step failed: no order to check.
+  const patterns = isRecord(data) && Array.isArray(data.recovery) ? data.recovery : [];
+  patterns.forEach((pattern: unknown, i) => {
+    if (!isRecord(pattern) || !Array.isArray(pattern.alternatives)) return;
+    pattern.alternatives.forEach((alt: unknown, j) => {
+      if (!isRecord(alt)) return;
+      for (const [text, path] of strings(alt.with, ["recovery", i, "alternatives", j, "with"]))
+        checker.template(text, path);
+    });
+  });
   return checker.problems;
 }
 
@@ -78,7 +93,8 @@ class Checker {
     }
   }
 
-  template(text: string, path: Segment[], where: Where): void {
+  /** `where` undefined: the text may run in any step's place (step order is not checked). */
+  template(text: string, path: Segment[], where?: Where): void {
     if (!text.includes("${{")) return;
     try {
       for (const part of templateParts(text))
@@ -89,13 +105,13 @@ class Checker {
     }
   }
 
-  private expression(text: string, path: Segment[], where: Where): void {
+  private expression(text: string, path: Segment[], where?: Where): void {
     let ast: Ast;
     try {
       ast = parseExpression(text);
     } catch (e) {
       if (!(e instanceof ExpressionError)) throw e;
-      this.problems.push({ path, message: `invalid expression '${text}': ${e.message}` });
+      this.problems.push({ path, message: `invalid expression '${clip(text)}': ${e.message}` });
       return;
     }
     for (const { name } of rootNames(ast)) {
@@ -111,6 +127,9 @@ class Checker {
       const message = ref.kind === "inputs" ? this.input(ref.name) : this.step(ref, where);
       if (message) this.problems.push({ path, message });
     }
+    const constant = constantError(ast);
+    if (constant)
+      this.problems.push({ path, message: `invalid expression '${clip(text)}': ${constant.message}` });
   }
 
   private input(name: string): string | undefined {
@@ -120,10 +139,10 @@ class Checker {
     return `unknown input '${name}'${guess || ` (declared: ${this.inputs.join(", ")})`}`;
   }
 
-  private step(ref: Extract<Reference, { kind: "steps" }>, where: Where): string | undefined {
+  private step(ref: Extract<Reference, { kind: "steps" }>, where?: Where): string | undefined {
     const target = this.targets.get(ref.step);
     if (!target) return `unknown step '${ref.step}'${didYouMean(ref.step, this.targets.keys())}`;
-    const order = orderProblem(ref.step, target, where);
+    const order = where && orderProblem(ref.step, target, where);
     if (order) return order;
     if (ref.property !== undefined && ref.property !== "outcome") {
       const guess = closest(ref.property, ["outputs", "outcome"]);

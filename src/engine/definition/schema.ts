@@ -3,7 +3,8 @@
  * validation, the generated JSON Schema (`npm run schema`) and docs/workflow-file.md.
  */
 import { z } from "zod";
-import { Condition, Duration, ENV_NAME_PATTERN, Id, NAME_PATTERN, Retry } from "./fields.js";
+import { Condition, ENV_NAME_PATTERN, Id, NAME_PATTERN, Retry, Timeout } from "./fields.js";
+import { LIMITS } from "./limits.js";
 import { RecoveryPatternSchema } from "./recovery-schema.js";
 
 /** Keys a step may carry besides its one kind key (`run`, `http`, `wait`, ...). */
@@ -56,7 +57,7 @@ export const StepSchema = z
       .default({})
       .meta(d("Environment variables (values may hold `${{ }}`).")),
     retry: Retry.optional(),
-    timeout: Duration.optional().meta(d("Per-attempt timeout. Default: defaults.timeout, else 10m.")),
+    timeout: Timeout.optional().meta(d("Per-attempt timeout. Default: defaults.timeout, else 10m.")),
     priority: z.int().default(0).meta(d("Higher runs first when a parallel stage is saturated.")),
     optional: z.boolean().default(false).meta(d("May be skipped by degradation.")),
     continue_on_error: z.boolean().default(false).meta(d("A failure does not fail the stage.")),
@@ -82,10 +83,15 @@ export const StageSchema = z
     concurrency: z
       .int()
       .min(1)
+      .max(LIMITS.concurrency)
       .optional()
-      .meta(d("At most this many steps at once (parallel stages). Default: all steps.")),
-    timeout: Duration.optional().meta(d("Time limit of the whole stage.")),
-    warn_after: Duration.optional().meta(
+      .meta(
+        d(
+          `At most this many steps at once (parallel stages). Default: all steps, at most ${LIMITS.concurrency}.`,
+        ),
+      ),
+    timeout: Timeout.optional().meta(d("Time limit of the whole stage.")),
+    warn_after: Timeout.optional().meta(
       d("Emit a warning when the stage runs longer; must be below timeout."),
     ),
     on_timeout: z
@@ -95,7 +101,7 @@ export const StageSchema = z
       .meta(d("What to do when the stage times out, in order.")),
     fail_fast: z.boolean().default(true).meta(d("true: the first failure cancels running siblings.")),
     if: Condition.optional(),
-    steps: z.array(StepSchema).min(1).meta(d("The stage's steps.")),
+    steps: z.array(StepSchema).min(1).max(LIMITS.steps).meta(d("The stage's steps.")),
   })
   .meta(d("A stage: a group of steps that runs after the previous stage."));
 
@@ -105,6 +111,7 @@ export const WorkflowSchema = z
   .strictObject({
     name: z
       .string()
+      .max(LIMITS.nameLength)
       .regex(NAME_PATTERN, { error: "must hold only letters, digits, '_', '-' and '.'" })
       .meta(d("Unique within a repository.")),
     description: z.string().optional().meta(d("One line shown in listings.")),
@@ -129,14 +136,15 @@ export const WorkflowSchema = z
       .meta(d("Environment variables whose values are masked (`***`) wherever a run is shown or stored.")),
     defaults: z
       .strictObject({
-        timeout: Duration.optional().meta(d("Step timeout unless the step sets one. Default: 10m.")),
+        timeout: Timeout.optional().meta(d("Step timeout unless the step sets one. Default: 10m.")),
         retry: Retry.optional(),
       })
       .optional()
       .meta(d("Defaults for every step.")),
-    stages: z.array(StageSchema).min(1).meta(d("Stages, run in order.")),
+    stages: z.array(StageSchema).min(1).max(LIMITS.stages).meta(d("Stages, run in order.")),
     recovery: z
       .array(RecoveryPatternSchema)
+      .max(LIMITS.patterns)
       .optional()
       .meta(d("Error patterns and recovery strategies; the first match by priority decides.")),
     sla: loose.optional().meta(d("Service-level objectives of the workflow.")),

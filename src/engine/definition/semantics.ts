@@ -1,5 +1,6 @@
 import { describeValue, isRecord } from "./describe.js";
 import { parseDuration } from "./durations.js";
+import { LIMITS } from "./limits.js";
 import { formatPath, type RawProblem } from "./problems.js";
 import type { RawStage } from "./raw.js";
 import { recoveryProblems } from "./recovery-checks.js";
@@ -7,11 +8,32 @@ import { recoveryProblems } from "./recovery-checks.js";
 /** Checks the schema cannot express: unique ids, input defaults, stage limits, recovery patterns. */
 export function semanticProblems(data: unknown, stages: readonly RawStage[]): RawProblem[] {
   return [
+    ...countProblems(data, stages),
     ...idProblems(stages),
     ...inputProblems(data),
     ...stages.flatMap(stageProblems),
     ...recoveryProblems(data, stages),
   ];
+}
+
+/** LIMITS on counts across the file: steps of all stages, declared inputs. */
+function countProblems(data: unknown, stages: readonly RawStage[]): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const steps = stages.reduce((n, stage) => n + stage.steps.length, 0);
+  if (steps > LIMITS.steps) {
+    problems.push({
+      path: ["stages"],
+      message: `a workflow has at most ${LIMITS.steps} steps, got ${steps}`,
+    });
+  }
+  const inputs = isRecord(data) && isRecord(data.inputs) ? Object.keys(data.inputs).length : 0;
+  if (inputs > LIMITS.inputs) {
+    problems.push({
+      path: ["inputs"],
+      message: `a workflow has at most ${LIMITS.inputs} inputs, got ${inputs}`,
+    });
+  }
+  return problems;
 }
 
 function idProblems(stages: readonly RawStage[]): RawProblem[] {

@@ -3,7 +3,7 @@ import type { StepPlan } from "../definition/plan.js";
 import type { ErrorInfo } from "../errors.js";
 import { backoffFrom } from "../policies/index.js";
 import type { Random } from "../ports.js";
-import { type CompiledPattern, classify, retryAfterMs } from "../recovery/index.js";
+import { type CompiledPattern, classify, patternRetrySpec, retryAfterMs } from "../recovery/index.js";
 import type { Alternative, ErrorType, RecoveryPattern, Strategy } from "../recovery/types.js";
 
 /** Longest wait a Retry-After or rate-limit reset may impose. */
@@ -82,7 +82,8 @@ export function decide(
   switch (pattern.strategy) {
     case "retry": {
       const failed = state.fail(pattern.id);
-      const max = pattern.maxAttempts ?? 3;
+      const spec = patternRetrySpec(pattern, step.retry.jitter);
+      const max = spec.maxAttempts;
       if (failed >= max)
         return {
           ...base,
@@ -90,13 +91,6 @@ export function decide(
           strategy: "retry",
           why: `pattern '${pattern.id}' allows ${max} attempts`,
         };
-      const spec = {
-        maxAttempts: max,
-        backoff: "exponential" as const,
-        baseDelayMs: pattern.baseDelayMs ?? 1_000,
-        maxDelayMs: pattern.maxDelayMs ?? 30_000,
-        jitter: step.retry.jitter,
-      };
       const hinted = retryAfterMs(info, now);
       let delayMs =
         hinted === undefined

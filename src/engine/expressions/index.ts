@@ -1,4 +1,5 @@
 export { type Ast, type BinaryOp, ExpressionError, FUNCTION_NAMES, isExpressionError } from "./ast.js";
+export { constantError } from "./constants.js";
 export { evaluateExpression, property, ROOT_NAMES, type Scope } from "./evaluate.js";
 export { parseExpression } from "./parser.js";
 export { findReferences, type Reference, rootNames } from "./references.js";

@@ -1,4 +1,5 @@
 import { type Ast, type BinaryOp, ExpressionError, FUNCTION_NAMES, type FunctionName } from "./ast.js";
+import { LIMITS } from "../definition/limits.js";
 import { type Token, tokenize } from "./tokenizer.js";
 
 /** Arity of each function: [minimum, maximum]. */
@@ -15,8 +16,18 @@ const ARITY: Record<FunctionName, [number, number]> = {
 /** Operators by binding strength, weakest first (as in GitHub Actions). */
 const LEVELS: readonly (readonly BinaryOp[])[] = [["||"], ["&&"], ["==", "!="], ["<", "<=", ">", ">="]];
 
-/** Parses the text inside `${{ }}`. Throws ExpressionError naming the column of the problem. */
+/**
+ * Parses the text inside `${{ }}`. Throws ExpressionError naming the column of the problem, also
+ * for an expression longer than LIMITS.expressionLength or nested deeper than
+ * LIMITS.expressionDepth (parentheses, `!`, `[ ]`, function calls).
+ */
 export function parseExpression(text: string): Ast {
+  if (text.length > LIMITS.expressionLength) {
+    throw new ExpressionError(
+      `an expression has at most ${LIMITS.expressionLength} characters, got ${text.length}`,
+      LIMITS.expressionLength,
+    );
+  }
   const parser = new Parser(tokenize(text));
   if (parser.peek().type === "eof") throw new ExpressionError("empty expression", 0);
   const ast = parser.binary(0);
@@ -33,7 +44,18 @@ function describe(token: Token): string {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  /** Runs `parse` one level deeper; past LIMITS.expressionDepth, an error at `offset`. */
+  private nested(offset: number, parse: () => Ast): Ast {
+    if (++this.depth > LIMITS.expressionDepth) {
+      throw new ExpressionError(`an expression nests at most ${LIMITS.expressionDepth} levels deep`, offset);
+    }
+    const ast = parse();
+    this.depth--;
+    return ast;
+  }
 
   peek(): Token {
     return this.tokens[this.pos] as Token;
@@ -85,7 +107,7 @@ class Parser {
     const token = this.peek();
     if (this.isPunct("!")) {
       this.next();
-      return { type: "not", operand: this.unary(), offset: token.offset };
+      return { type: "not", operand: this.nested(token.offset, () => this.unary()), offset: token.offset };
     }
     return this.postfix(this.primary());
   }
@@ -103,7 +125,7 @@ class Parser {
         node = { type: "member", object: node, property, computed: false, offset: token.offset };
       } else if (this.isPunct("[")) {
         this.next();
-        const property = this.binary(0);
+        const property = this.nested(token.offset, () => this.binary(0));
         this.expect("]");
         node = { type: "member", object: node, property, computed: true, offset: token.offset };
       } else {
@@ -122,7 +144,7 @@ class Parser {
     if (token.type === "string" || token.type === "number")
       return { type: "literal", value: token.value, offset };
     if (token.type !== "ident") {
-      const inner = this.binary(0);
+      const inner = this.nested(offset, () => this.binary(0));
       this.expect(")");
       return inner;
     }
@@ -145,10 +167,11 @@ class Parser {
     this.expect("(");
     const args: Ast[] = [];
     if (!this.isPunct(")")) {
-      args.push(this.binary(0));
+      const arg = () => this.nested(this.peek().offset, () => this.binary(0));
+      args.push(arg());
       while (this.isPunct(",")) {
         this.next();
-        args.push(this.binary(0));
+        args.push(arg());
       }
     }
     this.expect(")");

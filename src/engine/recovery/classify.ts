@@ -3,12 +3,15 @@
  * compiled and ordered (priority, then order), and the first match. With no match, a best guess
  * of the error type from its code and status, so events and statistics still say what failed.
  */
+import { LIMITS } from "../definition/limits.js";
 import type { ErrorInfo } from "../errors.js";
+import { compileMatch, type Matcher } from "./match.js";
 import type { ClassifiedError, ErrorType, RecoveryPattern } from "./types.js";
 
 export interface CompiledPattern {
   readonly pattern: RecoveryPattern;
-  readonly regex: RegExp;
+  /** `match`, compiled by RE2 (linear-time matching; see match.ts). */
+  readonly regex: Matcher;
   /** Position in the list given to `compilePatterns` (breaks priority ties). */
   readonly index: number;
 }
@@ -18,14 +21,21 @@ export interface CompiledPattern {
  * `reason=<reason>` for engine errors and `ratelimit-remaining=0` when the response said so
  * (GitHub's primary rate limit). E.g.
  * `HttpError: POST https://x answered 503 Service Unavailable code=http_503 status=503`.
+ * A message longer than LIMITS.errorTextLength keeps its head and its tail, joined by ` … `.
  */
 export function errorText(info: ErrorInfo): string {
-  const parts = [info.message ? `${info.name}: ${info.message}` : info.name];
+  const parts = [info.message ? `${info.name}: ${bounded(info.message)}` : info.name];
   if (info.code !== undefined) parts.push(`code=${info.code}`);
   if (info.status !== undefined) parts.push(`status=${info.status}`);
   if (info.reason !== undefined) parts.push(`reason=${info.reason}`);
   if (rateLimitExhausted(info)) parts.push("ratelimit-remaining=0");
   return parts.join(" ");
+}
+
+function bounded(message: string): string {
+  const max = LIMITS.errorTextLength;
+  if (message.length <= max) return message;
+  return `${message.slice(0, max / 2)} … ${message.slice(-max / 2)}`;
 }
 
 /** The response said no requests are left (`x-ratelimit-remaining: 0`, or the IETF `ratelimit-remaining`). */
@@ -36,14 +46,14 @@ export function rateLimitExhausted(info: ErrorInfo): boolean {
 }
 
 /**
- * Compiles `match` (case-insensitive) and orders the patterns: priority descending, ties in the
- * order given. A bad regular expression throws a TypeError naming the pattern.
+ * Compiles `match` (RE2 syntax, case-insensitive) and orders the patterns: priority descending,
+ * ties in the order given. A bad regular expression throws a TypeError naming the pattern.
  */
 export function compilePatterns(patterns: readonly RecoveryPattern[]): CompiledPattern[] {
   const compiled = patterns.map((pattern, index) => {
-    let regex: RegExp;
+    let regex: Matcher;
     try {
-      regex = new RegExp(pattern.match, "i");
+      regex = compileMatch(pattern.match);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw new TypeError(
@@ -80,14 +90,19 @@ const NETWORK_CODES = new Set([
 const RESOURCE_CODES = new Set(["ENOSPC", "ENOMEM", "EMFILE", "ENFILE", "EDQUOT"]);
 const CONFIGURATION_CODES = new Set(["ENOENT", "EACCES", "EPERM", "exit_126", "exit_127"]);
 
+/** Guesses from the message, matched by RE2 like the workflow's patterns (linear in the message). */
+const TIMED_OUT = compileMatch("\\btimed? ?out\\b");
+const RATE_LIMIT = compileMatch("rate limit");
+const AI_UNAVAILABLE = compileMatch("\\b(model|llm)\\b.*\\b(unavailable|overloaded)\\b");
+
 /** A best guess of the error type when no pattern matched; `unknown` when nothing fits. */
 export function guessType(info: ErrorInfo): ErrorType {
   const code = info.code ?? "";
   const status = info.status;
-  const message = `${info.name}: ${info.message}`;
+  const message = `${info.name}: ${bounded(info.message)}`;
   if (info.reason === "timed_out" || info.reason === "stage_timed_out") return "timeout";
-  if (info.name === "TimeoutError" || status === 408 || /\btimed? ?out\b/i.test(message)) return "timeout";
-  if (status === 429 || rateLimitExhausted(info) || /rate limit/i.test(message)) return "rate_limit";
+  if (info.name === "TimeoutError" || status === 408 || TIMED_OUT.test(message)) return "timeout";
+  if (status === 429 || rateLimitExhausted(info) || RATE_LIMIT.test(message)) return "rate_limit";
   if (
     NETWORK_CODES.has(code) ||
     code.startsWith("UND_ERR_") ||
@@ -96,7 +111,7 @@ export function guessType(info: ErrorInfo): ErrorType {
   ) {
     return "network";
   }
-  if (status === 529 || /\b(model|llm)\b.*\b(unavailable|overloaded)\b/i.test(message)) return "ai_service";
+  if (status === 529 || AI_UNAVAILABLE.test(message)) return "ai_service";
   if (status !== undefined && status >= 500) return "network";
   if (RESOURCE_CODES.has(code) || status === 413 || status === 507) return "resource";
   if (CONFIGURATION_CODES.has(code) || status === 401 || status === 403) return "configuration";

@@ -15,6 +15,8 @@ export {
   rateLimitExhausted,
 } from "./classify.js";
 export { DEFAULT_PATTERNS, DEFAULT_WORKFLOW_PRIORITY, mergePatterns } from "./defaults.js";
+export { compileMatch, type Matcher, matchError } from "./match.js";
+export { patternRetrySpec } from "./pattern-retry.js";
 export { retryAfterMs } from "./retry-after.js";
 export {
   RECOVERY_SUCCESS_TARGET,

@@ -201,12 +201,67 @@ describe("checking recovery:", () => {
         "  - { id: odd, match: x, type: weird, strategy: panic }", // 18
       ),
     ).toEqual([
-      "deploy.yml:15:12 recovery[1].match: invalid regular expression: Unterminated group",
+      "deploy.yml:15:12 recovery[1].match: invalid regular expression: missing closing ): `(abc` (RE2 syntax)",
       "deploy.yml:16:11 recovery[1].type: unknown type 'netwrk' (did you mean 'network'?)",
       "deploy.yml:17:15 recovery[1].strategy: unknown strategy 'retyr' (did you mean 'retry'?)",
       "deploy.yml:18:32 recovery[2].type: unknown type 'weird' (known: network, rate_limit, timeout, ai_service, validation, resource, configuration, security, unknown)",
       "deploy.yml:18:49 recovery[2].strategy: unknown strategy 'panic' (known: retry, alternative, degrade, escalate, fail)",
     ]);
+  });
+
+  it("refuses patterns RE2 cannot match in linear time: lookbehind, lookahead, backreferences", () => {
+    expect(
+      problems(
+        '  - { id: behind, match: "(?<=token )secret", type: security, strategy: fail }', // line 10
+        '  - { id: ahead, match: "x(?!y)", type: security, strategy: fail }', // line 11
+        '  - { id: ref, match: "(a)\\\\1", type: security, strategy: fail }', // line 12
+        '  - { id: fine, match: "(a+)+$", type: security, strategy: fail }', // line 13
+      ),
+    ).toEqual([
+      "deploy.yml:10:26 recovery[0].match: invalid regular expression: lookahead and lookbehind ('(?=', '(?!', '(?<=', '(?<!') are not supported: patterns use RE2 syntax, which matches in linear time",
+      "deploy.yml:11:25 recovery[1].match: invalid regular expression: lookahead and lookbehind ('(?=', '(?!', '(?<=', '(?<!') are not supported: patterns use RE2 syntax, which matches in linear time",
+      "deploy.yml:12:23 recovery[2].match: invalid regular expression: backreferences ('\\1', '\\k<name>') are not supported: patterns use RE2 syntax, which matches in linear time",
+    ]);
+  });
+
+  it("bounds a pattern's length and compiled size, and all patterns' size together", () => {
+    const lines = problems(
+      `  - { id: long, match: "${"x".repeat(1001)}", type: network, strategy: fail }`, // line 10
+      '  - { id: big, match: ".{1000}.{1000}", type: network, strategy: fail }', // line 11
+      '  - { id: fits, match: "[a-z]{900}", type: network, strategy: fail }', // line 12
+    );
+    expect(lines).toEqual([
+      "deploy.yml:10:24 recovery[0].match: invalid regular expression: at most 1000 characters, got 1001",
+      "deploy.yml:11:23 recovery[1].match: invalid regular expression: the pattern is too large: it compiles to about 4002 RE2 instructions, at most 1000 (use smaller repeat counts)",
+    ]);
+    const many = Array.from(
+      { length: 6 },
+      (_, i) => `  - { id: p${i}, match: "[a-z]{900}", type: network, strategy: fail }`,
+    );
+    expect(problems(...many)).toEqual([
+      "deploy.yml:10:3 recovery: the patterns' match expressions compile to 5412 instructions together, at most 5000 (simplify them or use fewer)",
+    ]);
+  });
+
+  it("checks the expressions of alternatives' with:", () => {
+    const lines = problems(
+      "  - id: mirror", // line 10
+      "    match: ECONNREFUSED",
+      "    type: network",
+      "    strategy: alternative",
+      "    alternatives:",
+      '      - with: { url: "${{ inputs.mirror }}", n: "${{ steps.nope.outputs.x }}" }', // line 15
+      '      - with: { body: "${{ fromJSON(\'{\') }}", ok: "${{ steps.cache.outcome }}" }', // line 16
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      "deploy.yml:15:22 recovery[0].alternatives[0].with.url: unknown input 'mirror' (the workflow declares no inputs)",
+      "deploy.yml:15:49 recovery[0].alternatives[0].with.n: unknown step 'nope'",
+    ]);
+    // The rest of the message is JSON.parse's own (it varies with the Node version).
+    expect(lines[2]).toMatch(
+      /^deploy\.yml:16:23 recovery\[0\]\.alternatives\[1\]\.with\.body: invalid expression 'fromJSON\('\{'\)': fromJSON\(\): .* at column 1$/,
+    );
+    expect(lines).toHaveLength(3);
   });
 
   it("reports alternatives naming a missing step, and alternatives without step or with", () => {
@@ -354,7 +409,7 @@ describe("checking recovery:", () => {
       ),
     );
     expect(e.message.split("\n")).toEqual([
-      "recovery[0].match: invalid regular expression: Unterminated character class",
+      "recovery[0].match: invalid regular expression: missing closing ]: `[` (RE2 syntax)",
       "recovery[0].skip[0]: step 's' is not optional: a degrade may only skip optional steps (add 'optional: true' to stages[0].steps[0])",
     ]);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type Ast, ExpressionError, parseExpression } from "../../../src/engine/expressions/index.js";
+import {
+  type Ast,
+  constantError,
+  ExpressionError,
+  evaluateExpression,
+  parseExpression,
+} from "../../../src/engine/expressions/index.js";
 
 /** A compact rendering of the tree: shows how operators grouped. */
 function show(node: Ast): string {
@@ -85,5 +91,43 @@ describe("parseExpression", () => {
       detail: "unexpected token ')'",
       reason: "invalid_definition",
     });
+  });
+});
+
+describe("bounds", () => {
+  it("refuses nesting past 32 levels with an ExpressionError, not a RangeError", () => {
+    expect(errorOf(`${"(".repeat(1200)}true${")".repeat(1200)}`).message).toBe(
+      "an expression nests at most 32 levels deep at column 33",
+    );
+    expect(errorOf(`${"!".repeat(1200)}true`).message).toBe(
+      "an expression nests at most 32 levels deep at column 33",
+    );
+    expect(errorOf(`${"format(".repeat(40)}'x'${")".repeat(40)}`).message).toMatch(/nests at most 32 levels/);
+    expect(errorOf(`a${"[b".repeat(40)}${"]".repeat(40)}`).message).toMatch(/nests at most 32 levels/);
+    expect(show(parseExpression(`${"(".repeat(32)}a${")".repeat(32)}`))).toBe("a");
+  });
+
+  it("refuses an expression longer than 4096 characters", () => {
+    expect(errorOf(`'${"x".repeat(4095)}'`).message).toBe(
+      "an expression has at most 4096 characters, got 4097 at column 4097",
+    );
+  });
+
+  it("evaluates the longest chains it accepts without running out of stack", () => {
+    const chain = Array.from({ length: 1365 }, () => "0").join("||"); // 4093 characters
+    expect(evaluateExpression(chain, { inputs: {}, steps: {} })).toBe(0);
+    const members = `inputs${".a".repeat(2040)}`;
+    expect(evaluateExpression(members, { inputs: {}, steps: {} })).toBe(null);
+  });
+});
+
+describe("constant parts", () => {
+  const constant = (text: string) => constantError(parseExpression(text))?.message;
+  it("finds what fails at every run, and nothing else", () => {
+    expect(constant("format('{1}', 'a')")).toBe("format(): '{1}' has no argument (got 1) at column 1");
+    expect(constant("inputs.x && format('{')")).toBe("format(): unmatched '{' in '{' at column 13");
+    expect(constant("fromJSON('{\"a\": 1}').a == 1 && format('{0}', inputs.x)")).toBeUndefined();
+    expect(constant("format(inputs.pattern)")).toBeUndefined();
+    expect(constant("false && inputs.x")).toBeUndefined();
   });
 });

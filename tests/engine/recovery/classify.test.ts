@@ -57,7 +57,7 @@ describe("compilePatterns", () => {
 
   it("compiles case-insensitively", () => {
     const [c] = compilePatterns([pattern("a", "econnreset")]);
-    expect(c?.regex.flags).toBe("i");
+    expect(c?.regex.source).toBe("econnreset");
     expect(c?.regex.test("code=ECONNRESET")).toBe(true);
   });
 
@@ -121,5 +121,36 @@ describe("guessType", () => {
   ];
   it.each(cases)("%j → %s", (info, type) => {
     expect(guessType(info)).toBe(type);
+  });
+});
+
+describe("matching in linear time (RE2)", () => {
+  it("matches (a+)+$ against a 100k-character message: the answer, not a hang", () => {
+    // With a backtracking engine this pattern takes exponential time on 'aaaa…a!'.
+    const info: ErrorInfo = { name: "Error", message: `${"a".repeat(100_000)}!` };
+    const patterns = compilePatterns([pattern("redos", "(a+)+$"), pattern("bang", "a!")]);
+    expect(classify(info, patterns).pattern?.id).toBe("bang");
+    expect(classify({ name: "Error", message: "a".repeat(100_000) }, patterns).pattern?.id).toBe("redos");
+  });
+
+  it("guesses the type of a long message without a quadratic search", () => {
+    // `\b(model|llm)\b.*\b(unavailable|overloaded)\b` backtracked once per 'model' over the rest.
+    const info: ErrorInfo = { name: "Error", message: "model ".repeat(200_000) };
+    expect(guessType(info)).toBe("unknown");
+    expect(guessType({ name: "Error", message: "the model is overloaded" })).toBe("ai_service");
+  });
+
+  it("searches the head and the tail of a very long message", () => {
+    const info: ErrorInfo = { name: "Error", message: `start ${"x".repeat(100_000)} end`, code: "E1" };
+    const text = errorText(info);
+    expect(text.length).toBeLessThan(17_000);
+    expect(text).toMatch(/^Error: start x+ … x+ end code=E1$/);
+    const patterns = compilePatterns([pattern("tail", "end code=E1")]);
+    expect(classify(info, patterns).pattern?.id).toBe("tail");
+  });
+
+  it("refuses lookaround and backreferences, which RE2 cannot match in linear time", () => {
+    expect(() => compilePatterns([pattern("behind", "(?<=x)y")])).toThrow(/lookahead and lookbehind/);
+    expect(() => compilePatterns([pattern("ref", "(a)\\1")])).toThrow(/backreferences/);
   });
 });
