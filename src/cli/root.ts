@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import { createEngine } from "../engine/engine.js";
 import type { Engine } from "../engine/engine-api.js";
 import { InputError } from "../engine/errors.js";
