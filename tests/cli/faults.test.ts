@@ -212,7 +212,7 @@ const FAULTS: Fault[] = [
       return ["status", "--db", db];
     },
     exit: 0,
-    says: RUN_ID,
+    says: "deploy", // the workflow of the run listed
   },
   {
     name: "status while the -wal file of a running process was deleted",
