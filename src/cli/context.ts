@@ -3,7 +3,7 @@ import type { LoadedConfig } from "./config.js";
 import { type ConfigFlags, loadConfig } from "./config-load.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { type CliRoot, openRoot, stepKinds } from "./root.js";
+import { type CliRoot, type OpenRootOptions, openRoot, stepKinds } from "./root.js";
 import { routable } from "./stderr-route.js";
 
 /** What commands receive: the process's io and access to the composition root. */
@@ -14,7 +14,7 @@ export interface CommandContext {
   /** The effective configuration for these flags (defaults < file < environment < flags). */
   config(flags: ConfigFlags): LoadedConfig;
   /** The journal and engine for this configuration (see root.ts). */
-  open(config: LoadedConfig, opts?: { mustExist?: boolean }): Promise<CliRoot>;
+  open(config: LoadedConfig, opts?: OpenRootOptions): Promise<CliRoot>;
   /** The registered step kinds, for parsing workflow files without opening a journal. */
   kinds(): ReadonlyMap<string, StepHandler>;
 }
@@ -35,7 +35,7 @@ export function createContext(raw: CliIo): CommandContext {
 export async function withRoot<T>(
   ctx: CommandContext,
   config: LoadedConfig,
-  opts: { mustExist?: boolean },
+  opts: OpenRootOptions,
   fn: (root: CliRoot) => Promise<T>,
 ): Promise<T> {
   const root = await ctx.open(config, opts);

@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { createEngine } from "../engine/engine.js";
 import type { Engine } from "../engine/engine-api.js";
 import { InputError } from "../engine/errors.js";
@@ -7,7 +5,7 @@ import type { StepHandler } from "../engine/handler.js";
 import type { Journal } from "../engine/journal.js";
 import { type Logger, systemClock } from "../engine/ports.js";
 import { builtinSteps } from "../steps/index.js";
-import { createSqliteJournal } from "../store/index.js";
+import { createSqliteJournal, inspectJournalFile } from "../store/index.js";
 import type { LoadedConfig } from "./config.js";
 import type { CliIo } from "./io.js";
 import { createLogger } from "./logger.js";
@@ -43,21 +41,32 @@ export function rootLogger(config: LoadedConfig, io: CliIo): Logger {
   return createLogger(io.stderr, config.values.logLevel);
 }
 
+export interface OpenRootOptions {
+  /** Fail with NoDatabaseError instead of creating a new database. */
+  mustExist?: boolean;
+  /**
+   * For commands that only read (status, history, diagnostics, stats): the journal is opened
+   * read-only, so they never wait for a running engine and never create or migrate it.
+   * Implies `mustExist`.
+   */
+  readOnly?: boolean;
+}
+
 /**
  * The composition root: opens the journal, creates the engine with the system clock, this
  * process's owner id and liveness probe, registers the built-in steps and wires the logger.
- * `mustExist`: fail with NoDatabaseError instead of creating a new database.
+ * A path that cannot hold a journal (a parent is a file, a device, ...) is a StoreError (exit 3).
  */
 export async function openRoot(
   config: LoadedConfig,
   io: CliIo,
-  opts: { mustExist?: boolean } = {},
+  opts: OpenRootOptions = {},
 ): Promise<CliRoot> {
   const { db, durability, leaseMs } = config.values;
-  if (opts.mustExist && !existsSync(db)) throw new NoDatabaseError(db);
-  mkdirSync(dirname(db), { recursive: true });
+  const readOnly = opts.readOnly ?? false;
+  if ((opts.mustExist || readOnly) && inspectJournalFile(db) !== "sqlite") throw new NoDatabaseError(db);
   const logger = rootLogger(config, io);
-  const journal = createSqliteJournal({ path: db, durability });
+  const journal = createSqliteJournal({ path: db, durability, readOnly });
   const owner = ownerId();
   const engine = createEngine({
     journal,

@@ -104,6 +104,9 @@ class StageflowEngine implements Engine {
     this.ready = this.journal.loadBreakers().then((saved) => {
       this.services.breakers = breakers(saved);
     });
+    // Awaited by start() and resume(); an engine used only for reports may never await it, and
+    // its failure (a damaged journal) must not become an unhandled rejection.
+    this.ready.catch(() => {});
   }
 
   get kinds(): ReadonlyMap<string, StepHandler> {

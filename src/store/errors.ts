@@ -3,8 +3,15 @@ import { errorMessage, StageflowError } from "../engine/errors.js";
 /**
  * What went wrong with the journal's storage:
  * - `not_sqlite`: the file exists but is not an SQLite database (it is left untouched);
+ * - `bad_path`: the path cannot hold a journal (a parent is a file, it names a directory, a
+ *   device or a FIFO, or it is too long);
  * - `read_only`: the database, its directory or its WAL files cannot be written;
  * - `newer_schema`: the database was written by a newer stageflow;
+ * - `older_schema`: a read-only open found a journal that needs a migration first;
+ * - `missing`: a read-only open found no journal (nothing has run with this path yet);
+ * - `corrupt`: SQLite found the file damaged (or its `-wal`/`-shm` removed while in use);
+ * - `full`: the disk (or the journal's size limit) is full;
+ * - `io`: the operating system failed a read or write of the journal;
  * - `locked`: another process held the database longer than the busy timeout;
  * - `closed`: the journal was used after `close()`;
  * - `unknown_run` / `unknown_attempt`: a write named a run or attempt the journal does not have;
@@ -12,8 +19,14 @@ import { errorMessage, StageflowError } from "../engine/errors.js";
  */
 export type StoreErrorCode =
   | "not_sqlite"
+  | "bad_path"
   | "read_only"
   | "newer_schema"
+  | "older_schema"
+  | "missing"
+  | "corrupt"
+  | "full"
+  | "io"
   | "locked"
   | "closed"
   | "unknown_run"
@@ -49,37 +62,71 @@ export const duplicate = (what: string): StoreError =>
 export const closedJournal = (where: string): StoreError =>
   new StoreError("closed", `the journal at ${where} is closed`, where);
 
-const READ_ONLY_ERRNOS = new Set(["EACCES", "EPERM", "EROFS"]);
+export const openedReadOnly = (where: string): StoreError =>
+  new StoreError("read_only", `the journal at ${where} was opened read-only; this command only reads`, where);
+
+const ELSEWHERE = "or choose another location with --db PATH";
+
+/** Which SQLite result codes (by prefix) and errno codes mean what, and what to say about them. */
+const KINDS: ReadonlyArray<{
+  code: StoreErrorCode;
+  matches: (code: string) => boolean;
+  say: (path: string, detail: string) => string;
+}> = [
+  {
+    code: "read_only",
+    matches: (c) => /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(c) || /^(EACCES|EPERM|EROFS)$/.test(c),
+    say: (path, detail) =>
+      `cannot write the journal at ${path}: read-only or not accessible (${detail}); ` +
+      `make the file and its directory writable, ${ELSEWHERE}`,
+  },
+  {
+    code: "locked",
+    matches: (c) => /^SQLITE_(BUSY|LOCKED)/.test(c),
+    say: (path, detail) =>
+      `the journal at ${path} is locked by another process (${detail}); wait for it to finish, ${ELSEWHERE}`,
+  },
+  {
+    code: "corrupt",
+    matches: (c) => /^SQLITE_(CORRUPT|NOTADB)/.test(c),
+    say: (path, detail) =>
+      `the journal at ${path} is damaged (${detail}); it may have been changed outside stageflow, or ` +
+      `its -wal or -shm file removed while in use; restore it from a backup, ${ELSEWHERE}`,
+  },
+  {
+    code: "full",
+    matches: (c) => /^SQLITE_FULL/.test(c) || /^(ENOSPC|EDQUOT)$/.test(c),
+    say: (path, detail) =>
+      `no space left to write the journal at ${path} (${detail}); free some space and try again ` +
+      `(a run cut short resumes with: stageflow resume --all), ${ELSEWHERE}`,
+  },
+  {
+    code: "io",
+    matches: (c) => /^SQLITE_(IOERR|PROTOCOL)/.test(c) || c === "EIO",
+    say: (path, detail) =>
+      `could not read or write the journal at ${path} (${detail}); check the disk and that its ` +
+      `-wal and -shm files were not removed while in use, ${ELSEWHERE}`,
+  },
+  {
+    code: "bad_path",
+    matches: (c) => /^(ENOTDIR|EISDIR|ELOOP|ENAMETOOLONG)$/.test(c),
+    say: (path, detail) =>
+      `cannot keep a journal at ${path} (${detail}); choose another location with --db PATH`,
+  },
+];
 
 /**
  * Turns an error from SQLite or the file system into a StoreError naming `path`, when it is one
- * that the user can act on (read-only location, lock held too long); other errors pass through.
+ * that the user can act on (read-only location, lock held too long, damaged file, full disk, I/O
+ * error, unusable path); other errors (constraints, SQL mistakes: bugs) pass through.
  */
 export function storeErrorFrom(path: string, e: unknown): unknown {
   if (e instanceof StoreError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return e;
-  if (
-    code.startsWith("SQLITE_READONLY") ||
-    code.startsWith("SQLITE_CANTOPEN") ||
-    READ_ONLY_ERRNOS.has(code)
-  ) {
-    return new StoreError(
-      "read_only",
-      `cannot write the journal at ${path}: read-only or not accessible (${code}: ${errorMessage(e)}); ` +
-        "make the file and its directory writable, or choose another location with --db PATH",
-      path,
-      { cause: e },
-    );
-  }
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-    return new StoreError(
-      "locked",
-      `the journal at ${path} is locked by another process (${code}: ${errorMessage(e)}); ` +
-        "wait for it to finish, or choose another location with --db PATH",
-      path,
-      { cause: e },
-    );
-  }
-  return e;
+  const kind = KINDS.find((k) => k.matches(code));
+  if (!kind) return e;
+  const message = errorMessage(e);
+  const detail = message.startsWith(code) ? message : `${code}: ${message}`;
+  return new StoreError(kind.code, kind.say(path, detail), path, { cause: e });
 }

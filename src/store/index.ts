@@ -7,5 +7,17 @@ export { isStoreError, StoreError, type StoreErrorCode } from "./errors.js";
 export { isExpired, mayAcquire } from "./lease.js";
 export { MemoryJournal } from "./memory/journal.js";
 export { createSqliteJournal, SqliteJournal, type SqliteJournalOptions } from "./sqlite/journal.js";
-export { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./sqlite/migrations.js";
+export {
+  inspectJournalFile,
+  JOURNAL_DIR_MODE,
+  JOURNAL_FILE_MODE,
+  type JournalFileState,
+} from "./sqlite/journal-file.js";
+export {
+  MIGRATIONS,
+  type Migration,
+  migrate,
+  requireCurrentSchema,
+  SCHEMA_VERSION,
+} from "./sqlite/migrations.js";
 export { type Durability, journalPragmas, type OpenOptions, openDatabase } from "./sqlite/open.js";

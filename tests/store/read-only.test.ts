@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createSqliteJournal } from "../../src/store/index.js";
@@ -9,20 +10,23 @@ import { tempDir } from "./temp.js";
 
 const run = promisify(execFile);
 const STORE = resolve("src/store/index.ts");
+const UNPRIVILEGED = resolve("tests/fixtures/processes/unprivileged.ts");
+const TSX = resolve("node_modules/tsx/dist/loader.mjs");
 
 /**
  * Opens the journal at `path` in a child process and returns what it threw. As root, chmod does
- * not stop writes, so the child then runs as the unprivileged user nobody (65534).
+ * not stop writes, so the child becomes the unprivileged user nobody — after it has loaded the
+ * code as root, and in a working directory of known modes, so the test does not depend on where
+ * the checkout lives (even one that other users cannot enter).
  */
 async function openInChild(path: string): Promise<{ name?: string; code?: string; message?: string }> {
-  const script = `import(${JSON.stringify(STORE)}).then(
-    (s) => { s.createSqliteJournal({ path: ${JSON.stringify(path)} }).close(); console.log("{}"); },
-    (e) => { throw e; },
+  const script = `Promise.all([import(${JSON.stringify(STORE)}), import(${JSON.stringify(UNPRIVILEGED)})]).then(
+    ([s, u]) => { u.dropPrivileges(); s.createSqliteJournal({ path: ${JSON.stringify(path)} }).close(); console.log("{}"); },
   ).catch((e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`;
-  const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "-e", script], {
-    ...asNobody,
-    env: { ...process.env, HOME: "/tmp" },
+  const cwd = await sharedTempDir();
+  const { stdout } = await run(process.execPath, ["--import", pathToFileURL(TSX).href, "-e", script], {
+    cwd,
+    env: { ...process.env, HOME: cwd },
   });
   return JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
 }

@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { errorMessage, InputError } from "../../engine/errors.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { diagnosticsBundle } from "../diagnostics.js";
 import { EXIT } from "../exit-codes.js";
@@ -22,7 +23,8 @@ export function registerDiagnostics(program: Command, ctx: CommandContext): void
     .option("--out <file>", "write the bundle to this file instead of stdout");
   withCommonOptions(cmd).action(async (id: string, opts: DiagnosticsOptions) => {
     const config = ctx.config(opts);
-    ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
+    const out = opts.out === undefined ? undefined : outPath(ctx.io.cwd, opts.out);
+    ctx.exitCode = await withRoot(ctx, config, { readOnly: true }, async (root) => {
       const run = await requireRun(root.journal, id);
       const bundle = diagnosticsBundle({
         generatedAt: Date.now(),
@@ -42,16 +44,42 @@ export function registerDiagnostics(program: Command, ctx: CommandContext): void
           stageflow: stageflowVersion(),
         },
       });
-      if (opts.out === undefined) {
+      if (out === undefined) {
         writeJson(ctx.io, bundle);
         return EXIT.ok;
       }
-      const path = resolve(ctx.io.cwd, opts.out);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, `${JSON.stringify(bundle, null, 2)}\n`);
-      if (config.values.json) writeJson(ctx.io, { path });
-      else writeText(ctx.io, path);
+      writeBundle(out, `${JSON.stringify(bundle, null, 2)}\n`);
+      if (config.values.json) writeJson(ctx.io, { path: out.path });
+      else writeText(ctx.io, out.path);
       return EXIT.ok;
     });
   });
+}
+
+/** `--out FILE`, checked before any work: a directory is refused (exit 2). */
+function outPath(cwd: string, out: string): { given: string; path: string } {
+  const path = resolve(cwd, out);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch (e) {
+    throw new InputError("invalid_input", `--out ${out}: ${errorMessage(e)}`);
+  }
+  if (isDirectory || out.endsWith("/")) {
+    throw new InputError(
+      "invalid_input",
+      `--out ${out}: is a directory; name the bundle's file, e.g. ${join(out, "bundle.json")}`,
+    );
+  }
+  return { given: out, path };
+}
+
+/** Writes the bundle (readable by the owner only: it describes the run in detail). */
+function writeBundle(out: { given: string; path: string }, text: string): void {
+  try {
+    mkdirSync(dirname(out.path), { recursive: true });
+    writeFileSync(out.path, text, { mode: 0o600 });
+  } catch (e) {
+    throw new InputError("invalid_input", `--out ${out.given}: cannot write the bundle: ${errorMessage(e)}`);
+  }
 }

@@ -14,7 +14,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
     .argument("<run-id>", "a run id, its short id, or a unique start of it");
   withCommonOptions(cmd).action(async (id: string, opts: CommonOptions) => {
     const config = ctx.config(opts);
-    ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
+    ctx.exitCode = await withRoot(ctx, config, { readOnly: true }, async (root) => {
       const run = await requireRun(root.journal, id);
       const events = await root.journal.listEvents(run.id);
       const masker = runMasker([run], ctx.io.env);

@@ -25,7 +25,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     .option("-f, --follow", "keep printing new output until the run stops running");
   withCommonOptions(cmd).action(async (id: string, step: string | undefined, opts: LogsOptions) => {
     const config = ctx.config(opts);
-    ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, async (root) => {
+    ctx.exitCode = await withRoot(ctx, config, { readOnly: true }, async (root) => {
       const run = await requireRun(root.journal, id);
       if (step !== undefined) checkStep(run, step);
       const labels = step === undefined ? stepIds(run) : [step];

@@ -40,7 +40,7 @@ export function registerStatus(program: Command, ctx: CommandContext): void {
 
 async function showRun(ctx: CommandContext, id: string, opts: StatusOptions): Promise<number> {
   const config = ctx.config(opts);
-  return withRoot(ctx, config, { mustExist: true }, async (root) => {
+  return withRoot(ctx, config, { readOnly: true }, async (root) => {
     const run = await requireRun(root.journal, id);
     const report = await root.engine.report(run.id);
     const masker = runMasker([run], ctx.io.env);
@@ -58,7 +58,7 @@ async function showRun(ctx: CommandContext, id: string, opts: StatusOptions): Pr
 async function listRuns(ctx: CommandContext, opts: StatusOptions): Promise<number> {
   const config = ctx.config(opts);
   try {
-    return await withRoot(ctx, config, { mustExist: true }, async (root) => {
+    return await withRoot(ctx, config, { readOnly: true }, async (root) => {
       const runs = await root.journal.listRuns({
         limit: opts.limit,
         ...(opts.status ? { status: opts.status } : {}),

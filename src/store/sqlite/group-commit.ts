@@ -29,7 +29,7 @@ export class GroupCommit {
 
   constructor(
     db: Database.Database,
-    /** Maps an error that failed a whole batch (BEGIN or COMMIT) before it reaches callers. */
+    /** Maps an error from SQLite (of a batch, or of one unit) before it reaches callers. */
     private readonly mapError: (e: unknown) => unknown = (e) => e,
   ) {
     const savepoint = db.transaction((work: () => unknown) => work());
@@ -54,7 +54,7 @@ export class GroupCommit {
         } catch (e) {
           // SQLite rolls back the whole transaction on some errors (disk full, I/O): fail the batch.
           if (!db.inTransaction) throw e;
-          unit.error = e;
+          unit.error = this.mapError(e);
         }
       }
     });

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type * as J from "../../engine/journal.js";
-import { closedJournal, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
+import { closedJournal, openedReadOnly, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
 import { acquire } from "../lease.js";
 import { attemptTable } from "./attempts.js";
 import { breakerTable } from "./breakers.js";
@@ -34,11 +34,28 @@ export interface SqliteJournalOptions {
   path: string;
   /** What a committed write survives: see docs/durability.md. @default "process" */
   durability?: Durability;
+  /**
+   * Only read: the file must exist with the current schema; nothing is created, migrated or
+   * locked, so reading never waits for a running engine; every write rejects (`read_only`).
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
-/** Opens (creating and migrating) the journal at `path`. Throws StoreError naming the path. */
+/**
+ * Opens (creating and migrating, unless `readOnly`) the journal at `path`. Throws StoreError
+ * naming the path.
+ */
 export function createSqliteJournal(options: SqliteJournalOptions): SqliteJournal {
-  return new SqliteJournal(openDatabase(options.path, { durability: options.durability }), options.path);
+  const { path, durability, readOnly = false } = options;
+  const db = openDatabase(path, { durability, readOnly });
+  try {
+    return new SqliteJournal(db, path);
+  } catch (e) {
+    // Preparing the statements reads the schema: the first place a damaged file can show.
+    db.close();
+    throw storeErrorFrom(path, e);
+  }
 }
 
 /** The Journal on SQLite: every write goes through group commit; reads see committed data. */
@@ -81,6 +98,7 @@ export class SqliteJournal implements J.Journal {
   /** Runs `work` as one unit of the next group commit: all of it is written, or none of it. */
   write<T>(work: (db: Database.Database) => T): Promise<T> {
     if (this.closed) return Promise.reject(closedJournal(this.path));
+    if (this.db.readonly) return Promise.reject(openedReadOnly(this.path));
     return this.queue.enqueue(() => work(this.db));
   }
 

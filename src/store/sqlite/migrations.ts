@@ -33,20 +33,13 @@ const userVersion = (db: Database.Database): number => db.pragma("user_version",
 /**
  * Brings the schema at `where` (a path, for messages) up to SCHEMA_VERSION, one transaction per
  * migration. Each transaction re-reads the version under the write lock, so two processes opening
- * the same new file do not both apply a migration. Ends with a write even when nothing was
- * pending, so a read-only database is reported at open rather than at the first step.
+ * the same new file do not both apply a migration. Writes (and locks) nothing when the schema is
+ * current, so opening a journal never waits for an engine that is writing to it.
  * Returns the version found before migrating.
  */
 export function migrate(db: Database.Database, where: string): number {
   const found = userVersion(db);
-  if (found > SCHEMA_VERSION) {
-    throw new StoreError(
-      "newer_schema",
-      `${where}: the journal has schema version ${found}, but this stageflow knows only up to ` +
-        `${SCHEMA_VERSION}; upgrade stageflow, or choose another location with --db PATH`,
-      where,
-    );
-  }
+  refuseNewer(found, where);
   for (const m of MIGRATIONS) {
     if (m.version <= found) continue;
     db.transaction(() => {
@@ -55,6 +48,30 @@ export function migrate(db: Database.Database, where: string): number {
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
-  db.transaction(() => db.pragma(`user_version = ${userVersion(db)}`)).immediate();
   return found;
+}
+
+/** For a read-only open, which cannot migrate: the schema must be SCHEMA_VERSION already. */
+export function requireCurrentSchema(db: Database.Database, where: string): void {
+  const found = userVersion(db);
+  refuseNewer(found, where);
+  if (found < SCHEMA_VERSION) {
+    throw new StoreError(
+      "older_schema",
+      `${where}: the journal has schema version ${found} and this stageflow uses ${SCHEMA_VERSION}; ` +
+        "commands that only read do not upgrade it: run `stageflow resume --all` (or any run) once to upgrade it",
+      where,
+    );
+  }
+}
+
+function refuseNewer(found: number, where: string): void {
+  if (found > SCHEMA_VERSION) {
+    throw new StoreError(
+      "newer_schema",
+      `${where}: the journal has schema version ${found}, but this stageflow knows only up to ` +
+        `${SCHEMA_VERSION}; upgrade stageflow, or choose another location with --db PATH`,
+      where,
+    );
+  }
 }

@@ -1,8 +1,7 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { StoreError, storeErrorFrom } from "../errors.js";
-import { migrate } from "./migrations.js";
+import { inspectJournalFile, prepareJournalFile } from "./journal-file.js";
+import { migrate, requireCurrentSchema } from "./migrations.js";
 
 /**
  * What a committed write survives.
@@ -15,9 +14,14 @@ export type Durability = "process" | "machine";
 export interface OpenOptions {
   /** @default "process" */
   durability?: Durability;
+  /**
+   * Open for reading only: nothing is created, migrated or written, and no lock is taken that a
+   * running engine would wait for. A missing or empty file is StoreError `missing`; a journal
+   * that needs a migration is `older_schema`.
+   * @default false
+   */
+  readOnly?: boolean;
 }
-
-const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
 
 /**
  * The pragmas an open journal runs with (busy_timeout first, so the WAL switch can wait).
@@ -38,23 +42,20 @@ export function journalPragmas(durability: Durability): string[] {
 }
 
 /**
- * Opens (creating it and its directory when missing) the SQLite database at `path`, sets the
- * pragmas for `durability`, and migrates the schema. An existing file that is not an SQLite
- * database is refused and left byte-for-byte unchanged. Throws StoreError (`not_sqlite`,
- * `read_only`, `newer_schema`, `locked`) naming the path.
+ * Opens the SQLite database at `path`. Writable (the default): creates it (0600) and its
+ * directory (0700) when missing, sets the pragmas for `durability` and migrates the schema,
+ * writing only when a migration is due. `readOnly`: see OpenOptions. An existing file that is not
+ * an SQLite database is refused and left byte-for-byte unchanged. Throws StoreError naming the
+ * path (`not_sqlite`, `bad_path`, `read_only`, `newer_schema`, `locked`, `corrupt`, `full`, ...).
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
   const durability = options.durability ?? "process";
   if (durability !== "process" && durability !== "machine") {
     throw new TypeError(`durability must be "process" or "machine", got ${JSON.stringify(durability)}`);
   }
-  if (path !== ":memory:") checkFile(path);
-  let db: Database.Database;
-  try {
-    db = new Database(path);
-  } catch (e) {
-    throw storeErrorFrom(path, e);
-  }
+  if (options.readOnly) return openReadOnly(path);
+  if (path !== ":memory:") prepareJournalFile(path);
+  const db = connect(path, {});
   try {
     for (const pragma of journalPragmas(durability)) db.pragma(pragma);
     migrate(db, path);
@@ -65,35 +66,26 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   return db;
 }
 
-/** Creates the parent directory; refuses an existing non-empty file that is not SQLite. */
-function checkFile(path: string): void {
+function openReadOnly(path: string): Database.Database {
+  if (path === ":memory:") throw new TypeError("a read-only journal needs a file, not :memory:");
+  if (inspectJournalFile(path) !== "sqlite") {
+    throw new StoreError("missing", `no journal at ${path} (nothing has run with this --db yet)`, path);
+  }
+  const db = connect(path, { readonly: true, fileMustExist: true });
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-      throw new StoreError("not_sqlite", `${path}: is a directory, not an SQLite database`, path);
-    }
-    const header = readHeader(path);
-    if (header && header.length > 0 && !header.equals(SQLITE_MAGIC)) {
-      throw new StoreError("not_sqlite", `${path}: not an SQLite database (refusing to touch it)`, path);
-    }
+    db.pragma("busy_timeout = 5000");
+    requireCurrentSchema(db, path);
   } catch (e) {
+    db.close();
     throw storeErrorFrom(path, e);
   }
+  return db;
 }
 
-/** Up to the first 16 bytes of the file, or undefined when it does not exist. */
-function readHeader(path: string): Buffer | undefined {
-  let fd: number;
+function connect(path: string, options: Database.Options): Database.Database {
   try {
-    fd = openSync(path, "r");
+    return new Database(path, options);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  try {
-    const buf = Buffer.alloc(16);
-    return buf.subarray(0, readSync(fd, buf, 0, 16, 0));
-  } finally {
-    closeSync(fd);
+    throw storeErrorFrom(path, e);
   }
 }
