@@ -37,7 +37,7 @@ describe("SIGTERM during a run step", () => {
       const resumed = cli(dir, markers, "resume", runId, "--db", db);
       expect((await resumed.exited).code, resumed.out()).toBe(0);
       // The lease was free: nobody had to be taken over.
-      expect(resumed.out()).toMatch(/run resumed \(owner [^,)]+, 0 finished step\(s\) kept\)/);
+      expect(resumed.out()).toMatch(/run resumed \(owner [^,)]+, 0 finished steps kept\)/);
       const all = readMarkers(markers);
       expect(all.slice(0, count).every((m) => m.attempt === 1)).toBe(true);
       expect(all.slice(count).map((m) => m.attempt)).toEqual([2, 2, 2, 2, 2]);
