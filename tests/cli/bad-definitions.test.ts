@@ -171,7 +171,7 @@ describe("bad workflow files: run exits 2, validate refuses with the same messag
     expect(ran.err).toContain(message);
     expect(ran.err).not.toMatch(STACK);
     const checked = await cli("validate", "bad.yml");
-    expect(checked.code).toBe(1);
+    expect(checked.code).toBe(2);
     expect(checked.out.trim()).toBe(ran.err.trim());
     // Nothing was recorded: `status` finds no run.
     const status = await cli("status", "--db", tmp.path("state.db"), "--json");
@@ -245,7 +245,7 @@ describe.runIf(fifos)("files that are not regular files, and oversized inputs: e
 
   it("validate refuses a FIFO and a device too", async () => {
     const checked = await cli("validate", "pipe.yml", "/dev/zero", "ok.yml");
-    expect(checked.code).toBe(1);
+    expect(checked.code).toBe(2);
     expect(checked.out).toBe(
       "pipe.yml: cannot read: a named pipe (FIFO), not a regular file\n" +
         "/dev/zero: cannot read: a character device, not a regular file\n" +

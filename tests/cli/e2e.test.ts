@@ -140,13 +140,13 @@ describe("stageflow end to end (in-process)", () => {
     expect(all.err).toContain("nothing to resume");
   });
 
-  it("validate reports every problem with file:line:col and exits 1", async () => {
+  it("validate reports every problem with file:line:col and exits 2", async () => {
     tmp.write(
       "bad.yml",
       "name: bad\nstages:\n  - id: a\n    steps:\n      - id: x\n        run: echo\n        retires: 3\n",
     );
     const result = await cli("validate", "e2e.yml", "bad.yml");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.out).toContain("e2e.yml: ok (2 stages, 3 steps)");
     expect(result.out).toContain(
       "bad.yml:7:9 stages[0].steps[0]: unknown key 'retires' (did you mean 'retry'?)",

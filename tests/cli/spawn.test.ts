@@ -45,7 +45,7 @@ describe("stageflow as a child process", () => {
     expect(r.out).toMatch(/s\/hello succeeded \(\d+m?s\)/);
   });
 
-  it("exits 1 for a failed run, 1 for an invalid file under validate, 2 for it under run, 3 for a bad db", async () => {
+  it("exits 1 for a failed run, 2 for an invalid file under validate and under run, 3 for a bad db", async () => {
     const [failed, validate, run, db] = await Promise.all([
       spawnCli(tmp.dir, "run", "fail.yml", "--db", "other.db"),
       spawnCli(tmp.dir, "validate", "bad.yml"),
@@ -53,7 +53,7 @@ describe("stageflow as a child process", () => {
       spawnCli(tmp.dir, "status", "--db", "notes.txt"),
     ]);
     expect(failed.code).toBe(1);
-    expect(validate.code).toBe(1);
+    expect(validate.code).toBe(2);
     expect(validate.out).toMatch(/^bad\.yml:6:9 /m);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^bad\.yml:6:9 /m);

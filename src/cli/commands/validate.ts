@@ -20,7 +20,7 @@ interface FileResult {
 export function registerValidate(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("validate")
-    .description("check workflow files without running them (exit 1 when any is invalid)")
+    .description("check workflow files without running them (exit 2 when any is invalid)")
     .argument("<files...>", "workflow files");
   withCommonOptions(cmd).action(async (files: string[], opts: CommonOptions) => {
     const config = ctx.config(opts);
@@ -34,7 +34,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
         );
       }
     }
-    ctx.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+    ctx.exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.usage;
   });
 }
 
