@@ -1,5 +1,6 @@
-import { rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { removeRunWorkDir as removeDir, runWorkDir } from "../engine/work-dir.js";
 import type { LoadedConfig } from "./config.js";
 
 /** The root of steps' scratch directories: `--work-dir`, or `work/` next to the journal. */
@@ -8,18 +9,19 @@ export function workRoot(config: LoadedConfig): string {
 }
 
 /**
- * Removes the work directory the engine gave `runId` (`<work root>/<run id>`, see engine.ts),
- * if there is one. Returns whether one was there. Only ids of the journal's shape are taken,
- * so no id can name a path outside the work root.
+ * Removes the work directory the engine gave `runId` (`<work root>/<run id>`, the engine's rule in
+ * engine/work-dir.ts), if there is one. Returns whether one was there. An id that cannot name a
+ * directory under the work root is no directory of ours.
  */
 export async function removeRunWorkDir(config: LoadedConfig, runId: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9_-]+$/.test(runId)) return false;
-  const dir = join(workRoot(config), runId);
+  const root = workRoot(config);
+  let dir: string;
   try {
-    await rm(dir, { recursive: true, force: false });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
+    dir = runWorkDir(root, runId);
+  } catch {
+    return false;
   }
+  if (!existsSync(dir)) return false;
+  await removeDir(root, runId);
+  return true;
 }
