@@ -156,14 +156,13 @@ export type RecoveryReport = EpisodeModel;
 /** A run as the journal recorded it, in the one model every view (live, status, report, history) reads. */
 export interface RunReport {
   run: RunRecord;
-  /** The run's state: its recorded status, or `interrupted` when its owner is gone. */
+  /**
+   * The run's state: its recorded status, or `interrupted` when it is `running` in the journal but
+   * nobody executes it (its lease expired or was released, or its owner is known dead: a pid gone
+   * on this host); `resume` takes such a run over at once.
+   */
   state: RunState;
   durationMs: number | null;
-  /**
-   * The run is `running` in the journal but nobody executes it: its lease expired or was released,
-   * or its owner is known dead (a pid gone on this host). `resume` takes it over at once.
-   */
-  interrupted?: boolean;
   stages: StageReport[];
   attempts: AttemptRecord[];
   /** Recovery episodes, in the order they began. */

@@ -38,8 +38,8 @@ import {
 import type { RecoveryPattern } from "./recovery/types.js";
 import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
-import { maskingLogger, SecretMasker, secretValues } from "./secrets/index.js";
-import { recordedInputs, secretInputsForResume } from "./secrets/run-inputs.js";
+import { maskingLogger, runSecrets, type SecretMasker } from "./secrets/index.js";
+import { recordedInputs } from "./secrets/run-inputs.js";
 import { endCancelled, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
@@ -165,9 +165,6 @@ class StageflowEngine implements Engine {
     }
     this.claimed.add(runId);
     try {
-      // Checked before the resume records anything.
-      const recordedRun = await this.journal.getRun(runId);
-      const secrets = recordedRun ? secretInputsForResume(recordedRun, opts.secretInputs ?? {}) : {};
       const prepared = await prepareResume(
         {
           journal: this.journal,
@@ -179,13 +176,11 @@ class StageflowEngine implements Engine {
           logger: this.services.logger,
         },
         runId,
-        opts.plan,
+        opts,
         (definition, hash) => this.compileRecorded(definition, hash),
-        opts.acceptChanges,
       );
       if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended) };
-      const { recorder, plan, run, checkpoints, lastAttempt, failedAttempts } = prepared;
-      const inputs = { ...run.inputs, ...secrets };
+      const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts } = prepared;
       recorder.masker = this.maskerOf(plan, inputs);
       return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
     } finally {
@@ -195,7 +190,7 @@ class StageflowEngine implements Engine {
 
   /** The masker of a run: its secret inputs' values and the host's values of its `secrets:`. */
   private maskerOf(plan: WorkflowPlan, inputs: Record<string, unknown>): SecretMasker {
-    return new SecretMasker(secretValues(plan.definition, inputs, this.options.env ?? {}));
+    return runSecrets(plan.definition, inputs, this.options.env ?? {});
   }
 
   /** The plan's recovery patterns with the defaults, compiled once per workflow version. */

@@ -33,7 +33,6 @@ export function reportOf(run: RunRecord, model: RunModel, attempts: AttemptRecor
     run,
     state: model.state,
     durationMs: run.finishedAt !== null ? run.finishedAt - run.createdAt : null,
-    interrupted: model.state === "interrupted",
     stages,
     attempts,
     recovery: model.recovery,

@@ -1,6 +1,6 @@
 import type { EventBus } from "./bus.js";
 import type { WorkflowPlan } from "./definition/plan.js";
-import type { EngineOptions, RunResult } from "./engine-api.js";
+import type { EngineOptions, ResumeOptions, RunResult } from "./engine-api.js";
 import { InputError, toErrorInfo } from "./errors.js";
 import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
@@ -11,6 +11,7 @@ import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATU
 import type { StepHandler } from "./handler.js";
 import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
+import { secretInputsForResume } from "./secrets/run-inputs.js";
 import { closeInterrupted, endCancelled, takeOver } from "./takeover.js";
 
 /** Keeps two resumes by one owner in the same millisecond distinct events. */
@@ -30,6 +31,8 @@ export interface Prepared {
   recorder: RunRecorder;
   plan: WorkflowPlan;
   run: RunRecord;
+  /** The inputs the run continues with: as recorded, with its secret inputs given again. */
+  inputs: Record<string, unknown>;
   checkpoints: Map<string, CheckpointRecord>;
   lastAttempt: Map<string, number>;
   failedAttempts: Map<string, number>;
@@ -58,12 +61,13 @@ function notResumable(run: RunRecord | undefined, runId: string): InputError | n
 export async function prepareResume(
   deps: Deps,
   runId: string,
-  current: WorkflowPlan | undefined,
+  opts: Pick<ResumeOptions, "plan" | "acceptChanges" | "secretInputs">,
   compile: (definition: unknown, hash: string) => WorkflowPlan,
-  acceptChanges = false,
 ): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
   const seen = await journal.getRun(runId);
+  // Checked before the resume records anything (the take-over included).
+  const secrets = seen ? secretInputsForResume(seen, opts.secretInputs ?? {}) : {};
   const refusal = notResumable(seen, runId);
   if (refusal || !seen) throw refusal;
   const now = clock.now();
@@ -75,7 +79,9 @@ export async function prepareResume(
     deps.options.isOwnerAlive,
   );
   try {
-    return await prepareTaken(deps, runId, current, compile, previousOwner, now, acceptChanges);
+    const prepared = await prepareTaken(deps, runId, opts, compile, previousOwner, now);
+    if ("ended" in prepared) return prepared;
+    return { ...prepared, inputs: { ...prepared.run.inputs, ...secrets } };
   } catch (error) {
     // Not going to run here after all: let the next resume take it at once.
     await journal.releaseLease(runId, owner).catch(() => {});
@@ -87,12 +93,11 @@ export async function prepareResume(
 async function prepareTaken(
   deps: Deps,
   runId: string,
-  current: WorkflowPlan | undefined,
+  { plan: current, acceptChanges = false }: Pick<ResumeOptions, "plan" | "acceptChanges">,
   compile: (definition: unknown, hash: string) => WorkflowPlan,
   previousOwner: string | null,
   now: number,
-  acceptChanges: boolean,
-): Promise<Prepared | { ended: RunResult }> {
+): Promise<Omit<Prepared, "inputs"> | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
   const owner = leases.owner;
   const run = await journal.getRun(runId);
@@ -138,9 +143,9 @@ async function prepareTaken(
   if (problems.length > 0) {
     return block(problems[0]?.reason ?? "checkpoint_corrupt", problems.map((p) => p.message).join("; "));
   }
+  const attempts = await journal.listAttempts(runId);
   // Throws, recording nothing, when the change is not safe to accept.
-  const accepted =
-    changed && checkChanges(run, plan, current, checkpoints, await journal.listAttempts(runId));
+  const accepted = changed && checkChanges(run, plan, current, checkpoints, attempts);
   if (accepted) {
     checkpoints = await recordChanges(recorder, run, current, accepted, checkpoints, now);
     plan = { ...current, ...(run.source ? { source: run.source } : {}) };
@@ -152,7 +157,6 @@ async function prepareTaken(
     run.inputs = accepted.inputs;
   }
 
-  const attempts = await journal.listAttempts(runId);
   // What a dead owner's steps left running is stopped before anything runs again.
   await stopOrphans(journal, deps.kinds, deps.logger, runId, attempts).catch(async (error: unknown) => {
     await journal.releaseLease(runId, leases.owner);

@@ -94,7 +94,7 @@ function stepIds(run: RunRecord): string[] {
  */
 function printer(io: CliIo, labels: string[], masker: SecretMasker, json: boolean, streaming?: boolean) {
   const width = Math.min(24, Math.max(0, ...labels.map((s) => s.length)));
-  const all: StepLogLine[] = [];
+  let all: StepLogLine[] = [];
   let printed = 0;
   const mark = { stdout: "|", stderr: "!", note: "…" } as const;
   return {
@@ -102,7 +102,7 @@ function printer(io: CliIo, labels: string[], masker: SecretMasker, json: boolea
       if (lines.length === 0) return;
       printed += lines.length;
       if (json && !streaming) {
-        all.push(...lines);
+        all = all.concat(lines); // not push(...lines): a run's whole log overflows the stack
         return;
       }
       if (json) {

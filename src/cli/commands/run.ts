@@ -3,7 +3,7 @@ import { resolveInputs } from "../../engine/definition/index.js";
 import type { WorkflowPlan } from "../../engine/definition/plan.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { SecretMasker, secretValues } from "../../engine/secrets/index.js";
+import { runSecrets } from "../../engine/secrets/index.js";
 import { writeJson, writeText } from "../output.js";
 import { planJson, renderPlan } from "../render/plan.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
@@ -63,7 +63,7 @@ function showPlan(
 ): number {
   const shown = planJson(plan, inputs);
   // Secret inputs and `secrets:` variables are masked by value, as everywhere a run is shown.
-  const masker = new SecretMasker(secretValues(plan.definition, inputs, ctx.io.env));
+  const masker = runSecrets(plan.definition, inputs, ctx.io.env);
   if (json) writeJson(ctx.io, shown, masker);
   else writeText(ctx.io, renderPlan(shown, file), masker);
   return EXIT.ok;

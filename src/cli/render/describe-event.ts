@@ -1,5 +1,5 @@
 import type { EngineEvent } from "../../engine/events.js";
-import { elapsed, type RunModel, type StepModel } from "../../engine/run-model/types.js";
+import { elapsed, findStep, type RunModel } from "../../engine/run-model/types.js";
 import { maskText } from "../mask.js";
 import { attemptsText, clockTime, duration, plural, shortId } from "./format.js";
 
@@ -31,14 +31,6 @@ function stepEnd(p: { stepId: string; attempt: number; durationMs: number }, mod
   if (!step) return [duration(p.durationMs), ...(p.attempt > 1 ? [attempt(p.attempt)] : [])];
   const took = duration(elapsed(step));
   return step.attempts > 1 ? [took, attemptsText(step.attempts, step.causes)] : [took];
-}
-
-function findStep(model: RunModel | undefined, stepId: string): StepModel | undefined {
-  for (const stage of model?.stages ?? []) {
-    const step = stage.steps.find((s) => s.id === stepId);
-    if (step) return step;
-  }
-  return undefined;
 }
 
 function describe(e: EngineEvent, model?: RunModel): EventDescription {

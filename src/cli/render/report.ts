@@ -87,18 +87,14 @@ function stepRow(step: StepReport): string[] {
   return [`    ${symbol(step.status)} ${step.id}`, step.status, attempts, duration(step.durationMs), reason];
 }
 
-/** The run's status as shown: `interrupted` for a `running` run that nobody executes any more. */
-export function displayStatus(report: Pick<RunReport, "run" | "interrupted">): string {
-  return report.interrupted ? "interrupted" : report.run.status;
-}
-
 /** A run as JSON for `--json` output (run, resume, status): the same shape everywhere. */
 export function runJson(report: RunReport): Record<string, unknown> {
   const { run } = report;
   return {
     id: run.id,
     workflow: run.workflow,
-    status: displayStatus(report),
+    // The state shown: the recorded status, or `interrupted` for a run nobody executes any more.
+    status: report.state,
     reason: run.reason,
     error: run.error,
     source: run.source,

@@ -4,7 +4,8 @@ import { maskText, type SecretMasker } from "../secrets/index.js";
 
 /**
  * How much of a step's output is kept, per attempt: the first HEAD_CHARS and the last
- * TAIL_CHARS characters of it (stdout and stderr together, by whole lines); what lies between
+ * TAIL_CHARS characters of it (stdout and stderr together, by whole lines; an empty line counts
+ * as one character, so that a flood of empty lines is bounded too); what lies between
  * is replaced by one `note` line saying how much was left out. A line longer than
  * MAX_LINE_CHARS is clipped. Documented in docs/cli.md (`stageflow logs`).
  */
@@ -49,17 +50,18 @@ export class StepLogs {
     const clipped = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … [line clipped]` : raw;
     const text = maskText(clipped, this.masker);
     const entry: NewStepLogLine = { runId: this.runId, stepId, attempt, stream, at: this.clock.now(), text };
-    if (log.tail.length === 0 && log.head + text.length <= HEAD_CHARS) {
-      log.head += text.length;
+    const size = sizeOf(text);
+    if (log.tail.length === 0 && log.head + size <= HEAD_CHARS) {
+      log.head += size;
       this.pending.push(entry);
       this.schedule();
       return;
     }
     log.tail.push(entry);
-    log.tailChars += text.length;
+    log.tailChars += size;
     while (log.tailChars > TAIL_CHARS && log.tail.length > 1) {
       const dropped = log.tail.shift() as NewStepLogLine;
-      log.tailChars -= dropped.text.length;
+      log.tailChars -= sizeOf(dropped.text);
       log.droppedLines++;
       log.droppedChars += dropped.text.length;
     }
@@ -84,7 +86,7 @@ export class StepLogs {
           `(a step attempt keeps the first ${kb(STEP_LOG_LIMITS.HEAD_CHARS)} and the last ${kb(STEP_LOG_LIMITS.TAIL_CHARS)}) …`,
       });
     }
-    this.pending.push(...log.tail);
+    for (const line of log.tail) this.pending.push(line);
     this.flush();
   }
 
@@ -106,3 +108,6 @@ export class StepLogs {
     else this.cancelTimer ??= startTimer(this.clock, FLUSH_MS, () => this.flush());
   }
 }
+
+/** What a line counts against the limits: its characters, and at least one. */
+const sizeOf = (text: string) => text.length || 1;

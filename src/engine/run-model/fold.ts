@@ -28,6 +28,8 @@ export class RunFold {
   /** Increases at each resume: a step or stage is timed from its first start since then. */
   private execution = 0;
   private readonly timedIn = new Map<string, number>();
+  /** Every step of the model by id (a step id is unique in a run), kept with the model. */
+  private readonly steps = new Map<string, StepModel>();
 
   constructor(runId: string, skeleton: RunSkeleton) {
     this.model = {
@@ -40,10 +42,20 @@ export class RunFold {
       finishedAt: null,
       stages: skeleton.stages.map((s) => ({
         ...stageOf(s.id),
-        steps: s.steps.map((st) => stepOf(st.id, s.id)),
+        steps: s.steps.map((st) => this.index(stepOf(st.id, s.id))),
       })),
       recovery: this.episodes.episodes,
     };
+  }
+
+  /** The model's step `id`, if the run has it. */
+  find(id: string): StepModel | undefined {
+    return this.steps.get(id);
+  }
+
+  private index(step: StepModel): StepModel {
+    this.steps.set(step.id, step);
+    return step;
   }
 
   apply(e: EngineEvent): void {
@@ -73,7 +85,7 @@ export class RunFold {
         const p = e.payload;
         this.remove(p.removed);
         for (const id of p.rerun) {
-          const step = this.model.stages.flatMap((s) => s.steps).find((s) => s.id === id);
+          const step = this.steps.get(id);
           if (step)
             Object.assign(step, { state: "pending", reason: null, startedAt: null, finishedAt: null });
         }
@@ -138,8 +150,8 @@ export class RunFold {
           reason: "succeeded",
           finishedAt: e.at,
           outputs: e.payload.outputs,
+          retryDelayMs: null,
         });
-        Object.assign(step, { retryDelayMs: null });
         return;
       case "step.failed":
         Object.assign(step, {
@@ -212,18 +224,18 @@ export class RunFold {
   }
 
   private step(stageId: string, id: string): StepModel {
-    for (const stage of this.model.stages) {
-      const found = stage.steps.find((s) => s.id === id);
-      if (found) return found;
-    }
-    const step = stepOf(id, stageId);
+    const found = this.steps.get(id);
+    if (found) return found;
+    const step = this.index(stepOf(id, stageId));
     this.stage(stageId).steps.push(step);
     return step;
   }
 
   /** Drops steps the run no longer has (a definition change was accepted). */
   remove(stepIds: readonly string[]): void {
-    for (const stage of this.model.stages) stage.steps = stage.steps.filter((s) => !stepIds.includes(s.id));
+    const gone = new Set(stepIds);
+    for (const stage of this.model.stages) stage.steps = stage.steps.filter((s) => !gone.has(s.id));
+    for (const id of gone) this.steps.delete(id);
   }
 }
 

@@ -33,7 +33,7 @@ export function buildRunModel(
   for (const event of events) fold.apply(event as EngineEvent);
   const model = fold.model;
   for (const cp of checkpoints) {
-    const step = model.stages.flatMap((s) => s.steps).find((s) => s.id === cp.stepId);
+    const step = fold.find(cp.stepId);
     if (!step) continue;
     step.outputs = cp.outputs;
     if (step.state === "pending" || step.state === "running") {

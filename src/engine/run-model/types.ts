@@ -109,3 +109,12 @@ export function elapsed(
   if (item.finishedAt !== null) return Math.max(0, item.finishedAt - item.startedAt);
   return now === undefined ? null : Math.max(0, now - item.startedAt);
 }
+
+/** The step `id` of a run model, wherever its stage put it. */
+export function findStep(model: RunModel | undefined, id: string): StepModel | undefined {
+  for (const stage of model?.stages ?? []) {
+    const step = stage.steps.find((s) => s.id === id);
+    if (step) return step;
+  }
+  return undefined;
+}

@@ -6,10 +6,20 @@
  */
 import { SecretMasker } from "./masker.js";
 import { isSecretKey, MASK, maskPatterns } from "./patterns.js";
+import { secretValues } from "./values.js";
 
 export { MIN_SECRET_LENGTH, maskingLogger, NO_SECRETS, SecretMasker } from "./masker.js";
 export { isSecretKey, MASK, maskPatterns } from "./patterns.js";
 export { secretEnvNames, secretInputNames, secretValues } from "./values.js";
+
+/** The masker of a run: its secret inputs' values and `env`'s values of the variables it lists under `secrets:`. */
+export function runSecrets(
+  definition: unknown,
+  inputs: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): SecretMasker {
+  return new SecretMasker(secretValues(definition, inputs, env));
+}
 
 /** Masks token-shaped text, and the masker's values, in a text. */
 export function maskText(text: string, values?: SecretMasker): string {

@@ -16,7 +16,8 @@ export function runDeleter(db: Database.Database) {
   const deleteDefinition = db.prepare(
     "DELETE FROM definitions WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE definition_hash = ?)",
   );
-  const children = new Map<string, Database.Statement>();
+  /** The tables holding a run's rows, in deletion order: read once (the schema is migrated by now). */
+  let children: Database.Statement[] | undefined;
   const childTables = (): string[] => {
     const tables = db
       .prepare(
@@ -43,14 +44,10 @@ export function runDeleter(db: Database.Database) {
   return (runId: string): boolean => {
     const row = status.get(runId) as { status: string; definition_hash: string } | undefined;
     if (!row || !(TERMINAL_RUN_STATUSES as readonly string[]).includes(row.status)) return false;
-    for (const table of childTables()) {
-      let stmt = children.get(table);
-      if (!stmt) {
-        stmt = db.prepare(`DELETE FROM "${table.replace(/"/g, '""')}" WHERE run_id = ?`);
-        children.set(table, stmt);
-      }
-      stmt.run(runId);
-    }
+    children ??= childTables().map((table) =>
+      db.prepare(`DELETE FROM "${table.replace(/"/g, '""')}" WHERE run_id = ?`),
+    );
+    for (const stmt of children) stmt.run(runId);
     deleteRun.run(runId);
     deleteDefinition.run(row.definition_hash, row.definition_hash);
     return true;

@@ -99,7 +99,7 @@ describe("engine: one owner per run", () => {
     // Once the lease expires, the run is interrupted and anyone may take it over.
     await dead.clock.advance(60_000);
     expect(next.engine.isInterrupted((await journal.getRun(runId))!)).toBe(true);
-    expect((await next.engine.report(runId)).interrupted).toBe(true);
+    expect((await next.engine.report(runId)).state).toBe("interrupted");
     expect(await (await next.engine.resume(runId)).done).toMatchObject({ status: "succeeded" });
   });
 
