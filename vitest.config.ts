@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Tests of the public API import the package by name, as a host does; here it is the source.
+  resolve: {
+    alias: [
+      { find: /^stageflow\/sqlite$/, replacement: src("sqlite.ts") },
+      { find: /^stageflow\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^stageflow$/, replacement: src("index.ts") },
+    ],
+  },
   test: {
     include: ["tests/**/*.test.ts"],
     environment: "node",

@@ -73,17 +73,48 @@ export class InputError extends StageflowError {
 }
 
 /**
+ * Why the engine's host API refused a call: a host switches on `error.code` (see RefusedError).
+ * `storage_unavailable` and `storage_corrupt` are the Journal port's storage codes.
+ */
+export const REFUSALS = [
+  "run_not_found",
+  "run_busy",
+  "run_finished",
+  "definition_invalid",
+  "definition_changed",
+  "storage_unavailable",
+  "storage_corrupt",
+  "signal_unknown",
+] as const;
+export type RefusalCode = (typeof REFUSALS)[number];
+
+/** A host API call refused for a reason the host can switch on (`code`); nothing was recorded. */
+export class RefusedError extends InputError {
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+    readonly runId?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export const isRefused = (e: unknown, code?: RefusalCode): e is RefusedError =>
+  e instanceof RefusedError && (code === undefined || e.code === code);
+
+/**
  * The run is executed by another owner that is alive (its lease is renewed, or its pid lives):
  * it is not taken over. `owner` is the holder, `expiresAt` when its lease ends unless renewed.
  */
-export class RunBusyError extends InputError {
+export class RunBusyError extends RefusedError {
+  declare readonly runId: string;
   constructor(
-    readonly runId: string,
+    runId: string,
     readonly owner: string,
     readonly expiresAt: number,
     message = `run ${runId} is being executed by ${owner} (lease until ${new Date(expiresAt).toISOString()})`,
   ) {
-    super("run_busy", message);
+    super("run_busy", message, runId);
   }
 }
 

@@ -26,6 +26,13 @@ export const REASONS = [
   "interrupted",
   "degraded",
   "escalated",
+  // Refusals of the host API (see REFUSALS in errors.ts): what a host switches on.
+  "run_not_found",
+  "run_finished",
+  "definition_invalid",
+  "storage_unavailable",
+  "storage_corrupt",
+  "signal_unknown",
 ] as const;
 
 export type ReasonCode = (typeof REASONS)[number];
