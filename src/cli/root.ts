@@ -1,11 +1,14 @@
-import { createEngine } from "../engine/engine.js";
-import type { Engine } from "../engine/engine-api.js";
-import { InputError } from "../engine/errors.js";
-import type { StepHandler } from "../engine/handler.js";
-import type { Journal } from "../engine/journal.js";
-import { type Logger, systemClock } from "../engine/ports.js";
-import { builtinSteps } from "../steps/index.js";
-import { createSqliteJournal, inspectJournalFile } from "../store/index.js";
+import {
+  builtinSteps,
+  createEngine,
+  type Engine,
+  InputError,
+  type Journal,
+  type Logger,
+  type StepHandler,
+  systemClock,
+} from "../index.js";
+import { createSqliteJournal, inspectJournalFile } from "../sqlite.js";
 import type { LoadedConfig } from "./config.js";
 import type { CliIo } from "./io.js";
 import { createLogger } from "./logger.js";
@@ -31,9 +34,13 @@ export class NoDatabaseError extends InputError {
   }
 }
 
-/** The step kinds the CLI registers: the built-in ones. Parsing needs them before any journal. */
+/**
+ * The step kinds the CLI registers: all the built-in ones, `run` included: the CLI is a shell
+ * tool, so commands run in this process's directory with this process's environment (the step's
+ * `env:` on top). Parsing needs the kinds before any journal.
+ */
 export function stepKinds(): ReadonlyMap<string, StepHandler> {
-  return new Map(Object.entries(builtinSteps()));
+  return new Map(Object.entries(builtinSteps({ run: { cwd: process.cwd(), env: process.env } })));
 }
 
 /** The logger for this configuration: masked lines on stderr. */

@@ -1,53 +1,88 @@
 /**
- * The `http` kind: one request with the global fetch. Non-2xx answers throw an HttpError that
- * carries status and headers (so Retry-After can steer retries); credentials are masked everywhere.
+ * The `http` kind: one request with the host's fetch (the global one unless the host passes its
+ * own). Non-2xx answers throw an HttpError that carries status and headers (so Retry-After can
+ * steer retries); credentials are masked everywhere. A `timeout:` runs on the engine's clock.
  */
 import { formatDuration } from "../engine/definition/durations.js";
 import { TimeoutError } from "../engine/errors.js";
 import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js";
+import { startTimer } from "../engine/ports.js";
 import { HttpError, HttpRequestError } from "./errors.js";
 import { type HttpConfig, httpConfigProblems, mergeHttpConfig, resolveHttpConfig } from "./http-config.js";
 import { Masker } from "./http-mask.js";
 
 const MESSAGE_BODY_CHARS = 500;
+const HTTP_OUTPUTS = ["status", "body", "json", "headers"] as const;
 
-export const httpStep: StepHandler = {
-  outputs: ["status", "body", "json", "headers"],
-  validate(config, withMap) {
-    if (
-      typeof config !== "string" &&
-      (typeof config !== "object" || config === null || Array.isArray(config))
-    ) {
-      return [["", "must be a URL or a map with url, method, headers, body, timeout"]];
-    }
-    return httpConfigProblems(mergeHttpConfig(config, withMap), true);
-  },
-  dependency(config, withMap) {
-    const url = mergeHttpConfig(config, withMap).url;
-    if (typeof url !== "string" || url.includes("${{") || !URL.canParse(url)) return undefined;
-    return new URL(url).host || undefined;
-  },
-  execute: executeHttp,
-};
+/** The `fetch` the `http` kind calls: the global one's signature. */
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
-async function executeHttp(ctx: StepContext): Promise<StepOutputs> {
+/** What the host gives the `http` kind. */
+export interface HttpStepOptions {
+  /**
+   * Makes the requests (a proxy-aware client, a recording stub in tests). Looked up at each
+   * request when not given, so it is the global `fetch` of that moment. @default globalThis.fetch
+   */
+  fetch?: FetchFunction;
+}
+
+/** The `http` kind with the host's `fetch` (see `builtinSteps({ http })`). */
+export function createHttpStep(options: HttpStepOptions = {}): StepHandler {
+  const fetchFn: FetchFunction = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  return {
+    outputs: HTTP_OUTPUTS,
+    validate: validateHttp,
+    dependency: httpDependency,
+    execute: (ctx) => executeHttp(ctx, fetchFn),
+  };
+}
+
+/** The `http` kind with the global `fetch`. */
+export const httpStep: StepHandler = createHttpStep();
+
+function validateHttp(config: unknown, withMap: Record<string, unknown>): Array<[string, string]> {
+  if (
+    typeof config !== "string" &&
+    (typeof config !== "object" || config === null || Array.isArray(config))
+  ) {
+    return [["", "must be a URL or a map with url, method, headers, body, timeout"]];
+  }
+  return httpConfigProblems(mergeHttpConfig(config, withMap), true);
+}
+
+function httpDependency(config: unknown, withMap: Record<string, unknown>): string | undefined {
+  const url = mergeHttpConfig(config, withMap).url;
+  if (typeof url !== "string" || url.includes("${{") || !URL.canParse(url)) return undefined;
+  return new URL(url).host || undefined;
+}
+
+async function executeHttp(ctx: StepContext, fetchFn: FetchFunction): Promise<StepOutputs> {
   const config = resolveHttpConfig(ctx.config, ctx.with);
   const masker = new Masker(config.url, config.headers);
   const label = `${config.method} ${masker.url}`;
-  const timeout = config.timeoutMs === undefined ? undefined : AbortSignal.timeout(config.timeoutMs);
-  const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
+  const ms = config.timeoutMs;
+  const stepSignal = ctx.signal;
+  // The timeout is a timer on the engine's clock (a fake clock in tests), not AbortSignal.timeout.
+  const timeout = new AbortController();
+  const stopTimer = ms === undefined ? undefined : startTimer(ctx.clock, ms, () => timeout.abort());
+  const signal = stopTimer ? AbortSignal.any([stepSignal, timeout.signal]) : stepSignal;
   let response: Response;
   let text: string;
   try {
-    response = await fetch(config.url, { method: config.method, ...encodeBody(config), signal });
-    text = await response.text();
+    // Also settles when the fetch ignores its signal (an injected one may).
+    response = await abortable(
+      fetchFn(config.url, { method: config.method, ...encodeBody(config), signal }),
+      signal,
+    );
+    text = await abortable(response.text(), signal);
   } catch (e) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (timeout?.aborted) {
-      const ms = config.timeoutMs ?? 0;
-      throw new TimeoutError(`${label} timed out after ${formatDuration(ms)}`, ms);
+    if (stepSignal.aborted) throw stepSignal.reason;
+    if (timeout.signal.aborted) {
+      throw new TimeoutError(`${label} timed out after ${formatDuration(ms ?? 0)}`, ms ?? 0);
     }
     throw requestError(e, label, masker);
+  } finally {
+    stopTimer?.();
   }
   const headers = masker.headers(response.headers);
   const body = masker.mask(text);
@@ -61,6 +96,25 @@ async function executeHttp(ctx: StepContext): Promise<StepOutputs> {
     );
   }
   return { status: response.status, body, json: parseJson(text, headers["content-type"], masker), headers };
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function encodeBody(config: HttpConfig): { headers: Record<string, string>; body?: string } {

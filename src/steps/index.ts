@@ -1,11 +1,30 @@
-/** The built-in step kinds. Hosts register them: `for (const [k, h] of Object.entries(builtinSteps())) ...`. */
+/**
+ * The built-in step kinds. Which of them a host offers is its choice: `builtinSteps()` gives
+ * `http` and `wait`; `run` (shell commands) only when the host passes the directory and the
+ * environment commands get, `builtinSteps({ run: { cwd, env } })`.
+ */
 import type { StepHandler } from "../engine/handler.js";
-import { httpStep } from "./http.js";
-import { runStep } from "./run.js";
+import { createHttpStep, type HttpStepOptions } from "./http.js";
+import { createRunStep, type RunStepOptions } from "./run.js";
 import { waitStep } from "./wait.js";
 
-export function builtinSteps(): Record<string, StepHandler> {
-  return { run: runStep, http: httpStep, wait: waitStep };
+/** What a host chooses for the built-in kinds. */
+export interface BuiltinStepsOptions {
+  /** Enables the `run` kind, with the working directory and environment its commands get. */
+  run?: RunStepOptions;
+  /** Options of the `http` kind (its `fetch`). */
+  http?: HttpStepOptions;
+}
+
+/**
+ * The built-in kinds by name, to register on an engine:
+ * `for (const [kind, h] of Object.entries(builtinSteps({ run: { cwd, env } }))) engine.register(kind, h)`.
+ * Without `options.run` there is no `run` kind: a workflow that uses one fails validation.
+ */
+export function builtinSteps(options: BuiltinStepsOptions = {}): Record<string, StepHandler> {
+  const steps: Record<string, StepHandler> = { http: createHttpStep(options.http), wait: waitStep };
+  if (options.run) steps.run = createRunStep(options.run);
+  return steps;
 }
 
 export {
@@ -16,9 +35,9 @@ export {
   isRunStepError,
   RunStepError,
 } from "./errors.js";
-export { httpStep } from "./http.js";
+export { createHttpStep, type FetchFunction, httpStep, type HttpStepOptions } from "./http.js";
 export { HTTP_METHODS, type HttpConfig } from "./http-config.js";
 export { OutputFileError, parseOutputFile } from "./output-file.js";
-export { createRunStep, type RunStepOptions, runStep } from "./run.js";
+export { createRunStep, type RunStepOptions } from "./run.js";
 export { rewriteCommand } from "./run-template.js";
 export { waitStep } from "./wait.js";

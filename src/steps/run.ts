@@ -13,22 +13,33 @@ import { describeGroup, stopOrphanGroup } from "./orphans.js";
 import { runInProcessGroup } from "./process-group.js";
 import { envName, findExpressions, rewriteCommand, toEnvValue } from "./run-template.js";
 
+/**
+ * What the host gives the `run` kind: commands run nowhere and with nothing but what it passes
+ * (no fallback to the process's own directory or environment).
+ */
 export interface RunStepOptions {
+  /** The directory commands start in; a step's `with.working_directory` resolves against it. */
+  cwd: string;
+  /**
+   * The environment commands start from (the CLI passes its own; an App passes only what its
+   * commands may see). A step's `env:` and the STAGEFLOW_* variables are added on top.
+   */
+  env: Readonly<Record<string, string | undefined>>;
   /**
    * Between SIGTERM and SIGKILL of the command's process group (on abort, when the command left
    * processes behind, and when a resume stops a dead owner's group). @default 2000
    */
   killGraceMs?: number;
-  /** The environment commands start from (hosts pass their parsed environment). @default process.env */
-  baseEnv?: NodeJS.ProcessEnv;
 }
 
 const SHELLS = ["bash", "sh"] as const;
 /** `with:` keys the `run` kind itself reads; the others become WITH_<NAME> variables. */
 const RUN_OPTIONS = new Set(["shell", "working_directory"]);
 
-export function createRunStep(options: RunStepOptions = {}): StepHandler {
+/** The `run` kind for a host's directory and environment (see `builtinSteps({ run })`). */
+export function createRunStep(options: RunStepOptions): StepHandler {
   const killGraceMs = options.killGraceMs ?? 2000;
+  const baseDir = path.resolve(options.cwd);
   return {
     rawConfig: true,
     validate: validateRun,
@@ -49,8 +60,8 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
       // Owner-only: the file may hold outputs, the directory names the run (see engine/work-dir.ts).
       await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
       await writeFile(outputFile, "", { mode: 0o600 });
-      const env = buildEnv(options.baseEnv ?? process.env, ctx, outputFile, exprEnv);
-      const cwd = await workingDirectory(ctx.with.working_directory);
+      const env = buildEnv(options.env, ctx, outputFile, exprEnv);
+      const cwd = await workingDirectory(baseDir, ctx.with.working_directory);
       const result = await runInProcessGroup([...shellArgv(ctx.with.shell, env.PATH), command], {
         cwd,
         env,
@@ -72,9 +83,6 @@ export function createRunStep(options: RunStepOptions = {}): StepHandler {
     },
   };
 }
-
-/** The `run` kind with default options. */
-export const runStep: StepHandler = createRunStep();
 
 function validateRun(config: unknown, withMap: Record<string, unknown>): Array<[string, string]> {
   const problems: Array<[string, string]> = [];
@@ -98,7 +106,7 @@ function validateRun(config: unknown, withMap: Record<string, unknown>): Array<[
 }
 
 function buildEnv(
-  base: NodeJS.ProcessEnv,
+  base: Readonly<Record<string, string | undefined>>,
   ctx: StepContext,
   outputFile: string,
   exprEnv: Record<string, string>,
@@ -140,9 +148,9 @@ function findOnPath(name: string, pathVar = ""): string | undefined {
   return undefined;
 }
 
-async function workingDirectory(dir: unknown): Promise<string> {
-  if (dir === undefined) return process.cwd();
-  const resolved = path.resolve(String(dir));
+async function workingDirectory(baseDir: string, dir: unknown): Promise<string> {
+  if (dir === undefined) return baseDir;
+  const resolved = path.resolve(baseDir, String(dir));
   const info = await stat(resolved).catch(() => undefined);
   if (!info?.isDirectory()) throw new Error(`run: working_directory '${resolved}' is not a directory`);
   return resolved;

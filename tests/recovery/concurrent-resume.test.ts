@@ -210,7 +210,10 @@ describe("concurrent resume (real processes, one SQLite file)", () => {
     const file = join(dir, "race-cli.yml");
     writeFileSync(file, RUN_WORKFLOW);
     const journal = createSqliteJournal({ path: db });
-    const plan = parseWorkflow(RUN_WORKFLOW, { file, kinds: new Map(Object.entries(builtinSteps())) });
+    const plan = parseWorkflow(RUN_WORKFLOW, {
+      file,
+      kinds: new Map(Object.entries(builtinSteps({ run: { cwd: process.cwd(), env: process.env } }))),
+    });
     const ids = [
       await orphan(journal, plan, "dead", file),
       await orphan(journal, plan, "expired", file),

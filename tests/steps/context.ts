@@ -2,8 +2,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { StepContext } from "../../src/engine/handler.js";
+import type { StepContext, StepHandler } from "../../src/engine/handler.js";
 import { type Clock, type Logger, systemClock } from "../../src/engine/ports.js";
+import { createRunStep } from "../../src/steps/run.js";
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";
@@ -86,4 +87,9 @@ export async function waitFor<T>(check: () => T | undefined, ms = 5000): Promise
     if (Date.now() > deadline) throw new Error("waitFor: condition not met in time");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The `run` kind as the CLI enables it: this process's directory and environment. */
+export function processRunStep(options: { killGraceMs?: number } = {}): StepHandler {
+  return createRunStep({ cwd: process.cwd(), env: process.env, ...options });
 }

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TimeoutError } from "../../src/engine/errors.js";
+import { FakeClock } from "../../src/engine/testing/fake-clock.js";
 import { HttpError, HttpRequestError } from "../../src/steps/errors.js";
-import { httpStep } from "../../src/steps/http.js";
+import { createHttpStep, httpStep } from "../../src/steps/http.js";
 import { makeContext, type TestContext } from "./context.js";
 
 const SECRET = "Bearer s3cr3t-token-value";
@@ -152,10 +153,68 @@ describe("http step", () => {
     await expect(pending).rejects.toBe(reason);
   });
 
-  it("a config timeout throws a TimeoutError naming the request", async () => {
-    const error = await request({ url: `${base}/slow`, timeout: "100ms" }).catch((e: unknown) => e);
+  it("a config timeout runs on the engine's clock and throws a TimeoutError naming the request", async () => {
+    const clock = new FakeClock();
+    current = await makeContext({ config: { url: `${base}/slow`, timeout: "30s" }, clock });
+    let settled = false;
+    const pending = httpStep.execute(current.ctx).catch((e: unknown) => {
+      settled = true;
+      return e;
+    });
+    await clock.advance(29_999);
+    expect(settled).toBe(false);
+    await clock.advance(1);
+    const error = await pending;
     expect(error).toBeInstanceOf(TimeoutError);
-    expect((error as Error).message).toBe(`GET ${base}/slow timed out after 100ms`);
+    expect((error as Error).message).toBe(`GET ${base}/slow timed out after 30s`);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("an answer in time cancels the timeout's timer", async () => {
+    const clock = new FakeClock();
+    current = await makeContext({ config: { url: `${base}/json`, timeout: "30s" }, clock });
+    await expect(httpStep.execute(current.ctx)).resolves.toMatchObject({ status: 200 });
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("calls the host's fetch, with the method, headers, body and an abort signal", async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const step = createHttpStep({
+      async fetch(url, init) {
+        calls.push({ url, init });
+        return new Response('{"ok":1}', { status: 201, headers: { "content-type": "application/json" } });
+      },
+    });
+    current = await makeContext({
+      config: { url: "https://api.example.com/x", method: "POST", body: { a: 1 } },
+    });
+    await expect(step.execute(current.ctx)).resolves.toMatchObject({ status: 201, json: { ok: 1 } });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.url).toBe("https://api.example.com/x");
+    expect(calls[0]?.init).toMatchObject({
+      method: "POST",
+      body: '{"a":1}',
+      headers: { "content-type": "application/json" },
+    });
+    expect(calls[0]?.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it("a host fetch that never answers (and ignores its signal) still times out on the fake clock", async () => {
+    const clock = new FakeClock();
+    let signal: AbortSignal | null | undefined;
+    const step = createHttpStep({
+      fetch: (_url, init) => {
+        signal = init.signal;
+        return new Promise<Response>(() => {});
+      },
+    });
+    current = await makeContext({ config: { url: "https://api.example.com/hang", timeout: "2m" }, clock });
+    const pending = step.execute(current.ctx).catch((e: unknown) => e);
+    await clock.advance(120_000);
+    const error = await pending;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ message: "GET https://api.example.com/hang timed out after 2m" });
+    expect(signal?.aborted).toBe(true);
   });
 
   it("with: overrides the config (recovery alternatives)", async () => {

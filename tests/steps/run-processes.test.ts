@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { nullLogger } from "../../src/engine/ports.js";
 import { type GroupRecord, stopOrphanGroup } from "../../src/steps/orphans.js";
 import { groupAlive, processStart } from "../../src/steps/process-identity.js";
-import { runStep } from "../../src/steps/run.js";
-import { makeContext, type TestContext, waitFor } from "./context.js";
+import { makeContext, type TestContext, waitFor, processRunStep } from "./context.js";
+
+const runStep = processRunStep();
 
 let current: TestContext | undefined;
 const groups: number[] = [];

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunStepError } from "../../src/steps/errors.js";
-import { createRunStep, runStep } from "../../src/steps/run.js";
 import { rewriteCommand } from "../../src/steps/run-template.js";
-import { makeContext, type TestContext, waitFor } from "./context.js";
+import { makeContext, type TestContext, waitFor, processRunStep } from "./context.js";
+
+const runStep = processRunStep();
 
 let current: TestContext | undefined;
 afterEach(async () => {
@@ -97,7 +98,7 @@ describe("run step: abort", () => {
   });
 
   it("escalates to SIGKILL after the grace period when SIGTERM is ignored", async () => {
-    const step = createRunStep({ killGraceMs: 300 });
+    const step = processRunStep({ killGraceMs: 300 });
     current = await makeContext({ config: "trap '' TERM; sleep 30 & echo \"bg $!\"; sleep 30" });
     const t = current;
     const pending = step.execute(t.ctx);

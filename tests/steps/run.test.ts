@@ -1,8 +1,12 @@
+import { mkdirSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunStepError } from "../../src/steps/errors.js";
 import { OutputFileError } from "../../src/steps/output-file.js";
-import { createRunStep, runStep } from "../../src/steps/run.js";
-import { type ContextOptions, makeContext, type TestContext } from "./context.js";
+import { createRunStep } from "../../src/steps/run.js";
+import { type ContextOptions, makeContext, type TestContext, processRunStep } from "./context.js";
+
+const runStep = processRunStep();
 
 let current: TestContext | undefined;
 afterEach(async () => {
@@ -67,12 +71,28 @@ describe("run step", () => {
     });
   });
 
-  it("starts from options.baseEnv instead of process.env when given", async () => {
-    const step = createRunStep({ baseEnv: { PATH: process.env.PATH, ONLY_HERE: "1" } });
-    current = await makeContext({
-      config: 'echo "only=$ONLY_HERE home=$HOME" >> "$STAGEFLOW_OUTPUT"',
+  it("starts from the host's environment only, never the process's, with the step's env on top", async () => {
+    const step = createRunStep({
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH, ONLY_HERE: "1", B: "host" },
     });
-    await expect(step.execute(current.ctx)).resolves.toEqual({ only: "1 home=" });
+    current = await makeContext({
+      config: 'echo "only=$ONLY_HERE home=$HOME b=$B" >> "$STAGEFLOW_OUTPUT"',
+      env: { B: "step" },
+    });
+    expect(process.env.HOME).toBeTruthy();
+    await expect(step.execute(current.ctx)).resolves.toEqual({ only: "1 home= b=step" });
+  });
+
+  it("runs in the host's directory, and resolves a relative with.working_directory against it", async () => {
+    current = await makeContext({ config: 'echo "dir=$(pwd -P)" >> "$STAGEFLOW_OUTPUT"' });
+    const host = realpathSync(current.workDir);
+    mkdirSync(path.join(host, "sub"));
+    const step = createRunStep({ cwd: host, env: process.env });
+    expect(process.cwd()).not.toBe(host);
+    await expect(step.execute(current.ctx)).resolves.toEqual({ dir: host });
+    current.ctx.with = { working_directory: "sub" };
+    await expect(step.execute(current.ctx)).resolves.toEqual({ dir: path.join(host, "sub") });
   });
 
   it("writes a fresh outputs file per execution under workDir", async () => {

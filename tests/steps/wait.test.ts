@@ -53,10 +53,12 @@ describe("wait step", () => {
 });
 
 describe("builtinSteps", () => {
-  it("registers run, http and wait", () => {
+  it("gives http and wait, and run only when the host passes its directory and environment", () => {
     const steps = builtinSteps();
-    expect(Object.keys(steps).sort()).toEqual(["http", "run", "wait"]);
+    expect(Object.keys(steps).sort()).toEqual(["http", "wait"]);
     expect(steps.wait).toBe(waitStep);
-    expect(steps.run?.rawConfig).toBe(true);
+    const withRun = builtinSteps({ run: { cwd: process.cwd(), env: {} } });
+    expect(Object.keys(withRun).sort()).toEqual(["http", "run", "wait"]);
+    expect(withRun.run?.rawConfig).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runStep } from "../../src/steps/run.js";
-import { makeContext, type TestContext } from "./context.js";
+import { makeContext, type TestContext, processRunStep } from "./context.js";
+
+const runStep = processRunStep();
 
 let current: TestContext | undefined;
 afterEach(async () => {

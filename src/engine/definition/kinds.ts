@@ -11,6 +11,9 @@ export type Kinds = ReadonlyMap<string, StepHandler>;
 
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_STEP_KEYS);
 
+/** Built-in kinds a host registers only when it chooses to (`builtinSteps({ run: { cwd, env } })`). */
+const OPT_IN_KINDS: ReadonlySet<string> = new Set(["run"]);
+
 /** The keys of a step that are not reserved step keys: candidates for its kind. */
 export function kindKeys(step: Record<string, unknown>): string[] {
   return Object.keys(step).filter((key) => !RESERVED.has(key));
@@ -53,6 +56,11 @@ function stepKindProblems(step: RawStep, kinds: Kinds): RawProblem[] {
     others.forEach(unknown);
   } else {
     for (const key of others) {
+      if (OPT_IN_KINDS.has(key)) {
+        const message = `unknown step kind '${key}': the host did not enable it (known: ${known.join(", ")})`;
+        problems.push({ path, key, message });
+        continue;
+      }
       const guess = closest(key, known);
       const hint = guess === undefined ? "" : `did you mean '${guess}'? `;
       const message = `unknown step kind '${key}' (${hint}known: ${known.join(", ")})`;
