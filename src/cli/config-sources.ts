@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { errorMessage } from "../engine/errors.js";
+import { errorMessage } from "../index.js";
 import { ConfigError, type ConfigKey, show } from "./config.js";
 import { readTextFile } from "./read-file.js";
 

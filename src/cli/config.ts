@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError } from "../engine/errors.js";
+import { InputError } from "../index.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,4 +1,4 @@
-import type { StepHandler } from "../engine/handler.js";
+import type { StepHandler } from "../index.js";
 import type { LoadedConfig } from "./config.js";
 import { type ConfigFlags, loadConfig } from "./config-load.js";
 import { EXIT } from "./exit-codes.js";

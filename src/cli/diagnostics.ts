@@ -1,6 +1,11 @@
-import type { RunReport } from "../engine/engine-api.js";
-import type { EventRecord } from "../engine/events.js";
-import type { AttemptRecord, CheckpointRecord, RunRecord, StepLogLine } from "../engine/journal.js";
+import type {
+  AttemptRecord,
+  CheckpointRecord,
+  EventRecord,
+  RunRecord,
+  RunReport,
+  StepLogLine,
+} from "../index.js";
 import type { LoadedConfig } from "./config.js";
 import { maskSecrets, type SecretMasker } from "./mask.js";
 

@@ -1,6 +1,5 @@
-import { isInputError, isStageflowError } from "../engine/errors.js";
-import type { RunStatus } from "../engine/journal.js";
-import { isStoreError } from "../store/index.js";
+import { isInputError, isStageflowError, type RunStatus } from "../index.js";
+import { isStoreError } from "../sqlite.js";
 
 /** The `stageflow` command's exit codes (documented in docs/cli.md). */
 export const EXIT = {

@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from "../engine/ports.js";
+import type { LogFields, Logger } from "../index.js";
 import { LOG_LEVELS, type LogLevel } from "./config.js";
 import type { Output } from "./io.js";
 import { maskSecrets, maskText } from "./mask.js";

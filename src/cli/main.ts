@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { errorMessage, isInputError } from "../engine/errors.js";
+import { errorMessage, isInputError } from "../index.js";
 import { createContext } from "./context.js";
 import { EXIT, exitCodeForError, isStorageError } from "./exit-codes.js";
 import { type CliIo, processIo } from "./io.js";

@@ -1,8 +1,7 @@
 /** The CLI masks with the engine's one secrets module (keys, patterns, values). */
-import type { RunRecord } from "../engine/journal.js";
-import { SecretMasker, secretValues } from "../engine/secrets/index.js";
+import { type RunRecord, SecretMasker, secretValues } from "../index.js";
 
-export { isSecretKey, MASK, maskSecrets, maskText, SecretMasker } from "../engine/secrets/index.js";
+export { isSecretKey, MASK, maskSecrets, maskText, SecretMasker } from "../index.js";
 
 /**
  * The values to mask when showing these runs (defence in depth: the engine masked them before

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { formatBytes } from "../engine/definition/limits.js";
+import { formatBytes } from "../index.js";
 
 /**
  * Reads a text file named on the command line (a workflow, an inputs file, the configuration),

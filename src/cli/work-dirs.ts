@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { removeRunWorkDir as removeDir, runWorkDir } from "../engine/work-dir.js";
+import { removeRunWorkDir as removeDir, runWorkDir } from "../index.js";
 import type { LoadedConfig } from "./config.js";
 
 /** The root of steps' scratch directories: `--work-dir`, or `work/` next to the journal. */

@@ -13,7 +13,23 @@ export * from "./reasons.js";
 export { buildReport } from "./report.js";
 export { ChangesRefusedError, isChangesRefused } from "./changes/accept.js";
 export type { ChangeAssessment } from "./changes/assess.js";
-export { type DefinitionChanges, diffPlans } from "./changes/diff.js";
+export { type DefinitionChanges, diffPlans, type StepChange } from "./changes/diff.js";
 export * from "./run-model/index.js";
 export * from "./recovery/index.js";
 export * from "./expressions/index.js";
+// Hosts mask again where they show or write a run (defence in depth; see secrets/index.ts).
+export {
+  isSecretKey,
+  MASK,
+  maskingLogger,
+  maskSecrets,
+  maskText,
+  runSecrets,
+  SecretMasker,
+  secretValues,
+} from "./secrets/index.js";
+// The limits a workflow file is held to (a host reading one checks its size first), in the
+// engine's own words.
+export { formatBytes, LIMITS } from "./definition/limits.js";
+// A run's scratch directory: a host that deletes runs removes theirs (see work-dir.ts).
+export { removeRunWorkDir, runWorkDir } from "./work-dir.js";

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
-import type { Journal, RunRecord } from "../../engine/journal.js";
+import type { Journal, RunRecord } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

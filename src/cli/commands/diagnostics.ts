@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { errorMessage, InputError } from "../../engine/errors.js";
+import { errorMessage, InputError } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { diagnosticsBundle } from "../diagnostics.js";
 import { EXIT } from "../exit-codes.js";

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { errorMessage, InputError } from "../../engine/errors.js";
+import { errorMessage, InputError } from "../../index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { InputError } from "../../engine/errors.js";
-import type { Journal, RunRecord, StepLogLine } from "../../engine/journal.js";
+import { InputError, type Journal, type RunRecord, type StepLogLine } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";

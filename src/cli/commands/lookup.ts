@@ -1,5 +1,4 @@
-import { InputError } from "../../engine/errors.js";
-import type { Journal, RunRecord, RunStatus } from "../../engine/journal.js";
+import { InputError, type Journal, type RunRecord, type RunStatus } from "../../index.js";
 import { dateTime } from "../render/format.js";
 
 /** Statuses from which nothing more happens to a run (blocked and failed runs can be resumed). */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type RunRecord, TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
+import { type RunRecord, TERMINAL_RUN_STATUSES } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

@@ -1,10 +1,14 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { diffPlans } from "../../engine/changes/diff.js";
-import { compileWorkflow } from "../../engine/definition/index.js";
-import type { WorkflowPlan } from "../../engine/definition/plan.js";
-import { errorMessage, InputError, isRunBusy } from "../../engine/errors.js";
-import type { RunRecord } from "../../engine/journal.js";
+import {
+  compileWorkflow,
+  diffPlans,
+  errorMessage,
+  InputError,
+  isRunBusy,
+  type RunRecord,
+  type WorkflowPlan,
+} from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";

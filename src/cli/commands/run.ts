@@ -1,9 +1,7 @@
 import type { Command } from "commander";
-import { resolveInputs } from "../../engine/definition/index.js";
-import type { WorkflowPlan } from "../../engine/definition/plan.js";
+import { resolveInputs, runSecrets, type WorkflowPlan } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { runSecrets } from "../../engine/secrets/index.js";
 import { writeJson, writeText } from "../output.js";
 import { planJson, renderPlan } from "../render/plan.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";

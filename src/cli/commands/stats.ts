@@ -1,9 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../../engine/definition/durations.js";
-import type { EventRecord } from "../../engine/events.js";
-import type { Journal, RunRecord } from "../../engine/journal.js";
-import { recoveryStats } from "../../engine/recovery/stats.js";
+import { type EventRecord, type Journal, parseDuration, recoveryStats, type RunRecord } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

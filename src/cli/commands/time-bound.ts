@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../../engine/definition/durations.js";
-import type { RunStatus } from "../../engine/journal.js";
+import { parseDuration, type RunStatus } from "../../index.js";
 
 /** A point in time given on the command line: a duration ago (`2h`, `30d`) or a date. */
 export type TimeBound = { ago: number } | { at: number };

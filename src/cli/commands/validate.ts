@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { isInputError } from "../../engine/errors.js";
+import { isInputError } from "../../index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

@@ -1,7 +1,10 @@
-import type { WorkflowPlan } from "../../engine/definition/plan.js";
-import type { RunHandle, RunResult } from "../../engine/engine-api.js";
-import type { EngineEvent } from "../../engine/events.js";
-import { skeletonOf } from "../../engine/run-model/from-journal.js";
+import {
+  type EngineEvent,
+  type RunHandle,
+  type RunResult,
+  skeletonOf,
+  type WorkflowPlan,
+} from "../../index.js";
 import { combineExitCodes, EXIT, exitCodeForStatus } from "../exit-codes.js";
 import { hintCommand } from "../hint.js";
 import type { CliIo, StopSignal } from "../io.js";

@@ -1,9 +1,12 @@
 import { relative, resolve } from "node:path";
-import { parseWorkflow } from "../../engine/definition/index.js";
-import { LIMITS } from "../../engine/definition/limits.js";
-import type { WorkflowPlan } from "../../engine/definition/plan.js";
-import { errorMessage, InputError } from "../../engine/errors.js";
-import type { StepHandler } from "../../engine/handler.js";
+import {
+  errorMessage,
+  InputError,
+  LIMITS,
+  parseWorkflow,
+  type StepHandler,
+  type WorkflowPlan,
+} from "../../index.js";
 import { readTextFile } from "../read-file.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { DefinitionChanges, StepChange } from "../../engine/changes/diff.js";
+import type { DefinitionChanges, StepChange } from "../../index.js";
 import { fit } from "./format.js";
 
 const MARK: Record<StepChange["change"], string> = { added: "+", removed: "-", changed: "~" };

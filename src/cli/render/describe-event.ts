@@ -1,5 +1,4 @@
-import type { EngineEvent } from "../../engine/events.js";
-import { elapsed, findStep, type RunModel } from "../../engine/run-model/types.js";
+import { elapsed, type EngineEvent, findStep, type RunModel } from "../../index.js";
 import { maskText } from "../mask.js";
 import { attemptsText, clockTime, duration, plural, shortId } from "./format.js";
 

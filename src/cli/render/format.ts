@@ -1,5 +1,4 @@
-import { formatDuration } from "../../engine/definition/durations.js";
-import type { AttemptCause } from "../../engine/run-model/types.js";
+import { type AttemptCause, formatDuration } from "../../index.js";
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
 

@@ -1,7 +1,4 @@
-import type { EngineEvent, EventRecord } from "../../engine/events.js";
-import type { RunRecord } from "../../engine/journal.js";
-import { RunFold } from "../../engine/run-model/fold.js";
-import { skeletonOf } from "../../engine/run-model/from-journal.js";
+import { type EngineEvent, type EventRecord, RunFold, type RunRecord, skeletonOf } from "../../index.js";
 import { describeEvent } from "./describe-event.js";
 import { dateTime, fit, MAX_WIDTH, offset, plural, table } from "./format.js";
 

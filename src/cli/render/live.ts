@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../../engine/events.js";
+import type { EngineEvent } from "../../index.js";
 import type { Output } from "../io.js";
 import type { RoutableOutput } from "../stderr-route.js";
 import { eventLine } from "./describe-event.js";

@@ -1,5 +1,4 @@
-import type { StepPlan, WorkflowPlan } from "../../engine/definition/plan.js";
-import { evaluateExpression, rootNames, truthy } from "../../engine/expressions/index.js";
+import { evaluateExpression, rootNames, type StepPlan, truthy, type WorkflowPlan } from "../../index.js";
 import { maskSecrets, maskText } from "../mask.js";
 import { duration } from "./format.js";
 

@@ -1,6 +1,11 @@
-import type { EngineEvent } from "../../engine/events.js";
-import { RunFold } from "../../engine/run-model/fold.js";
-import { elapsed, type RunModel, type RunSkeleton, type StepModel } from "../../engine/run-model/types.js";
+import {
+  elapsed,
+  type EngineEvent,
+  RunFold,
+  type RunModel,
+  type RunSkeleton,
+  type StepModel,
+} from "../../index.js";
 import { attemptsText, duration, shortId, symbol } from "./format.js";
 
 /**

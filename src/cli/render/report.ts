@@ -1,4 +1,4 @@
-import type { RunReport, StepReport } from "../../engine/engine-api.js";
+import type { RunReport, StepReport } from "../../index.js";
 import { maskText } from "../mask.js";
 import { causesText, dateTime, duration, excerpt, fit, MAX_WIDTH, symbol, table } from "./format.js";
 

@@ -1,4 +1,4 @@
-import type { RunRecord } from "../../engine/journal.js";
+import type { RunRecord } from "../../index.js";
 import { dateTime, duration, MAX_WIDTH, shortId, symbol, table } from "./format.js";
 
 /**

@@ -1,6 +1,10 @@
-import type { RunStatus } from "../../engine/journal.js";
-import type { RecoveryStats, RecoveryStatsRow } from "../../engine/recovery/stats.js";
-import { ERROR_TYPES, STRATEGIES } from "../../engine/recovery/types.js";
+import {
+  ERROR_TYPES,
+  type RecoveryStats,
+  type RecoveryStatsRow,
+  type RunStatus,
+  STRATEGIES,
+} from "../../index.js";
 import { duration, table } from "./format.js";
 
 /** Statuses in the order reports list them. */
