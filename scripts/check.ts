@@ -1,12 +1,12 @@
 /**
  * The short check to run before a session stops (`npm run check`): what breaks the architecture's
- * one rule (see engine-rule.ts), and other reminders. Exit 1 when the rule is broken; reminders
+ * rules (see engine-rule.ts), and other reminders. Exit 1 when a rule is broken; reminders
  * alone exit 0.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { engineViolations, root } from "./engine-rule.js";
+import { cliViolations, engineViolations, root } from "./engine-rule.js";
 
 function git(...args: string[]): string {
   try {
@@ -38,6 +38,13 @@ if (violations.length) {
 } else {
   console.log("src/engine imports nothing from outside the engine: ok");
 }
+const cli = cliViolations();
+if (cli.length) {
+  console.log("The CLI reaches around the package's entry points:");
+  for (const v of cli) console.log(`  ${v}`);
+} else {
+  console.log("src/cli uses the engine through src/index.ts and src/sqlite.ts only: ok");
+}
 console.log("Reminders:");
 for (const r of reminders()) console.log(`  - ${r}`);
-process.exitCode = violations.length ? 1 : 0;
+process.exitCode = violations.length || cli.length ? 1 : 0;
