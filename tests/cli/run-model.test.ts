@@ -224,6 +224,8 @@ describe("one run model: live view, status, report and history agree", () => {
     expect(text).toMatch(/⏸ scan\s+escalated\s+1\s+\d/);
     expect(text).toContain("security check failed: CVE-1");
     expect(text).not.toMatch(/scan\s+failed/);
+    // The CLI spells the hint itself from the run id (the engine's events carry no CLI text).
+    expect(text).toContain(`resume with: stageflow resume ${runId}`);
     await journal.close();
   });
 });
