@@ -38,6 +38,14 @@ const RUN_OPTIONS = new Set(["shell", "working_directory"]);
 
 /** The `run` kind for a host's directory and environment (see `builtinSteps({ run })`). */
 export function createRunStep(options: RunStepOptions): StepHandler {
+  if (typeof options?.cwd !== "string" || options.cwd === "") {
+    throw new TypeError(
+      "run kind: options.run.cwd must be the directory commands start in (a non-empty path)",
+    );
+  }
+  if (typeof options.env !== "object" || options.env === null) {
+    throw new TypeError("run kind: options.run.env must be the environment commands start from (an object)");
+  }
   const killGraceMs = options.killGraceMs ?? 2000;
   const baseDir = path.resolve(options.cwd);
   return {

@@ -51,6 +51,8 @@ describe("builtinSteps: run is opt-in", () => {
     expect(Object.keys(builtinSteps({ http: {} })).sort()).toEqual(["http", "wait"]);
     const enabled = builtinSteps({ run: { cwd: "/", env: {} } });
     expect(Object.keys(enabled).sort()).toEqual(["http", "run", "wait"]);
+    const bad = { run: { env: {} } } as unknown as Parameters<typeof builtinSteps>[0];
+    expect(() => builtinSteps(bad)).toThrow(/options\.run\.cwd must be the directory commands start in/);
   });
 
   it("a workflow using run: fails validation naming the file, the line and why", () => {
