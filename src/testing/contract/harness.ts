@@ -10,10 +10,17 @@ export interface ContractMatchers<R = void> {
   toMatchObject(expected: object): R;
   toHaveLength(length: number): R;
   toContain(item: unknown): R;
+  toContainEqual(item: unknown): R;
+  toMatch(expected: string | RegExp): R;
   toBeNull(): R;
   toBeUndefined(): R;
   toBeDefined(): R;
+  toBeTruthy(): R;
+  toBeFalsy(): R;
   toBeGreaterThan(n: number | bigint): R;
+  toBeGreaterThanOrEqual(n: number | bigint): R;
+  toBeLessThan(n: number | bigint): R;
+  toBeLessThanOrEqual(n: number | bigint): R;
   toBeInstanceOf(type: abstract new (...args: never[]) => unknown): R;
   toThrow(expected?: string | RegExp | Error | (new (...args: never[]) => Error)): R;
 }
@@ -27,6 +34,10 @@ export interface ContractExpect {
   };
   /** An asymmetric matcher: an object with at least these fields. */
   objectContaining(expected: Record<string, unknown>): unknown;
+  /** An asymmetric matcher: an array with at least these items. */
+  arrayContaining(expected: readonly unknown[]): unknown;
+  /** An asymmetric matcher: anything made by this constructor (`String`, `Number`, a class). */
+  any(type: unknown): unknown;
   /** An asymmetric matcher: a string matching the pattern. */
   stringMatching(expected: string | RegExp): unknown;
 }
