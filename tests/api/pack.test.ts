@@ -134,6 +134,24 @@ describe("the package as a host installs it", () => {
     expect(version.stdout.trim()).toContain("0.1.0");
   });
 
+  it("ships types: a TypeScript host type-checks against the installed package", async () => {
+    const consumer = [
+      'import { createEngine, type Engine, type RunReport } from "stageflow";',
+      'import { createSqliteJournal } from "stageflow/sqlite";',
+      'import { describeJournalContract, FakeClock } from "stageflow/testing";',
+      'const engine: Engine = createEngine({ journal: createSqliteJournal({ path: "x.db" }), clock: new FakeClock() });',
+      'export const report: Promise<RunReport> = engine.report("r1");',
+      "export const suite: typeof describeJournalContract = describeJournalContract;",
+      "// @ts-expect-error: the types are real, not any",
+      "createEngine({ journal: 42 });",
+    ].join("\n");
+    writeFileSync(join(host, "typed.ts"), consumer);
+    const tsc = join(repo, "node_modules/typescript/bin/tsc");
+    const options = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"];
+    // No @types of its own: the package brings the types its declarations use (better-sqlite3's).
+    await expect(node(host, [tsc, ...options, "typed.ts"])).resolves.toBeDefined();
+  });
+
   it("loads no native module from `stageflow`, and better-sqlite3 from `stageflow/sqlite`", async () => {
     const loaded = async (entry: string): Promise<string[]> => {
       const script =
