@@ -12,7 +12,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, readSync, rmSync, writeSync 
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqliteJournal, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/index.js";
-import { event, newRun } from "../contract/builders.js";
+import { event, newRun } from "../../src/testing/contract/builders.js";
 import { canDropPrivileges, holdJournal, spawnCli, tinyDiskPrefix } from "./cli-process.js";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSqliteJournal } from "../../src/store/index.js";
-import { newRun } from "../contract/builders.js";
+import { newRun } from "../../src/testing/contract/builders.js";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 
 /** Two runs started in the same millisecond: their ids share the time part (first 12 hex digits). */

@@ -1,6 +1,6 @@
 import type { RunStatus } from "../../src/engine/journal.js";
 import { createSqliteJournal } from "../../src/store/index.js";
-import { newRun } from "../contract/builders.js";
+import { newRun } from "../../src/testing/contract/builders.js";
 
 export const DAY = 86_400_000;
 

@@ -1,7 +1,8 @@
-import { MemoryJournal } from "../../src/store/index.js";
-import { describeJournalContract } from "./journal-contract.js";
+import { describeJournalContract, MemoryJournal } from "stageflow/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-describeJournalContract("MemoryJournal", async () => ({
-  journal: new MemoryJournal(),
-  cleanup: async () => {},
-}));
+describeJournalContract(
+  "MemoryJournal",
+  async () => ({ journal: new MemoryJournal(), cleanup: async () => {} }),
+  { describe, it, expect, beforeEach, afterEach },
+);

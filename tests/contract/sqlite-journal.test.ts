@@ -1,24 +1,29 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Journal } from "../../src/engine/journal.js";
-import { createSqliteJournal } from "../../src/store/index.js";
-import { describeJournalContract } from "./journal-contract.js";
+import type { Journal } from "stageflow";
+import { createSqliteJournal } from "stageflow/sqlite";
+import { describeJournalContract } from "stageflow/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-describeJournalContract("SqliteJournal (file)", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "stageflow-contract-"));
-  const path = join(dir, "nested", "state.db");
-  let journal: Journal = createSqliteJournal({ path });
-  return {
-    journal,
-    async reopen() {
-      await journal.close();
-      journal = createSqliteJournal({ path });
-      return journal;
-    },
-    async cleanup() {
-      await journal.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeJournalContract(
+  "SqliteJournal (file)",
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "stageflow-contract-"));
+    const path = join(dir, "nested", "state.db");
+    let journal: Journal = createSqliteJournal({ path });
+    return {
+      journal,
+      async reopen() {
+        await journal.close();
+        journal = createSqliteJournal({ path });
+        return journal;
+      },
+      async cleanup() {
+        await journal.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { describe, it, expect, beforeEach, afterEach },
+);

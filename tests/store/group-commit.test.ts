@@ -8,7 +8,7 @@ import {
   newRun,
   started,
   stepSucceeded,
-} from "../contract/builders.js";
+} from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
 const open: SqliteJournal[] = [];

@@ -8,7 +8,7 @@ import {
   openDatabase,
   SCHEMA_VERSION,
 } from "../../src/store/index.js";
-import { checkpoint, newRun } from "../contract/builders.js";
+import { checkpoint, newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
 const tables = (db: Database.Database) =>

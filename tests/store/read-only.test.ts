@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createSqliteJournal } from "../../src/store/index.js";
-import { newRun } from "../contract/builders.js";
+import { newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
 const run = promisify(execFile);

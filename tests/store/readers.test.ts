@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { createSqliteJournal, MIGRATIONS, openDatabase } from "../../src/store/index.js";
-import { newRun } from "../contract/builders.js";
+import { newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
 const mode = (path: string) => statSync(path).mode & 0o777;

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSqliteJournal } from "../../src/store/index.js";
-import { checkpoint, newRun } from "../contract/builders.js";
+import { checkpoint, newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
 async function journalWithCheckpoints() {

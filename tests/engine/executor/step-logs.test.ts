@@ -4,7 +4,7 @@ import { nullLogger } from "../../../src/engine/ports.js";
 import { SecretMasker } from "../../../src/engine/secrets/index.js";
 import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
 import { MemoryJournal } from "../../../src/store/index.js";
-import { newRun } from "../../contract/builders.js";
+import { newRun } from "../../../src/testing/contract/builders.js";
 
 async function setup() {
   const journal = new MemoryJournal();

@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import type { NewStepLogLine } from "../../src/engine/journal.js";
+import type { NewStepLogLine } from "../../engine/journal.js";
 import { newRun } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -11,6 +10,7 @@ const line = (
 ): NewStepLogLine => ({ runId, stepId, attempt: 1, stream: "stdout", at: 4_000, text, ...extra });
 
 export function describeStepLogContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("step logs", () => {
     it("keeps lines in append order, per run, filtered by step and tailed by seq", async () => {
       await h.journal.createRun(newRun("r1"), []);

@@ -1,4 +1,3 @@
-import { describe, expect, it } from "vitest";
 import { attemptFinish, attemptStart, checkpoint, event, newRun, stepSucceeded } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -6,6 +5,7 @@ const stepStarted = (runId: string, stepId: string, attempt = 1) =>
   event(runId, "step.started", { stageId: "build", stepId, attempt });
 
 export function describeAttemptContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("attempts and checkpoints", () => {
     it("records an attempt's start, then its end with checkpoint and events together", async () => {
       await h.journal.createRun(newRun("r1"), []);

@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import type { RunStatus } from "../../src/engine/journal.js";
+import type { RunStatus } from "../../engine/journal.js";
 import {
   attemptFinish,
   attemptStart,
@@ -12,6 +11,7 @@ import {
 import type { JournalHarness } from "./harness.js";
 
 export function describeDeleteContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   /** A run with an attempt, a checkpoint and events, ended with `status`. */
   const recorded = async (id: string, status: RunStatus, createdAt = 1_000) => {
     await h.journal.createRun(newRun(id, { createdAt }), [started(id)]);

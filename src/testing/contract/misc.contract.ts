@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import type { BreakerSnapshot } from "../../src/engine/journal.js";
+import type { BreakerSnapshot } from "../../engine/journal.js";
 import { attemptFinish, attemptStart, checkpoint, newRun, started } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -12,6 +11,7 @@ const closed: BreakerSnapshot = {
 };
 
 export function describeMiscContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("breakers", () => {
     it("saves, loads and overwrites breaker state per dependency", async () => {
       expect(await h.journal.loadBreakers()).toEqual({});

@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import { eventHash } from "../../src/engine/canonical.js";
+import { eventHash } from "../../engine/canonical.js";
 import { event, newRun, started } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -12,6 +11,7 @@ const warning = (runId: string, elapsedMs: number, dedupeKey?: string) =>
   );
 
 export function describeEventContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("events", () => {
     it("gives events increasing sequence numbers and their hash, per run in order", async () => {
       await h.journal.createRun(newRun("r1"), [started("r1")]);

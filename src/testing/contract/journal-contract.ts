@@ -1,22 +1,38 @@
-import { afterEach, beforeEach, describe } from "vitest";
-import type { Journal } from "../../src/engine/journal.js";
+import type { Journal } from "../../engine/journal.js";
 import { describeAttemptContract } from "./attempts.contract.js";
 import { describeDeleteContract } from "./delete.contract.js";
 import { describeEventContract } from "./events.contract.js";
-import type { JournalFixture, JournalHarness } from "./harness.js";
+import type { ContractTestApi, JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
 import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
 import { describeStepLogContract } from "./step-logs.contract.js";
 
-export type { JournalFixture } from "./harness.js";
+export type {
+  ContractExpect,
+  ContractMatchers,
+  ContractTestApi,
+  JournalFixture,
+  JournalHarness,
+} from "./harness.js";
 
 /**
  * The Journal conformance suite: every implementation (SQLite, in memory, a future PostgreSQL)
- * runs it. `make` returns a fresh, empty journal for each test.
+ * runs it. `make` returns a fresh, empty journal for each test; `t` is the test framework's
+ * `{ describe, it, expect, beforeEach, afterEach }` (vitest's or Jest's, as they are).
+ *
+ *   import { describe, it, expect, beforeEach, afterEach } from "vitest";
+ *   import { describeJournalContract } from "stageflow/testing";
+ *   describeJournalContract("MyJournal", async () => ({ journal: new MyJournal(), cleanup: async () => {} }),
+ *     { describe, it, expect, beforeEach, afterEach });
  */
-export function describeJournalContract(name: string, make: () => Promise<JournalFixture>): void {
+export function describeJournalContract(
+  name: string,
+  make: () => Promise<JournalFixture>,
+  t: ContractTestApi,
+): void {
+  const { describe, beforeEach, afterEach } = t;
   describe(`Journal contract: ${name}`, () => {
     let fixture: JournalFixture | undefined;
     let current: Journal | undefined;
@@ -30,6 +46,7 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
         if (fixture?.reopen) current = await fixture.reopen();
         return harness.journal;
       },
+      t,
     };
 
     beforeEach(async () => {

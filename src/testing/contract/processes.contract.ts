@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import type { ProcessRecord } from "../../src/engine/journal.js";
+import type { ProcessRecord } from "../../engine/journal.js";
 import { attemptStart, newRun, started } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -13,6 +12,7 @@ const record = (runId: string, stepId: string, attempt: number, pgid: number): P
 });
 
 export function describeProcessContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("process records", () => {
     it("keeps what a handler recorded per attempt, in order, durably, and as given", async () => {
       await h.journal.createRun(newRun("r1"), [started("r1")]);

@@ -1,6 +1,6 @@
-import { checkpointChecksum } from "../../src/engine/canonical.js";
-import type { EventType, NewEvent } from "../../src/engine/events.js";
-import type { AttemptFinish, AttemptStart, NewCheckpoint, NewRun } from "../../src/engine/journal.js";
+import { checkpointChecksum } from "../../engine/canonical.js";
+import type { EventType, NewEvent } from "../../engine/events.js";
+import type { AttemptFinish, AttemptStart, NewCheckpoint, NewRun } from "../../engine/journal.js";
 
 /** Builders for journal records, shared by the contract suite and the store tests. */
 

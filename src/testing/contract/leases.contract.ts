@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
 import { newRun } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
 /** newRun() leases to host-a until 31_000. */
 export function describeLeaseContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("leases", () => {
     it("refuses the lease to another owner while it is held, with run_busy and the holder", async () => {
       await h.journal.createRun(newRun("r1"), []);

@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
 import { event, newRun, started } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
 export function describeRunContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("runs", () => {
     it("records a new run as running, leased to its owner, with its first events", async () => {
       await h.journal.createRun(newRun("r1"), [started("r1")]);
