@@ -144,3 +144,45 @@ describe("per-run handlers (forRun)", () => {
     expect(made).toEqual([runId, runId]);
   });
 });
+
+describe("per-run handlers and orphans", () => {
+  it("a resume stops a dead owner's orphan with the handler made for that run", async () => {
+    const journal = new MemoryJournal();
+    const stopped: Array<[string, unknown]> = [];
+    let recorded!: () => void;
+    const processRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const kind = (hang: boolean): StepHandler => ({
+      execute: () => Promise.reject(new Error("unused")),
+      forRun: (run) => ({
+        async execute(ctx) {
+          await ctx.recordProcess({ pid: 4242, for: ctx.run.metadata.installation });
+          recorded();
+          if (hang) {
+            await new Promise((_, reject) =>
+              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+            );
+          }
+          return {};
+        },
+        async stopOrphan(process) {
+          stopped.push([run.id, process]);
+        },
+      }),
+    });
+    const yaml = "name: w\nstages: [{ id: s, steps: [{ id: x, proc: {} }] }]\n";
+    const a = createEngine({ journal, clock: new FakeClock(), owner: "a" });
+    a.register("proc", kind(true));
+    const plan = parseWorkflow(yaml, { file: "w.yml", kinds: a.kinds });
+    const { runId, done } = await a.start(plan, { metadata: { installation: 9 } });
+    await processRecorded;
+
+    // Another process finds owner "a" dead and takes the run over.
+    const b = createEngine({ journal, clock: new FakeClock(), owner: "b", isOwnerAlive: (o) => o !== "a" });
+    b.register("proc", kind(false));
+    const resumed = await b.resume(runId);
+    expect(await resumed.done).toMatchObject({ status: "succeeded" });
+    expect(stopped).toEqual([[runId, { pid: 4242, for: 9 }]]);
+    await a.close();
+    await done;
+  });
+});

@@ -119,4 +119,25 @@ describe("run metadata", () => {
     expect(await ids({ key: "b" })).toEqual([b]);
     expect(await ids({ metadata: { installation: 1 }, status: ["failed"] })).toEqual([]);
   });
+
+  it("checks run.<property> statically; anything under run.metadata is the host's", () => {
+    const kinds = createEngine({ journal: new MemoryJournal() }).register("look", async () => ({})).kinds;
+    const workflow = (expression: string) =>
+      `name: w\nstages: [{ id: s, steps: [{ id: l, look: { v: "\${{ ${expression} }}" } }] }]\n`;
+    for (const ok of [
+      "run.id",
+      "run.correlation_id",
+      "run.key",
+      "run.metadata",
+      "run.metadata.pr['head'].sha",
+    ]) {
+      expect(() => parseWorkflow(workflow(ok), { file: "w.yml", kinds })).not.toThrow();
+    }
+    expect(() => parseWorkflow(workflow("run.metdata.pr"), { file: "w.yml", kinds })).toThrow(
+      "unknown run property 'metdata' (did you mean 'metadata'?)",
+    );
+    expect(() => parseWorkflow(workflow("run.installation"), { file: "w.yml", kinds })).toThrow(
+      "unknown run property 'installation' (known: id, correlation_id, key, metadata)",
+    );
+  });
 });
