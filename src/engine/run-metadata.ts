@@ -45,13 +45,16 @@ export function checkRunMetadata(metadata: unknown): RunMetadata {
   return JSON.parse(text) as RunMetadata;
 }
 
-/** The run as its handlers see it: a frozen copy, so no step can change what another one reads. */
+/**
+ * The run as its handlers see it, frozen (its metadata deeply), so no step can change what another
+ * one reads. Freezes `run.metadata` itself: pass an object nobody else writes (a fresh copy).
+ */
 export function runInfo(run: Pick<RunRecord, "id" | "workflow" | "key" | "metadata">): RunInfo {
   return Object.freeze({
     id: run.id,
     workflow: run.workflow,
     key: run.key,
-    metadata: deepFreeze(structuredClone(run.metadata)),
+    metadata: deepFreeze(run.metadata),
   });
 }
 
