@@ -119,19 +119,23 @@ export function runTable(db: Database.Database) {
   );
   const byKey = db.prepare("SELECT id FROM runs WHERE run_key = ?").pluck();
   const get = db.prepare(`${RUNS} WHERE runs.id = ?`);
-  const list = db.prepare(
-    `${RUNS}
-     WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+  /** `byKey`: the key is given, and looked up in its index (an `IS NULL OR` would scan every run). */
+  const listing = (byKey: boolean) =>
+    db.prepare(
+      `${RUNS}
+     WHERE ${byKey ? "run_key = @key" : "1"}
+       AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
        AND (@workflow IS NULL OR workflow = @workflow)
        AND (@since IS NULL OR runs.created_at >= @since)
-       AND (@key IS NULL OR run_key = @key)
        AND (@metadata IS NULL OR NOT EXISTS (
          SELECT 1 FROM json_each(@metadata) AS wanted
          WHERE NOT EXISTS (
            SELECT 1 FROM json_each(runs.metadata) AS has
            WHERE has.key = wanted.key AND has.type = wanted.type AND has.value IS wanted.value)))
      ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT @limit`,
-  );
+    );
+  const list = listing(false);
+  const listByKey = listing(true);
   const interrupted = db.prepare(
     `${RUNS} WHERE status = 'running'
        AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
@@ -196,11 +200,11 @@ export function runTable(db: Database.Database) {
     },
     list: (q: RunQuery = {}): RunRecord[] =>
       (
-        list.all({
+        (q.key === undefined ? list : listByKey).all({
           statuses: q.status ? JSON.stringify(q.status) : null,
           workflow: q.workflow ?? null,
           since: q.createdSince ?? null,
-          key: q.key ?? null,
+          ...(q.key === undefined ? {} : { key: q.key }),
           metadata: q.metadata ? JSON.stringify(q.metadata) : null,
           limit: q.limit ?? -1,
         }) as RunRow[]
