@@ -1,6 +1,7 @@
 import type { ErrorInfo } from "./errors.js";
 import type { Trigger } from "./events.js";
-import type { AttemptRecord, Journal, RunRecord, RunStatus } from "./journal.js";
+import type { RunInfo } from "./handler.js";
+import type { AttemptRecord, Journal, RunMetadata, RunQuery, RunRecord, RunStatus } from "./journal.js";
 import type { Clock, Logger, Random } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 import type { AttemptCause, EpisodeModel, RunState, StageState, StepState } from "./run-model/types.js";
@@ -81,6 +82,15 @@ export interface EngineOptions {
   };
   /** Run id generator. @default a UUIDv7 from the clock (ids sort by creation time) */
   newId?: () => string;
+  /**
+   * The host's scope of a run's circuit breakers and retry budgets, e.g. its installation:
+   * `(run) => String(run.metadata.installation)`. A run's dependency keys become
+   * `<scope>/<dependency>` (breaker events and CircuitOpenError name that key), so one scope's
+   * outage opens no breaker for another. `undefined` leaves the run's keys unscoped (shared by
+   * every run). Called once per execution of a run in this process (at start and at resume).
+   * @default no scope
+   */
+  breakerScope?: (run: RunInfo) => string | undefined;
 }
 
 export interface StartOptions {
@@ -88,6 +98,23 @@ export interface StartOptions {
   trigger?: Trigger;
   correlationId?: string;
   runId?: string;
+  /**
+   * Idempotency key, e.g. a webhook delivery id: unique among the journal's runs, across
+   * processes and restarts. A start with a key some run already has records nothing and returns
+   * that run's handle (`existing: true`), whatever its workflow, inputs and metadata were; of two
+   * processes starting one key at once, the journal records exactly one run. A non-empty string
+   * of at most 512 characters (InputError `key: ...` otherwise). @default none
+   */
+  key?: string;
+  /**
+   * A small plain JSON object journaled with the run (repository, installation, issue or PR, head
+   * SHA, actor, trigger...): on `RunRecord.metadata`, filterable in `listRuns`, given to step
+   * handlers as `ctx.run.metadata` and to expressions as `run.metadata.*`. At most 16 KiB of
+   * JSON; a property set to `undefined` is left out (InputError `metadata...: ...` for anything
+   * else that is not JSON). Not secret: stored as given; hosts mask it where they show it, as
+   * inputs. @default {}
+   */
+  metadata?: RunMetadata;
 }
 
 export interface ResumeOptions {
@@ -118,8 +145,16 @@ export interface RunResult {
 
 export interface RunHandle {
   runId: string;
-  /** Settles when the run stops in this process (finished, failed, cancelled, blocked, waiting). */
+  /**
+   * Settles when the run stops in this process (finished, failed, cancelled, blocked, waiting).
+   * For an `existing` run that this process is not executing (another process executes it, or
+   * nobody does), it resolves at once with the run's state as the journal recorded it: its
+   * status, and its reason (`run_busy` for a run another owner executes, `interrupted` for a
+   * `running` run whose owner is gone: `resume` takes it over); it does not wait for the run.
+   */
   done: Promise<RunResult>;
+  /** True when `start` found a run with its key and returned that run instead of starting one. */
+  existing: boolean;
 }
 
 export interface StepReport {
@@ -178,8 +213,10 @@ export interface Engine {
   /** Subscribes to events (delivered after they are durable). Returns a disposer. */
   on(listener: import("./events.js").EventListener): () => void;
   /**
-   * Starts a run. Inputs are validated first (InputError, nothing recorded); the run is recorded
-   * before this resolves, so `runId` is durable when the handle is returned.
+   * Starts a run. Inputs, key and metadata are validated first (InputError, nothing recorded); the
+   * run is recorded before this resolves, so `runId` is durable when the handle is returned. With
+   * a `key` that a run already has, that run's handle is returned (`existing: true`; see
+   * StartOptions.key and RunHandle.done) and nothing is recorded.
    */
   start(plan: import("./definition/plan.js").WorkflowPlan, options?: StartOptions): Promise<RunHandle>;
   /**
@@ -206,6 +243,8 @@ export interface Engine {
    * or was released, or its owner is known dead (`isOwnerAlive`). `resume` takes such a run over.
    */
   isInterrupted(run: RunRecord): boolean;
+  /** The journal's runs, newest first, filtered (by status, workflow, key, metadata...). */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /** The run's report, built from the journal. */
   report(runId: string): Promise<RunReport>;
   /**

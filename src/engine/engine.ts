@@ -14,7 +14,7 @@ import type {
   RunResult,
   StartOptions,
 } from "./engine-api.js";
-import { InputError, isRunBusy, RunBusyError, StageflowError } from "./errors.js";
+import { InputError, isRunBusy, RefusedError, RunBusyError, StageflowError } from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
@@ -22,12 +22,21 @@ import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { StepLogs } from "./executor/step-logs.js";
 import { executeRun } from "./executor/run-executor.js";
+import { RunServices } from "./executor/run-services.js";
 import { evaluateExpression } from "./expressions/index.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
 import { uuidv7 } from "./ids.js";
-import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
+import {
+  type BreakerSnapshot,
+  type Journal,
+  type RunMetadata,
+  type RunQuery,
+  type RunRecord,
+  TERMINAL_RUN_STATUSES,
+} from "./journal.js";
 import { BreakerRegistry } from "./policies/index.js";
 import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
+import { isReasonCode } from "./reasons.js";
 import {
   type CompiledPattern,
   compilePatterns,
@@ -40,6 +49,7 @@ import { buildReport } from "./report.js";
 import { prepareResume } from "./resume.js";
 import { maskingLogger, runSecrets, type SecretMasker } from "./secrets/index.js";
 import { recordedInputs } from "./secrets/run-inputs.js";
+import { checkRunKey, checkRunMetadata, runInfo } from "./run-metadata.js";
 import { endCancelled, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
@@ -57,6 +67,8 @@ class StageflowEngine implements Engine {
   private readonly active = new Map<string, { cancel: Cancel; done: Promise<RunResult> }>();
   /** Runs a resume of this engine is taking over (between its check and its launch). */
   private readonly claimed = new Set<string>();
+  /** Starts with a key in flight here: another start of the key joins the first one. */
+  private readonly starting = new Map<string, Promise<RunHandle>>();
   private readonly services: EngineServices;
   private readonly ready: Promise<void>;
   private readonly newId: () => string;
@@ -126,6 +138,40 @@ class StageflowEngine implements Engine {
   async start(plan: WorkflowPlan, opts: StartOptions = {}): Promise<RunHandle> {
     await this.ready;
     const inputs = resolveInputs(plan, opts.inputs ?? {});
+    const key = checkRunKey(opts.key);
+    const metadata = checkRunMetadata(opts.metadata);
+    if (key === null) return this.startRun(plan, opts, inputs, { key, metadata });
+    // No await between the check and the set: two starts of one key here share one journal write.
+    const pending = this.starting.get(key);
+    if (pending) return { ...(await pending), existing: true };
+    const starting = this.startKeyed(plan, opts, inputs, key, metadata);
+    this.starting.set(key, starting);
+    try {
+      return await starting;
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  /** A start with a key: the run that has it, or a new run (the journal decides a race). */
+  private async startKeyed(
+    plan: WorkflowPlan,
+    opts: StartOptions,
+    inputs: Record<string, unknown>,
+    key: string,
+    metadata: RunMetadata,
+  ): Promise<RunHandle> {
+    const [found] = await this.journal.listRuns({ key, limit: 1 });
+    if (found) return this.existingHandle(found);
+    return this.startRun(plan, opts, inputs, { key, metadata });
+  }
+
+  private async startRun(
+    plan: WorkflowPlan,
+    opts: StartOptions,
+    inputs: Record<string, unknown>,
+    { key, metadata }: { key: string | null; metadata: RunMetadata },
+  ): Promise<RunHandle> {
     const runId = opts.runId ?? this.newId();
     const correlationId = opts.correlationId ?? runId;
     const trigger = opts.trigger ?? { kind: "api" as const };
@@ -133,7 +179,15 @@ class StageflowEngine implements Engine {
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
     recorder.masker = this.maskerOf(plan, inputs);
     const recorded = recordedInputs(plan.definition, inputs, opts.inputs ?? {});
-    const started = recorder.event("run.started", { workflow: plan.name, inputs: recorded, trigger });
+    // Made before anything is recorded: a host's breakerScope that throws records nothing.
+    const runServices = this.runServicesOf({ id: runId, workflow: plan.name, key, metadata });
+    const started = recorder.event("run.started", {
+      workflow: plan.name,
+      inputs: recorded,
+      trigger,
+      ...(key === null ? {} : { key }),
+      ...(Object.keys(metadata).length === 0 ? {} : { metadata }),
+    });
     const run = {
       id: runId,
       workflow: plan.name,
@@ -142,13 +196,59 @@ class StageflowEngine implements Engine {
       trigger,
       correlationId,
       inputs: recorded,
+      key,
+      metadata,
       createdAt: now,
       lease: { owner: this.leases.owner, expiresAt: this.leases.expiry() },
       ...(plan.source ? { source: plan.source } : {}),
     };
-    await this.journal.createRun(run, [started]);
+    const outcome = await this.journal.createRun(run, [started]);
+    if (!outcome.created) return this.existingRun(outcome.existing, key ?? "");
     this.bus.emit([started]);
-    return this.launch(recorder, plan, inputs, new Map(), new Map(), new Map(), now);
+    return this.launch(recorder, plan, inputs, new Map(), new Map(), new Map(), now, runServices);
+  }
+
+  /** The run another start recorded with `key` first (here or in another process). */
+  private async existingRun(runId: string, key: string): Promise<RunHandle> {
+    const run = await this.journal.getRun(runId);
+    if (!run) {
+      throw new RefusedError(
+        "run_not_found",
+        `run ${runId}, which has key '${key}', was deleted as this start found it; start again`,
+        runId,
+      );
+    }
+    return this.existingHandle(run);
+  }
+
+  /**
+   * The handle of a run found by its key: its `done` is the run's own when it executes here;
+   * otherwise its state as recorded (see RunHandle.done).
+   */
+  private existingHandle(run: RunRecord): RunHandle {
+    const local = this.active.get(run.id);
+    if (local) return { runId: run.id, done: local.done, existing: true };
+    const reason =
+      run.status === "running"
+        ? this.isInterrupted(run)
+          ? "interrupted"
+          : "run_busy"
+        : (run.reason ?? (isReasonCode(run.status) ? run.status : "escalated"));
+    const result: RunResult = { runId: run.id, status: run.status, reason };
+    if (run.error) result.error = run.error;
+    return { runId: run.id, done: Promise.resolve(result), existing: true };
+  }
+
+  /** What one execution of the run here gets from the host: `ctx.run`, `forRun` handlers, breaker scope. */
+  private runServicesOf(run: Pick<RunRecord, "id" | "workflow" | "key" | "metadata">): RunServices {
+    const info = runInfo(run);
+    const scope = this.options.breakerScope?.(info);
+    if (scope !== undefined && (typeof scope !== "string" || scope.length === 0)) {
+      throw new TypeError(
+        `breakerScope must return a non-empty string or undefined, got ${JSON.stringify(scope)} for run ${run.id}`,
+      );
+    }
+    return new RunServices(info, scope);
   }
 
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
@@ -174,15 +274,25 @@ class StageflowEngine implements Engine {
           options: this.options,
           kinds: this.handlers,
           logger: this.services.logger,
+          runServices: (run) => this.runServicesOf(run),
         },
         runId,
         opts,
         (definition, hash) => this.compileRecorded(definition, hash),
       );
-      if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended) };
-      const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts } = prepared;
+      if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended), existing: false };
+      const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts, runServices } = prepared;
       recorder.masker = this.maskerOf(plan, inputs);
-      return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+      return this.launch(
+        recorder,
+        plan,
+        inputs,
+        checkpoints,
+        lastAttempt,
+        failedAttempts,
+        run.createdAt,
+        runServices,
+      );
     } finally {
       this.claimed.delete(runId);
     }
@@ -283,6 +393,10 @@ class StageflowEngine implements Engine {
     return leaseHolderGone(run, this.clock.now(), this.options.isOwnerAlive);
   }
 
+  listRuns(query?: RunQuery): Promise<RunRecord[]> {
+    return this.journal.listRuns(query);
+  }
+
   async report(runId: string): Promise<RunReport> {
     const run = await this.journal.getRun(runId);
     if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
@@ -332,6 +446,7 @@ class StageflowEngine implements Engine {
     lastAttempt: Map<string, number>,
     failedAttempts: Map<string, number>,
     startedAt: number,
+    runServices: RunServices,
   ): RunHandle {
     const runId = recorder.runId;
     const cancel = new Cancel();
@@ -345,7 +460,12 @@ class StageflowEngine implements Engine {
       scope: {
         inputs,
         steps: {},
-        run: { id: runId, correlation_id: recorder.correlationId },
+        run: {
+          id: runId,
+          correlation_id: recorder.correlationId,
+          key: runServices.info.key,
+          metadata: runServices.info.metadata,
+        },
         workflow: { name: plan.name },
       },
       checkpoints,
@@ -359,6 +479,7 @@ class StageflowEngine implements Engine {
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
       logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
       stepLogger: maskingLogger(this.services.logger, recorder.masker),
+      runServices,
     };
     this.leases.add(runId, cancel);
     const sessionId = this.newId();
@@ -371,11 +492,12 @@ class StageflowEngine implements Engine {
         return result;
       })
       .finally(async () => {
+        runServices.drop();
         ctx.logs.flush();
         this.active.delete(runId);
         await this.leases.remove(runId, released);
       });
     this.active.set(runId, { cancel, done });
-    return { runId, done };
+    return { runId, done, existing: false };
   }
 }

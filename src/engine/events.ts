@@ -7,7 +7,14 @@ import type { ErrorType, Severity, Strategy } from "./recovery/types.js";
  * describes) and delivered to subscribers (metrics, logs, renderers, alerts) after it is durable.
  */
 export interface EventPayloads {
-  "run.started": { workflow: string; inputs: Record<string, unknown>; trigger: Trigger };
+  "run.started": {
+    workflow: string;
+    inputs: Record<string, unknown>;
+    trigger: Trigger;
+    /** Given at start (StartOptions), when they were. */
+    key?: string;
+    metadata?: Record<string, unknown>;
+  };
   "run.resumed": { owner: string; takenOverFrom?: string | null; skippedSteps: string[] };
   "run.succeeded": { durationMs: number };
   "run.failed": { reason: ReasonCode; error?: ErrorInfo; failedSteps: string[]; durationMs: number };

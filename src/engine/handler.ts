@@ -1,11 +1,27 @@
+import type { RunMetadata } from "./journal.js";
 import type { Clock, Logger } from "./ports.js";
 
 /** Values a step produced; later steps read them as `${{ steps.<id>.outputs.<name> }}`. */
 export type StepOutputs = Record<string, unknown>;
 
+/**
+ * The run a step belongs to, as its handler (and a kind's `forRun`) sees it. Read-only: the
+ * metadata object is frozen.
+ */
+export interface RunInfo {
+  id: string;
+  workflow: string;
+  /** The key the run was started with (see StartOptions.key), or null. */
+  key: string | null;
+  /** What the host gave at start (see StartOptions.metadata); `{}` when nothing. */
+  metadata: RunMetadata;
+}
+
 /** What a step handler receives for one attempt. */
 export interface StepContext {
   runId: string;
+  /** The run: its id, workflow, key and metadata (e.g. the installation a GitHub client is for). */
+  run: RunInfo;
   stageId: string;
   stepId: string;
   /** 1-based attempt number of this step in this run. */
@@ -55,10 +71,27 @@ export interface StepContext {
 /**
  * A step kind. Register custom kinds with `engine.register(kind, handler)`; built-in kinds
  * (`run`, `http`, `wait`) live in `src/steps/` and are registered by the hosts.
+ *
+ * Per-run services: a kind whose handler needs something made for each run (e.g. a GitHub
+ * client for the run's installation, from `run.metadata`) sets `forRun`. The engine then calls
+ * `forRun(run)` at most once per execution of the run in this process — when a step of the kind
+ * first runs, or when an orphan of the kind is stopped on resume — and uses the handler it
+ * returns (its `execute`, and its `stopOrphan` when it has one) for that run's steps of the kind
+ * until the run stops here; then it drops it (a resume, here or elsewhere, calls `forRun` again).
+ * Nothing is shared between runs unless the host shares it. The static parts — `validate`,
+ * `dependency`, `outputs`, `rawConfig` — are always read from the registered handler, since they
+ * are used before any run exists. A `forRun` that throws fails the attempt that needed it (as if
+ * `execute` had thrown: recovery applies, and the next attempt calls `forRun` again), or the
+ * resume that needed it to stop an orphan.
  */
 export interface StepHandler {
-  /** Runs one attempt. Throw to fail the attempt; return outputs to succeed. */
+  /**
+   * Runs one attempt. Throw to fail the attempt; return outputs to succeed. With `forRun`, the
+   * registered handler's own `execute` is not called for runs (it may throw).
+   */
   execute(ctx: StepContext): Promise<StepOutputs | undefined>;
+  /** Makes the handler that executes one run's steps of this kind (see above). */
+  forRun?(run: RunInfo): StepHandlerLike;
   /** When true, `ctx.config` arrives with `${{ }}` unresolved. @default false */
   rawConfig?: boolean;
   /**

@@ -11,6 +11,7 @@ export * from "./journal.js";
 export * from "./ports.js";
 export * from "./reasons.js";
 export { buildReport } from "./report.js";
+export { MAX_KEY_LENGTH, MAX_METADATA_BYTES } from "./run-metadata.js";
 export { ChangesRefusedError, isChangesRefused } from "./changes/accept.js";
 export type { ChangeAssessment } from "./changes/assess.js";
 export { type DefinitionChanges, diffPlans, type StepChange } from "./changes/diff.js";

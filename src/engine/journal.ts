@@ -13,8 +13,13 @@ import type { ReasonCode } from "./reasons.js";
  * All times are epoch milliseconds from the engine's Clock.
  */
 export interface Journal {
-  /** Records a new run (status `running`, leased to `lease.owner`) with its first events. */
-  createRun(run: NewRun, events: NewEvent[]): Promise<void>;
+  /**
+   * Records a new run (status `running`, leased to `lease.owner`) with its first events. A run
+   * whose `key` another run already has is not recorded (nor its events): the outcome names that
+   * run, decided in the same transaction as the insert, so of two processes starting one key at
+   * once exactly one records a run. A duplicate `id` throws (`duplicate`).
+   */
+  createRun(run: NewRun, events: NewEvent[]): Promise<CreateRunOutcome>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
@@ -124,6 +129,16 @@ export interface LeaseState {
   cancelRequested: boolean;
 }
 
+/** What `createRun` did: recorded the run, or found another run with its key (`existing`). */
+export type CreateRunOutcome =
+  { created: true } | { created: false; reason: "duplicate_key"; existing: string };
+
+/**
+ * A run's metadata: a small plain JSON object the host gives at start (repository, installation,
+ * issue or PR, head SHA, actor, trigger...). Not secret. `{}` when none was given.
+ */
+export type RunMetadata = Record<string, unknown>;
+
 export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled" | "degraded" | "blocked";
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "degraded"];
@@ -139,6 +154,10 @@ export interface NewRun {
   trigger: Trigger;
   correlationId: string;
   inputs: Record<string, unknown>;
+  /** The run's idempotency key: unique among the journal's runs. @default null */
+  key?: string | null;
+  /** Plain JSON, validated by the engine. @default {} */
+  metadata?: RunMetadata;
   createdAt: number;
   lease: { owner: string; expiresAt: number };
 }
@@ -152,6 +171,10 @@ export interface RunRecord {
   trigger: Trigger;
   correlationId: string;
   inputs: Record<string, unknown>;
+  /** The key it was started with (unique among the journal's runs), or null. */
+  key: string | null;
+  /** What the host gave at start; `{}` when nothing. */
+  metadata: RunMetadata;
   status: RunStatus;
   reason: ReasonCode | null;
   error: ErrorInfo | null;
@@ -168,6 +191,14 @@ export interface RunQuery {
   workflow?: string;
   /** Only runs created at or after this time (epoch ms). */
   createdSince?: number;
+  /** Only the run started with this key (at most one). */
+  key?: string;
+  /**
+   * Only runs whose metadata has every one of these top-level keys, each equal to the given value
+   * (same JSON type and value: `1` does not match `"1"` or `true`; `null` matches only a key set to
+   * null, not a missing one).
+   */
+  metadata?: Record<string, string | number | boolean | null>;
   limit?: number;
 }
 

@@ -6,6 +6,7 @@ import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import type { LeaseKeeper } from "./executor/leases.js";
 import { stopOrphans } from "./executor/orphans.js";
+import type { RunServices } from "./executor/run-services.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import type { StepHandler } from "./handler.js";
@@ -25,6 +26,8 @@ interface Deps {
   options: EngineOptions;
   kinds: ReadonlyMap<string, StepHandler>;
   logger: Logger;
+  /** Makes what the run's execution here gets from the host (its handlers, its breaker scope). */
+  runServices: (run: RunRecord) => RunServices;
 }
 
 export interface Prepared {
@@ -36,6 +39,7 @@ export interface Prepared {
   checkpoints: Map<string, CheckpointRecord>;
   lastAttempt: Map<string, number>;
   failedAttempts: Map<string, number>;
+  runServices: RunServices;
 }
 
 /** Why a run cannot be resumed at all (unknown or finished), or null when it can. */
@@ -158,10 +162,13 @@ async function prepareTaken(
   }
 
   // What a dead owner's steps left running is stopped before anything runs again.
-  await stopOrphans(journal, deps.kinds, deps.logger, runId, attempts).catch(async (error: unknown) => {
-    await journal.releaseLease(runId, leases.owner);
-    throw error;
-  });
+  const runServices = deps.runServices(run);
+  await stopOrphans(journal, deps.kinds, runServices, deps.logger, runId, attempts).catch(
+    async (error: unknown) => {
+      await journal.releaseLease(runId, leases.owner);
+      throw error;
+    },
+  );
   const lastAttempt = new Map<string, number>();
   const failedAttempts = new Map<string, number>();
   for (const a of attempts) {
@@ -181,5 +188,5 @@ async function prepareTaken(
     ),
   ]);
   await Promise.all([...interrupted, resumed]);
-  return { recorder, plan, run, checkpoints, lastAttempt, failedAttempts };
+  return { recorder, plan, run, checkpoints, lastAttempt, failedAttempts, runServices };
 }

@@ -65,7 +65,13 @@ describe("stageflow end to end (in-process)", () => {
     expect(status.code).toBe(0);
     const runs = JSON.parse(status.out) as Array<Record<string, unknown>>;
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ workflow: "e2e", status: "succeeded", reason: "succeeded" });
+    expect(runs[0]).toMatchObject({
+      workflow: "e2e",
+      status: "succeeded",
+      reason: "succeeded",
+      key: null,
+      metadata: {},
+    });
     expect(runs[0]?.steps).toEqual([
       expect.objectContaining({
         id: "check",

@@ -13,6 +13,8 @@ export function runRecord(patch: Partial<RunRecord> = {}): RunRecord {
     trigger: { kind: "cli" },
     correlationId: "c",
     inputs: {},
+    key: null,
+    metadata: {},
     status: "failed",
     reason: "retries_exhausted",
     error: { name: "RetriesExhaustedError", message: "gave up after 3 attempt(s): exit code 2" },

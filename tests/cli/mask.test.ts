@@ -77,6 +77,8 @@ describe("diagnostics bundle", () => {
     trigger: { kind: "cli" },
     correlationId: "r1",
     inputs: { version: "1.0", deploy_token: GHP, note: `uses ${GHP}` },
+    key: null,
+    metadata: {},
     status: "failed",
     reason: "retries_exhausted",
     error: { name: "Error", message: `401 for ${GHP}` },

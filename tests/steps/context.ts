@@ -45,6 +45,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
   const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
   const ctx: StepContext = {
     runId: "run-1",
+    run: { id: "run-1", workflow: "test", key: null, metadata: {} },
     stageId: "stage-1",
     stepId: "step-1",
     attempt: 1,

@@ -99,6 +99,9 @@ export function runJson(report: RunReport): Record<string, unknown> {
     error: run.error,
     source: run.source,
     trigger: run.trigger,
+    // What a host started the run with (engine StartOptions); masked on output like the rest.
+    key: run.key,
+    metadata: run.metadata,
     createdAt: new Date(run.createdAt).toISOString(),
     finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),
     durationMs: report.durationMs,

@@ -7,6 +7,7 @@ import {
   parseExpression,
   type Reference,
   ROOT_NAMES,
+  RUN_PROPERTIES,
   rootNames,
   templateParts,
 } from "../expressions/index.js";
@@ -124,7 +125,12 @@ class Checker {
       });
     }
     for (const ref of findReferences(ast)) {
-      const message = ref.kind === "inputs" ? this.input(ref.name) : this.step(ref, where);
+      const message =
+        ref.kind === "inputs"
+          ? this.input(ref.name)
+          : ref.kind === "run"
+            ? runProperty(ref.property)
+            : this.step(ref, where);
       if (message) this.problems.push({ path, message });
     }
     const constant = constantError(ast);
@@ -171,4 +177,10 @@ function orderProblem(id: string, target: Target, where: Where): string | undefi
   if (target.step.index > where.step.index)
     return `step '${id}' runs after this step in stage ${stageName(where.stage)}`;
   return undefined;
+}
+
+/** `run.X`: one of RUN_PROPERTIES (anything under `run.metadata` is the host's and not checked). */
+function runProperty(name: string): string | undefined {
+  if ((RUN_PROPERTIES as readonly string[]).includes(name)) return undefined;
+  return `unknown run property '${name}'${didYouMean(name, RUN_PROPERTIES) || ` (known: ${RUN_PROPERTIES.join(", ")})`}`;
 }

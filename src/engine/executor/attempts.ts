@@ -130,7 +130,8 @@ export class StepAttempts {
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
     try {
-      return (await variant.handler.execute(stepCtx)) ?? {};
+      const handler = ctx.runServices.handler(variant.kind, variant.handler);
+      return (await handler.execute(stepCtx)) ?? {};
     } finally {
       ctx.logs.end(step.id, no);
     }

@@ -10,6 +10,7 @@ import type { Clock, Logger, Random } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
 import type { CompiledPattern, RetryBudgets } from "../recovery/index.js";
 import type { RunRecorder } from "./recorder.js";
+import type { RunServices } from "./run-services.js";
 import type { StepLogs } from "./step-logs.js";
 
 /** What every run executed by one engine shares. */
@@ -60,6 +61,8 @@ export interface RunContext {
   logs: StepLogs;
   /** The logger handed to steps: the engine's, masking the run's secret values. */
   stepLogger: Logger;
+  /** The run as handlers see it, its handlers made by `forRun`, its dependency keys' scope. */
+  runServices: RunServices;
 }
 
 /** `waiting`: escalated to a person; the run parks until resumed. */

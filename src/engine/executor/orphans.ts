@@ -1,7 +1,8 @@
-import { StageflowError } from "../errors.js";
+import { errorMessage, StageflowError } from "../errors.js";
 import type { StepHandler } from "../handler.js";
 import type { AttemptRecord, Journal } from "../journal.js";
 import type { Logger } from "../ports.js";
+import type { RunServices } from "./run-services.js";
 
 const key = (a: { stepId: string; attempt: number }) => `${a.stepId}\n${a.attempt}`;
 
@@ -9,11 +10,13 @@ const key = (a: { stepId: string; attempt: number }) => `${a.stepId}\n${a.attemp
  * Before a resume runs anything: each process a handler recorded for an attempt that never
  * finished (its owner died mid-step) goes back to the kind that recorded it (`stopOrphan`), so
  * that the step does not run twice at once. What the records mean is the kind's business. A kind
- * that cannot stop its orphan stops the resume (a StageflowError naming the step).
+ * that cannot stop its orphan stops the resume (a StageflowError naming the step). A kind with
+ * `forRun` stops it with the handler made for this run (see RunServices).
  */
 export async function stopOrphans(
   journal: Journal,
   kinds: ReadonlyMap<string, StepHandler>,
+  perRun: RunServices,
   logger: Logger,
   runId: string,
   attempts: readonly AttemptRecord[],
@@ -23,7 +26,17 @@ export async function stopOrphans(
   const finished = new Set(attempts.filter((a) => a.status !== "running").map(key));
   for (const record of records) {
     if (finished.has(key(record))) continue;
-    const handler = kinds.get(record.kind);
+    const registered = kinds.get(record.kind);
+    let handler: StepHandler | undefined;
+    try {
+      handler = registered && perRun.stopper(record.kind, registered);
+    } catch (error) {
+      throw new StageflowError(
+        "handler_error",
+        `run ${runId}: could not make the '${record.kind}' handler of the run to stop what attempt ` +
+          `${record.attempt} of step '${record.stepId}' left running: ${errorMessage(error)}`,
+      );
+    }
     if (!handler?.stopOrphan) {
       logger.warn("a dead owner's step may have left a process running; its kind cannot stop it", {
         runId,

@@ -1,5 +1,5 @@
 import type { StepPlan } from "../definition/plan.js";
-import type { StepContext } from "../handler.js";
+import type { RunInfo, StepContext } from "../handler.js";
 import type { PolicyContext } from "../policies/index.js";
 import type { Clock, Logger } from "../ports.js";
 import type { RunContext } from "./context.js";
@@ -14,6 +14,7 @@ import type { Variant } from "./variants.js";
  */
 export class AttemptStepContext implements StepContext {
   readonly runId: string;
+  readonly run: RunInfo;
   readonly stageId: string;
   readonly stepId: string;
   readonly idempotencyKey: string;
@@ -29,30 +30,31 @@ export class AttemptStepContext implements StepContext {
   readonly log: (stream: "stdout" | "stderr", line: string) => void;
 
   constructor(
-    private readonly run: RunContext,
+    private readonly context: RunContext,
     step: StepPlan,
     readonly attempt: number,
     private readonly variant: Variant,
     private readonly policy: PolicyContext,
   ) {
-    this.runId = run.runId;
+    this.runId = context.runId;
+    this.run = context.runServices.info;
     this.stageId = step.stageId;
     this.stepId = step.id;
-    this.idempotencyKey = `${run.runId}/${step.id}`;
-    this.logger = run.stepLogger;
-    this.clock = run.services.clock;
+    this.idempotencyKey = `${context.runId}/${step.id}`;
+    this.logger = context.stepLogger;
+    this.clock = context.services.clock;
     this.config = variant.config;
     this.with = variant.with;
     this.env = variant.env;
-    this.inputs = run.inputs;
-    this.evaluate = run.evaluate;
-    this.workDir = run.workDir;
-    const { logs } = run;
+    this.inputs = context.inputs;
+    this.evaluate = context.evaluate;
+    this.workDir = context.workDir;
+    const { logs } = context;
     this.log = (stream, line) => logs.line(step.id, attempt, stream, line);
   }
 
   recordProcess(process: unknown): Promise<void> {
-    return this.run.recorder.recordProcess(this.stepId, this.attempt, this.variant.kind, process);
+    return this.context.recorder.recordProcess(this.stepId, this.attempt, this.variant.kind, process);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */

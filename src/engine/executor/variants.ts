@@ -15,7 +15,7 @@ export interface Variant {
   with: Record<string, unknown>;
   env: Record<string, string>;
   timeoutMs: number;
-  /** Circuit-breaker and retry-budget key. */
+  /** Circuit-breaker and retry-budget key: the dependency, scoped for the run (RunServices). */
   dependency: string | undefined;
 }
 
@@ -41,6 +41,7 @@ function resolve(
     : base;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.env)) env[k] = toText(interpolate(v, scope));
+  const dependency = step.dependency ?? handler.dependency?.(config, withMap);
   return {
     label,
     kind: step.kind,
@@ -49,7 +50,7 @@ function resolve(
     with: withMap,
     env,
     timeoutMs: step.timeoutMs,
-    dependency: step.dependency ?? handler.dependency?.(config, withMap),
+    dependency: dependency === undefined ? undefined : ctx.runServices.dependencyKey(dependency),
   };
 }
 

@@ -8,7 +8,8 @@ import { compare, isRecord, looseEquals, truthy } from "./values.js";
 export interface Scope {
   inputs: Record<string, unknown>;
   steps: Record<string, { outputs: Record<string, unknown>; outcome: string }>;
-  run?: { id: string; correlation_id: string };
+  /** The run: `key` and `metadata` as given at start (null and `{}` when none). */
+  run?: { id: string; correlation_id: string; key?: string | null; metadata?: Record<string, unknown> };
   workflow?: { name: string };
   env?: Record<string, string>;
 }

@@ -2,6 +2,6 @@ export { type Ast, type BinaryOp, ExpressionError, FUNCTION_NAMES, isExpressionE
 export { constantError } from "./constants.js";
 export { evaluateExpression, property, ROOT_NAMES, type Scope } from "./evaluate.js";
 export { parseExpression } from "./parser.js";
-export { findReferences, type Reference, rootNames } from "./references.js";
+export { findReferences, type Reference, RUN_PROPERTIES, rootNames } from "./references.js";
 export { hasExpression, interpolate, type TemplatePart, templateParts } from "./template.js";
 export { isRecord, looseEquals, toText, truthy } from "./values.js";

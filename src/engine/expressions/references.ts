@@ -1,15 +1,20 @@
 import type { Ast } from "./ast.js";
 import { parseExpression } from "./parser.js";
 
-/** A static reference to a step's result or an input, found in an expression. */
+/** A static reference to a step's result, an input or a property of the run, found in an expression. */
 export type Reference =
   /** `steps.X.outputs.Y` (output set), `steps.X.outcome` (property set) or `steps.X`. */
   | { kind: "steps"; step: string; output?: string; property?: string; offset: number }
-  | { kind: "inputs"; name: string; offset: number };
+  | { kind: "inputs"; name: string; offset: number }
+  /** `run.X` (`run.metadata.…` is one reference to `metadata`: its contents are the host's). */
+  | { kind: "run"; property: string; offset: number };
+
+/** What `run.` has while a run executes (see Scope.run). */
+export const RUN_PROPERTIES = ["id", "correlation_id", "key", "metadata"] as const;
 
 type Path = { root: Extract<Ast, { type: "identifier" }>; segments: (string | undefined)[] };
 
-/** Every `steps.…` and `inputs.…` reference whose names are written literally. */
+/** Every `steps.…`, `inputs.…` and `run.…` reference whose names are written literally. */
 export function findReferences(expression: Ast | string): Reference[] {
   const references: Reference[] = [];
   for (const { root, segments } of paths(expression)) {
@@ -17,6 +22,7 @@ export function findReferences(expression: Ast | string): Reference[] {
     if (first === undefined) continue;
     const offset = root.offset;
     if (root.name === "inputs") references.push({ kind: "inputs", name: first, offset });
+    if (root.name === "run") references.push({ kind: "run", property: first, offset });
     if (root.name !== "steps") continue;
     if (second === "outputs" && third !== undefined) {
       references.push({ kind: "steps", step: first, output: third, offset });

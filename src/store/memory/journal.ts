@@ -14,6 +14,8 @@ import { EventLog } from "./event-log.js";
  */
 export class MemoryJournal implements J.Journal {
   private readonly runs = new Map<string, J.RunRecord>();
+  /** Run ids by key: a key names one run (the SQLite journal's unique index). */
+  private readonly keys = new Map<string, string>();
   private readonly attempts = new Map<string, J.AttemptRecord>();
   private readonly checkpoints = new Map<string, Map<string, J.CheckpointRecord>>();
   private readonly events = new EventLog();
@@ -41,11 +43,20 @@ export class MemoryJournal implements J.Journal {
     this.events.commit(prepared);
   }
 
-  async createRun(run: J.NewRun, events: NewEvent[]): Promise<void> {
+  async createRun(run: J.NewRun, events: NewEvent[]): Promise<J.CreateRunOutcome> {
     this.open();
     if (this.runs.has(run.id)) throw duplicate(`run '${run.id}'`);
+    const key = run.key ?? null;
+    const existing = key === null ? undefined : this.keys.get(key);
+    if (existing !== undefined) return { created: false, reason: "duplicate_key", existing };
     const record: J.RunRecord = {
-      ...jsonCopy({ definition: run.definition, trigger: run.trigger, inputs: run.inputs }),
+      ...jsonCopy({
+        definition: run.definition,
+        trigger: run.trigger,
+        inputs: run.inputs,
+        metadata: run.metadata ?? {},
+      }),
+      key,
       id: run.id,
       workflow: run.workflow,
       definitionHash: run.definitionHash,
@@ -61,7 +72,15 @@ export class MemoryJournal implements J.Journal {
       updatedAt: run.createdAt,
       finishedAt: null,
     };
-    this.appendAfter(events, () => this.runs.set(run.id, record), run.id);
+    this.appendAfter(
+      events,
+      () => {
+        this.runs.set(run.id, record);
+        if (key !== null) this.keys.set(key, run.id);
+      },
+      run.id,
+    );
+    return { created: true };
   }
   async getRun(runId: string): Promise<J.RunRecord | undefined> {
     this.open();
@@ -74,7 +93,9 @@ export class MemoryJournal implements J.Journal {
         (r) =>
           (!q.status || q.status.includes(r.status)) &&
           (!q.workflow || r.workflow === q.workflow) &&
-          (q.createdSince === undefined || r.createdAt >= q.createdSince),
+          (q.createdSince === undefined || r.createdAt >= q.createdSince) &&
+          (q.key === undefined || r.key === q.key) &&
+          (!q.metadata || metadataMatches(r.metadata, q.metadata)),
       )
       .reverse()
       .sort((a, b) => b.createdAt - a.createdAt);
@@ -86,6 +107,7 @@ export class MemoryJournal implements J.Journal {
     const run = this.runs.get(runId);
     if (!run || !TERMINAL_RUN_STATUSES.includes(run.status)) return false;
     this.runs.delete(runId);
+    if (run.key !== null) this.keys.delete(run.key);
     for (const [key, a] of this.attempts) if (a.runId === runId) this.attempts.delete(key);
     this.checkpoints.delete(runId);
     for (const [key, p] of this.processes) if (p.runId === runId) this.processes.delete(key);
@@ -279,4 +301,11 @@ export class MemoryJournal implements J.Journal {
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+/** Whether every filter key is in `metadata` with the same JSON value (scalars only, see RunQuery). */
+function metadataMatches(metadata: J.RunMetadata, filter: NonNullable<J.RunQuery["metadata"]>): boolean {
+  return Object.entries(filter).every(
+    ([name, value]) => Object.hasOwn(metadata, name) && metadata[name] === value,
+  );
 }

@@ -117,10 +117,14 @@ export class SqliteJournal implements J.Journal {
     return lease;
   }
 
-  createRun(run: J.NewRun, events: NewEvent[]): Promise<void> {
+  createRun(run: J.NewRun, events: NewEvent[]): Promise<J.CreateRunOutcome> {
     return this.write(() => {
-      inserting(run.id, `run '${run.id}'`, () => this.runs.insert(run));
-      this.events.append(events);
+      let outcome: J.CreateRunOutcome = { created: true };
+      inserting(run.id, `run '${run.id}'`, () => {
+        outcome = this.runs.insert(run);
+      });
+      if (outcome.created) this.events.append(events);
+      return outcome;
     });
   }
   getRun(runId: string): Promise<J.RunRecord | undefined> {

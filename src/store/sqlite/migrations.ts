@@ -5,7 +5,7 @@ import { BREAKERS_V1 } from "./breakers.js";
 import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
 import { PROCESSES_V5 } from "./processes.js";
-import { RUNS_V1, RUNS_V2 } from "./runs.js";
+import { RUNS_V1, RUNS_V2, RUNS_V6 } from "./runs.js";
 import { STEP_LOGS_V1 } from "./step-logs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
@@ -24,6 +24,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "step logs", sql: STEP_LOGS_V1 },
   // The process groups of `run` steps (issue 9, section 1): a table of its own.
   { version: 5, name: "processes started by steps", sql: PROCESSES_V5 },
+  // Idempotent start and run metadata (issue 10, items 1 and 2): two columns of runs.
+  { version: 6, name: "run keys and metadata", sql: RUNS_V6 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type {
+  CreateRunOutcome,
   DefinitionReplacement,
   LeaseState,
   NewRun,
@@ -47,6 +48,16 @@ INSERT OR IGNORE INTO definitions (hash, body) SELECT definition_hash, definitio
 ALTER TABLE runs DROP COLUMN definition;
 `;
 
+/**
+ * v6 (issue 10): a run's idempotency key, unique among runs that have one (the index decides a
+ * race between processes starting one key), and the host's metadata (plain JSON, `{}` for none).
+ */
+export const RUNS_V6 = `
+ALTER TABLE runs ADD COLUMN run_key TEXT;
+ALTER TABLE runs ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+CREATE UNIQUE INDEX runs_key ON runs (run_key) WHERE run_key IS NOT NULL;
+`;
+
 /** Runs with their definitions, as every read wants them. */
 const RUNS =
   "SELECT runs.*, definitions.body AS definition FROM runs JOIN definitions ON definitions.hash = runs.definition_hash";
@@ -60,6 +71,8 @@ interface RunRow {
   trigger: string;
   correlation_id: string;
   inputs: string;
+  run_key: string | null;
+  metadata: string;
   status: RunRecord["status"];
   reason: RunRecord["reason"];
   error: string | null;
@@ -80,6 +93,8 @@ const toRecord = (r: RunRow): RunRecord => ({
   trigger: JSON.parse(r.trigger),
   correlationId: r.correlation_id,
   inputs: JSON.parse(r.inputs),
+  key: r.run_key,
+  metadata: JSON.parse(r.metadata),
   status: r.status,
   reason: r.reason,
   error: r.error === null ? null : JSON.parse(r.error),
@@ -99,17 +114,28 @@ export function runTable(db: Database.Database) {
   const hasDefinition = db.prepare("SELECT 1 FROM definitions WHERE hash = ?").pluck();
   const insert = db.prepare(
     `INSERT INTO runs (id, workflow, definition_hash, source, trigger, correlation_id, inputs,
-       status, lease_owner, lease_expires_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+       run_key, metadata, status, lease_owner, lease_expires_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
   );
+  const byKey = db.prepare("SELECT id FROM runs WHERE run_key = ?").pluck();
   const get = db.prepare(`${RUNS} WHERE runs.id = ?`);
-  const list = db.prepare(
-    `${RUNS}
-     WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+  /** `byKey`: the key is given, and looked up in its index (an `IS NULL OR` would scan every run). */
+  const listing = (byKey: boolean) =>
+    db.prepare(
+      `${RUNS}
+     WHERE ${byKey ? "run_key = @key" : "1"}
+       AND (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
        AND (@workflow IS NULL OR workflow = @workflow)
        AND (@since IS NULL OR runs.created_at >= @since)
+       AND (@metadata IS NULL OR NOT EXISTS (
+         SELECT 1 FROM json_each(@metadata) AS wanted
+         WHERE NOT EXISTS (
+           SELECT 1 FROM json_each(runs.metadata) AS has
+           WHERE has.key = wanted.key AND has.type = wanted.type AND has.value IS wanted.value)))
      ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT @limit`,
-  );
+    );
+  const list = listing(false);
+  const listByKey = listing(true);
   const interrupted = db.prepare(
     `${RUNS} WHERE status = 'running'
        AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
@@ -138,8 +164,15 @@ export function runTable(db: Database.Database) {
   );
 
   return {
-    /** Throws SQLITE_CONSTRAINT_PRIMARYKEY when the id exists. */
-    insert(run: NewRun): void {
+    /**
+     * Inserts the run unless another run has its key (that run is named, nothing is written).
+     * Called inside a write transaction, so the check and the insert are one step. Throws
+     * SQLITE_CONSTRAINT_PRIMARYKEY when the id exists.
+     */
+    insert(run: NewRun): CreateRunOutcome {
+      const key = run.key ?? null;
+      const existing = key === null ? undefined : (byKey.get(key) as string | undefined);
+      if (existing !== undefined) return { created: false, reason: "duplicate_key", existing };
       // Most runs start a version already stored: a lookup instead of serialising the definition.
       if (hasDefinition.get(run.definitionHash) === undefined) {
         insertDefinition.run(run.definitionHash, JSON.stringify(run.definition));
@@ -152,11 +185,14 @@ export function runTable(db: Database.Database) {
         JSON.stringify(run.trigger),
         run.correlationId,
         JSON.stringify(run.inputs),
+        key,
+        JSON.stringify(run.metadata ?? {}),
         run.lease.owner,
         run.lease.expiresAt,
         run.createdAt,
         run.createdAt,
       );
+      return { created: true };
     },
     get: (id: string): RunRecord | undefined => {
       const row = get.get(id) as RunRow | undefined;
@@ -164,10 +200,12 @@ export function runTable(db: Database.Database) {
     },
     list: (q: RunQuery = {}): RunRecord[] =>
       (
-        list.all({
+        (q.key === undefined ? list : listByKey).all({
           statuses: q.status ? JSON.stringify(q.status) : null,
           workflow: q.workflow ?? null,
           since: q.createdSince ?? null,
+          ...(q.key === undefined ? {} : { key: q.key }),
+          metadata: q.metadata ? JSON.stringify(q.metadata) : null,
           limit: q.limit ?? -1,
         }) as RunRow[]
       ).map(toRecord),

@@ -7,6 +7,7 @@ import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
 import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
+import { describeRunKeyContract } from "./runs-key.contract.js";
 import { describeStepLogContract } from "./step-logs.contract.js";
 
 export type {
@@ -67,5 +68,6 @@ export function describeJournalContract(
     describeDeleteContract(harness);
     describeStepLogContract(harness);
     describeProcessContract(harness);
+    describeRunKeyContract(harness);
   });
 }

@@ -16,6 +16,8 @@ export function describeRunContract(h: JournalHarness): void {
         trigger: { kind: "cli", actor: "octocat" },
         correlationId: "corr-r1",
         inputs: { ref: "main" },
+        key: null,
+        metadata: {},
         status: "running",
         reason: null,
         error: null,
