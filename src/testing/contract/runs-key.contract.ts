@@ -1,5 +1,4 @@
-import { describe, expect, it } from "vitest";
-import type { RunQuery } from "../../src/engine/journal.js";
+import type { RunQuery } from "../../engine/journal.js";
 import { event, newRun, started } from "./builders.js";
 import type { JournalHarness } from "./harness.js";
 
@@ -10,6 +9,7 @@ const installation = (id: number, extra: Record<string, unknown> = {}) => ({
 });
 
 export function describeRunKeyContract(h: JournalHarness): void {
+  const { describe, expect, it } = h.t;
   describe("run keys and metadata", () => {
     it("records a run's key and metadata as given, durably, as copies", async () => {
       const metadata = installation(7, { pr: { number: 12, head: "abc" }, actor: null, draft: false });
