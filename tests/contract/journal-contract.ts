@@ -8,6 +8,7 @@ import { describeLeaseContract } from "./leases.contract.js";
 import { describeMiscContract } from "./misc.contract.js";
 import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
+import { describeSignalContract } from "./signals.contract.js";
 import { describeStepLogContract } from "./step-logs.contract.js";
 
 export type { JournalFixture } from "./harness.js";
@@ -50,5 +51,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeDeleteContract(harness);
     describeStepLogContract(harness);
     describeProcessContract(harness);
+    describeSignalContract(harness);
   });
 }

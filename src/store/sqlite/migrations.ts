@@ -6,6 +6,7 @@ import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
 import { PROCESSES_V5 } from "./processes.js";
 import { RUNS_V1, RUNS_V2 } from "./runs.js";
+import { SIGNALS_V7 } from "./signals.js";
 import { STEP_LOGS_V1 } from "./step-logs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
@@ -24,6 +25,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "step logs", sql: STEP_LOGS_V1 },
   // The process groups of `run` steps (issue 9, section 1): a table of its own.
   { version: 5, name: "processes started by steps", sql: PROCESSES_V5 },
+  // Durable signals, timers and parked runs (issue 10, helper B): tables of their own. Version 6
+  // is another branch's; the lead folds the versions together at merge.
+  { version: 7, name: "signals, deadlines and wakes", sql: SIGNALS_V7 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
