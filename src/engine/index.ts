@@ -17,3 +17,4 @@ export { type DefinitionChanges, diffPlans } from "./changes/diff.js";
 export * from "./run-model/index.js";
 export * from "./recovery/index.js";
 export * from "./expressions/index.js";
+export { ENGINE_KINDS, signalKind, signalNameOf, waitKind } from "./kinds/index.js";
