@@ -195,6 +195,47 @@ describe("parked runs", () => {
     ]);
   });
 
+  it("one scheduler wakes many parked runs in the order of their deadlines", async () => {
+    const { engine, clock } = engineOn();
+    const order: string[] = [];
+    engine.on((e) => {
+      if (e.type === "run.succeeded") order.push(e.runId);
+    });
+    const ids: Record<string, string> = {};
+    for (const wait of ["3h", "1h", "2h"]) {
+      const parked = nextEvent(engine, "run.parked");
+      ids[wait] = (
+        await engine.start(plan(engine, `  - id: s\n    steps: [{ id: pause, wait: ${wait} }]\n`))
+      ).runId;
+      await parked;
+    }
+    for (let hour = 1; hour <= 3; hour++) {
+      const succeeded = nextEvent(engine, "run.succeeded");
+      await clock.advance(HOUR);
+      await succeeded;
+      expect(order).toHaveLength(hour);
+    }
+    expect(order).toEqual([ids["1h"], ids["2h"], ids["3h"]]);
+  });
+
+  it("a stage that parks leaves its queued steps unstarted; they run after the wake", async () => {
+    const { engine, clock } = engineOn();
+    const seen = recording(engine);
+    const parked = nextEvent(engine, "run.parked");
+    const handle = await engine.start(
+      plan(
+        engine,
+        `  - id: s\n    mode: parallel\n    concurrency: 1\n    steps: [{ id: pause, wait: 1h }, { id: r, record: {}, with: { n: 1 } }]\n`,
+      ),
+    );
+    expect((await parked).payload.wakeAt).toBe(T0 + HOUR);
+    expect(seen).toEqual([]);
+    const succeeded = nextEvent(engine, "run.succeeded", handle.runId);
+    await clock.advance(HOUR);
+    await succeeded;
+    expect(seen).toEqual([{ n: 1 }]);
+  });
+
   it("an escalated run waits for a person: the scheduler never wakes it", async () => {
     const { engine, journal } = engineOn();
     engine.register("flaky", async () => {
