@@ -46,6 +46,9 @@ describe("durable signals", () => {
       leaseOwner: null,
     });
     expect(seen).toEqual([]);
+    const whileParked = await engine.report(handle.runId);
+    expect(whileParked.state).toBe("waiting");
+    expect(whileParked.stages[0]).toMatchObject({ status: "waiting", reason: "parked" });
 
     const woken = nextEvent(engine, "run.woken", handle.runId);
     const succeeded = nextEvent(engine, "run.succeeded", handle.runId);
