@@ -56,7 +56,8 @@ export class RunWaits {
   /** A step of the round ends. */
   leave(): void {
     this.inFlight--;
-    this.check();
+    // Only a round with waiting steps can park: the common case schedules nothing.
+    if (this.waiters.size > 0) this.check();
   }
 
   /** A signal named `name` was journaled for the run: waiters for it look again. */
