@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     console.log(
       `parked: heapUsed after GC ${mb(d.baselineHeapBytes)} MB with none, ${mb(d.parkedHeapBytes)} MB with ` +
         `${d.runs} parked (${round((d.parkedHeapBytes - d.baselineHeapBytes) / d.runs)} bytes per parked run); ` +
-        `maxRSS while parking ${mb(d.maxRssBytes)} MB; starting and parking them took ${round(d.fillMs / 1000, 1)} s`,
+        `peak RSS of the child (maxRSS: starting 50 runs at a time, parking, signalling) ${mb(d.maxRssBytes)} MB; starting and parking them took ${round(d.fillMs / 1000, 1)} s`,
     );
   }
   console.log(`total ${totalS} s`);
