@@ -224,7 +224,8 @@ export interface Engine {
   /**
    * Resumes every run whose owner died (expired lease, or owner known dead): what a host does at
    * start-up. `plans` maps a run to its current definition, when the host can re-read it. Also
-   * loads the parked runs into the scheduler (`wake`), which wakes them when they are due.
+   * loads the parked runs into the scheduler (`wake`), which wakes them when they are due; the
+   * handles of parked runs due already (deadline passed, signal journaled) are returned too.
    */
   resumeAll(options?: {
     plan?(run: RunRecord): Promise<import("./definition/plan.js").WorkflowPlan | undefined>;

@@ -95,7 +95,7 @@ class StageflowEngine implements Engine {
     this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs, pollMs);
     this.parkAfterMs = options.parkAfterMs ?? 1_000;
     if (!(this.parkAfterMs >= 0)) throw new TypeError(`parkAfterMs must be >= 0, got ${this.parkAfterMs}`);
-    this.scheduler = new WakeScheduler(this.clock, (runId, by) => this.wakeRun(runId, by));
+    this.scheduler = new WakeScheduler(this.clock, (runId, by) => void this.wakeRun(runId, by));
     for (const [kind, handler] of ENGINE_KINDS) this.handlers.set(kind, handler);
     const breakers = (initial: Record<string, BreakerSnapshot>) =>
       new BreakerRegistry({
@@ -265,7 +265,8 @@ class StageflowEngine implements Engine {
         else this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
       }
     }
-    await this.wake();
+    // Parked runs go to the scheduler; those already due are woken now and returned with the rest.
+    handles.push(...(await this.loadParked()));
     return handles;
   }
 
@@ -308,7 +309,7 @@ class StageflowEngine implements Engine {
       this.scheduler.waitsFor(runId, name) ||
       (run.status === "waiting" && run.reason === "parked" && !this.scheduler.has(runId))
     ) {
-      this.wakeRun(runId, "signal");
+      void this.wakeRun(runId, "signal");
     }
     return { runId, name, seq: record.seq, at };
   }
@@ -336,38 +337,58 @@ class StageflowEngine implements Engine {
   async wake(): Promise<number> {
     this.refuseClosed("wake runs");
     await this.ready;
-    for (const { runId, wake } of await this.journal.listParked()) {
-      if (this.active.has(runId) || this.claimed.has(runId)) continue;
-      await this.schedule(runId, wake);
-    }
+    await this.loadParked();
     return this.scheduler.size;
   }
 
-  /** Schedules a parked run, or wakes it at once when a signal it waits for is already journaled. */
-  private async schedule(runId: string, wake: { at: number | null; signals: string[] }): Promise<void> {
-    if (this.closed) return;
+  /** The journal's parked runs into the scheduler; the handles of those woken at once (due). */
+  private async loadParked(): Promise<RunHandle[]> {
+    const woken: RunHandle[] = [];
+    for (const { runId, wake } of await this.journal.listParked()) {
+      if (this.active.has(runId) || this.claimed.has(runId)) continue;
+      const handle = await this.schedule(runId, wake);
+      if (handle) woken.push(handle);
+    }
+    return woken;
+  }
+
+  /**
+   * Schedules a parked run, or wakes it at once (returning its handle) when its deadline has
+   * passed or a signal it waits for is already journaled.
+   */
+  private async schedule(
+    runId: string,
+    wake: { at: number | null; signals: string[] },
+  ): Promise<RunHandle | undefined> {
+    if (this.closed) return undefined;
     if (wake.signals.length > 0) {
       const signals = await this.journal.listSignals(runId);
       if (signals.some((s) => s.consumedBy === null && wake.signals.includes(s.name))) {
-        this.wakeRun(runId, "signal");
-        return;
+        return this.wakeRun(runId, "signal");
       }
     }
+    if (wake.at !== null && wake.at <= this.clock.now()) return this.wakeRun(runId, "timer");
     this.scheduler.add(runId, wake);
+    return undefined;
   }
 
-  /** Resumes a parked run from the journal; its waiting step runs again and finds its timer or signal. */
-  private wakeRun(runId: string, by: WakeCause): void {
-    if (this.closed) return;
+  /**
+   * Resumes a parked run from the journal; its waiting step runs again and finds its timer or
+   * signal. Resolves with its handle, or undefined when it could not be woken here (logged).
+   */
+  private async wakeRun(runId: string, by: WakeCause): Promise<RunHandle | undefined> {
+    if (this.closed) return undefined;
     this.scheduler.remove(runId);
-    this.resumeRun(runId, { wokenBy: by }).then(
-      (handle) => handle.done.catch(() => {}),
-      (error: unknown) => {
-        // Another process took it (or woke it) first, or it ended meanwhile: nothing to do here.
-        if (isRunBusy(error)) this.services.logger.info("parked run taken by another process", { runId });
-        else this.services.logger.error("could not wake parked run", { runId, by, error: String(error) });
-      },
-    );
+    try {
+      const handle = await this.resumeRun(runId, { wokenBy: by });
+      handle.done.catch(() => {});
+      return handle;
+    } catch (error) {
+      // Another process took it (or woke it) first, or it ended meanwhile: nothing to do here.
+      if (isRunBusy(error)) this.services.logger.info("parked run taken by another process", { runId });
+      else this.services.logger.error("could not wake parked run", { runId, by, error: String(error) });
+      return undefined;
+    }
   }
 
   private refuseClosed(what: string): void {

@@ -93,4 +93,26 @@ describe("durable timers", () => {
     await engine.close();
     await journal.close();
   });
+
+  it("resumeAll wakes a parked run whose deadline passed while no process ran, and returns its handle", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stageflow-timer-"));
+    const db = join(dir, "state.db");
+    const first = engineOn({ journal: createSqliteJournal({ path: db }) });
+    const plan = parseWorkflow("name: p\nstages:\n  - id: s\n    steps: [{ id: pause, wait: 2h }]\n", {
+      file: "p.yml",
+      kinds: first.engine.kinds,
+    });
+    const handle = await first.engine.start(plan);
+    expect(await handle.done).toMatchObject({ status: "waiting", reason: "parked" });
+    await first.engine.close();
+    await first.journal.close();
+
+    const journal = createSqliteJournal({ path: db });
+    const { engine } = engineOn({ journal, clock: new FakeClock(T0 + 3 * HOUR) });
+    const handles = await engine.resumeAll();
+    expect(handles.map((h) => h.runId)).toEqual([handle.runId]);
+    expect(await handles[0]?.done).toMatchObject({ status: "succeeded" });
+    await engine.close();
+    await journal.close();
+  });
 });
