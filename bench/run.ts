@@ -5,14 +5,17 @@
  *   (a) durable no-op steps/s vs raw better-sqlite3 single-row transactions/s ('process', 'machine')
  *   (b) a parallel stage's span vs its steps in sequence (50 ms steps)
  *   (c) peak RSS with 10,000 runs recorded and 1,000 in flight vs RSS before the load; resume time
+ *   (d) RSS of 10,000 parked runs vs the same engine with none (< 150 MB), and p50/p95 latency
+ *       from a signal to a parked run's next step (< 50 ms): absolute targets (issue 10)
  *
- * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c to run a subset.
+ * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d to run a subset.
  * Prints progress, a table, PASS/FAIL per target and one `BENCH_JSON {...}` line.
  */
 import { cpus, totalmem } from "node:os";
 import { type FloorResult, measureFloor } from "./floor.js";
 import { type MemoryResult, runMemoryBench } from "./memory.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
+import { PARKED_TARGET, type ParkedResult, runParkedBench } from "./parked.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
 import { benchOptions, IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
 
@@ -24,7 +27,7 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const { reps, only } = benchOptions({ reps: 9, only: "a,b,c" });
+const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d" });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const passFail = (ok: boolean) => (ok ? "PASS" : "FAIL");
@@ -125,6 +128,13 @@ async function main(): Promise<void> {
     log("(c) memory: 10 waves of 1,000 runs in flight, then resume of 1,000 killed runs (child process)…");
     c = await runMemoryBench();
   }
+  let d: ParkedResult | undefined;
+  if (only.has("d")) {
+    log(
+      "(d) parked runs: 10,000 runs waiting for a signal, then signal → next step latency (child process)…",
+    );
+    d = await runParkedBench();
+  }
   const totalS = round((performance.now() - started) / 1000, 1);
 
   const rows: string[][] = [["benchmark", "measured", "baseline (same run)", "ratio", "target", "result"]];
@@ -184,6 +194,28 @@ async function main(): Promise<void> {
       "",
     ]);
   }
+  const parkedPass = d && {
+    rss: d.parkedRssBytes < PARKED_TARGET.rssBytes,
+    latency: d.latency.p95Ms < PARKED_TARGET.latencyMs,
+  };
+  if (d && parkedPass) {
+    rows.push([
+      `(d) RSS, ${d.runs.toLocaleString("en")} parked runs`,
+      `${mb(d.parkedRssBytes)} MB rss`,
+      `${mb(d.baselineRssBytes)} MB with none`,
+      `+${mb(d.parkedRssBytes - d.baselineRssBytes)} MB`,
+      `< ${mb(PARKED_TARGET.rssBytes)} MB`,
+      passFail(parkedPass.rss),
+    ]);
+    rows.push([
+      "(d) signal → next step, parked run",
+      `p50 ${round(d.latency.p50Ms, 2)} ms, p95 ${round(d.latency.p95Ms, 2)} ms`,
+      `${d.latency.samples} samples, max ${round(d.latency.maxMs, 1)} ms`,
+      "",
+      `p95 < ${PARKED_TARGET.latencyMs} ms`,
+      passFail(parkedPass.latency),
+    ]);
+  }
   console.log(`\n${table(rows)}\n`);
   if (a) {
     for (const s of [a.process, a.machine]) {
@@ -211,6 +243,13 @@ async function main(): Promise<void> {
         `resume peak RSS ${mb(c.resume.peakRssBytes)} MB`,
     );
   }
+  if (d) {
+    console.log(
+      `parked: heapUsed after GC ${mb(d.baselineHeapBytes)} MB with none, ${mb(d.parkedHeapBytes)} MB with ` +
+        `${d.runs} parked (${round((d.parkedHeapBytes - d.baselineHeapBytes) / d.runs)} bytes per parked run); ` +
+        `peak RSS of the child (maxRSS: starting 50 runs at a time, parking, signalling) ${mb(d.maxRssBytes)} MB; starting and parking them took ${round(d.fillMs / 1000, 1)} s`,
+    );
+  }
   console.log(`total ${totalS} s`);
   const json = {
     date: new Date().toISOString(),
@@ -224,6 +263,7 @@ async function main(): Promise<void> {
       rssRatio: round(c.maxRssBytes / c.baselineRssBytes, 3),
       sampledRssRatio: round(c.peakRssBytes / c.baselineRssBytes, 3),
     },
+    parked: d && { ...d, target: PARKED_TARGET, pass: parkedPass },
     totalSeconds: totalS,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);

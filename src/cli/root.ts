@@ -84,6 +84,8 @@ export async function openRoot(
     isOwnerAlive: (other) => isOwnerAlive(other),
     workDir: workRoot(config),
     env: io.env,
+    // The CLI process waits for timers in memory: once it exits, nothing would wake a parked run.
+    parkAfterMs: Number.POSITIVE_INFINITY,
   });
   for (const [kind, handler] of stepKinds()) engine.register(kind, handler);
   let closed = false;

@@ -91,6 +91,38 @@ export interface EngineOptions {
    * @default no scope
    */
   breakerScope?: (run: RunInfo) => string | undefined;
+  /**
+   * A run whose steps in flight all wait (`wait`, `signal`) is parked — recorded `waiting`
+   * (reason `parked`), its lease released, nothing of it in memory but its wake condition —
+   * unless its earliest deadline is nearer than this: then it waits in memory. `Infinity` parks
+   * only runs that wait for a signal with no deadline. @default 1_000
+   */
+  parkAfterMs?: number;
+}
+
+export interface SignalOptions {
+  /** Who sent it, as the host names them (e.g. a GitHub login): the step's `sender` output. */
+  sender?: string;
+}
+
+/** A signal journaled by `engine.signal`. */
+export interface SignalReceipt {
+  runId: string;
+  name: string;
+  /** Its place in the journal's signals (increasing). */
+  seq: number;
+  at: number;
+}
+
+export interface CloseOptions {
+  /**
+   * `interrupt` (the default): runs in flight are stopped at once and stay resumable.
+   * `drain`: no step starts any more, running steps may finish (until `deadlineMs`, then they
+   * are interrupted), waiting steps park; what is left stays resumable.
+   */
+  mode?: "drain" | "interrupt";
+  /** With `drain`: how long running steps may take, on the engine's clock. @default 30_000 */
+  deadlineMs?: number;
 }
 
 export interface StartOptions {
@@ -228,7 +260,9 @@ export interface Engine {
   resume(runId: string, options?: ResumeOptions): Promise<RunHandle>;
   /**
    * Resumes every run whose owner died (expired lease, or owner known dead): what a host does at
-   * start-up. `plans` maps a run to its current definition, when the host can re-read it.
+   * start-up. `plans` maps a run to its current definition, when the host can re-read it. Also
+   * loads the parked runs into the scheduler (`wake`), which wakes them when they are due; the
+   * handles of parked runs due already (deadline passed, signal journaled) are returned too.
    */
   resumeAll(options?: {
     plan?(run: RunRecord): Promise<import("./definition/plan.js").WorkflowPlan | undefined>;
@@ -248,8 +282,25 @@ export interface Engine {
   /** The run's report, built from the journal. */
   report(runId: string): Promise<RunReport>;
   /**
-   * Graceful shutdown: interrupts runs in flight (they stay `running`, unrecorded steps re-run on
-   * resume), waits for them to stop, and releases their leases.
+   * Sends a signal to a run: journaled (durable) before this resolves, then handed to the run's
+   * `signal` step waiting for `name` — now, or whenever the step waits (a signal is never lost;
+   * each is taken by one step). A run parked in this engine for that signal is woken. Throws a
+   * RefusedError: `run_not_found`, `run_finished` (succeeded, failed, cancelled or degraded),
+   * `signal_unknown` (no `signal` step of the run's workflow waits for `name`, when its
+   * definition tells: a name given by an expression is accepted).
    */
-  close(): Promise<void>;
+  signal(runId: string, name: string, payload?: unknown, options?: SignalOptions): Promise<SignalReceipt>;
+  /**
+   * Loads the journal's parked runs into this engine's scheduler and wakes those that are due
+   * (deadline passed, or a signal they wait for already journaled, e.g. by another process).
+   * `resumeAll` calls it; a host with several processes may call it now and then. Resolves with
+   * the number of parked runs now scheduled here. Runs waiting for a person are never woken.
+   */
+  wake(): Promise<number>;
+  /**
+   * Shuts down (see CloseOptions; default `interrupt`): runs in flight stop (`running`, resumable)
+   * or park, their leases are released, the scheduler of parked runs and every timer stop. After
+   * it, start, resume, resumeAll, signal and wake throw an EngineClosedError.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }

@@ -6,15 +6,25 @@ import { Cancel } from "./cancel.js";
 import { compileWorkflow, resolveInputs } from "./definition/index.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type {
+  CloseOptions,
   Engine,
   EngineOptions,
   ResumeOptions,
   RunHandle,
   RunReport,
   RunResult,
+  SignalOptions,
+  SignalReceipt,
   StartOptions,
 } from "./engine-api.js";
-import { InputError, isRunBusy, RefusedError, RunBusyError, StageflowError } from "./errors.js";
+import {
+  EngineClosedError,
+  InputError,
+  isRunBusy,
+  RefusedError,
+  RunBusyError,
+  StageflowError,
+} from "./errors.js";
 import type { EventListener } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
@@ -34,8 +44,11 @@ import {
   type RunRecord,
   TERMINAL_RUN_STATUSES,
 } from "./journal.js";
+import { ENGINE_KINDS, signalNameOf } from "./kinds/index.js";
+import { RunWaits } from "./parking/run-waits.js";
+import { type WakeCause, WakeScheduler } from "./parking/scheduler.js";
 import { BreakerRegistry } from "./policies/index.js";
-import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
+import { type Clock, mathRandom, nullLogger, startTimer, systemClock } from "./ports.js";
 import { isReasonCode } from "./reasons.js";
 import {
   type CompiledPattern,
@@ -64,7 +77,7 @@ class StageflowEngine implements Engine {
   private readonly bus: EventBus;
   private readonly leases: LeaseKeeper;
   private readonly handlers = new Map<string, StepHandler>();
-  private readonly active = new Map<string, { cancel: Cancel; done: Promise<RunResult> }>();
+  private readonly active = new Map<string, { cancel: Cancel; done: Promise<RunResult>; waits: RunWaits }>();
   /** Runs a resume of this engine is taking over (between its check and its launch). */
   private readonly claimed = new Set<string>();
   /** Starts with a key in flight here: another start of the key joins the first one. */
@@ -75,6 +88,10 @@ class StageflowEngine implements Engine {
   private readonly defaultPatterns: RecoveryPattern[];
   private readonly compiled = new Map<string, WorkflowPlan>();
   private readonly patterns = new Map<string, CompiledPattern[]>();
+  /** Parked runs: their wake conditions and one timer (see parking/scheduler.ts). */
+  private readonly scheduler: WakeScheduler;
+  private readonly parkAfterMs: number;
+  private closed = false;
 
   constructor(private readonly options: EngineOptions) {
     const leaseMs = options.leaseMs ?? 30_000;
@@ -88,6 +105,10 @@ class StageflowEngine implements Engine {
     const pollMs = options.cancelPollMs ?? 500;
     if (!(pollMs > 0)) throw new TypeError(`cancelPollMs must be a positive number, got ${pollMs}`);
     this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs, pollMs);
+    this.parkAfterMs = options.parkAfterMs ?? 1_000;
+    if (!(this.parkAfterMs >= 0)) throw new TypeError(`parkAfterMs must be >= 0, got ${this.parkAfterMs}`);
+    this.scheduler = new WakeScheduler(this.clock, (runId, by) => void this.wakeRun(runId, by));
+    for (const [kind, handler] of ENGINE_KINDS) this.handlers.set(kind, handler);
     const breakers = (initial: Record<string, BreakerSnapshot>) =>
       new BreakerRegistry({
         clock: this.clock,
@@ -111,6 +132,7 @@ class StageflowEngine implements Engine {
       workDir: options.workDir ?? join(tmpdir(), "stageflow"),
       budgets: new RetryBudgets({ clock: this.clock, ...options.retryBudget }),
       breakerCallers: new Map(),
+      draining: false,
     };
     this.defaultPatterns = options.defaultPatterns === false ? [] : DEFAULT_PATTERNS;
     this.ready = this.journal.loadBreakers().then((saved) => {
@@ -127,6 +149,8 @@ class StageflowEngine implements Engine {
 
   register(kind: string, handler: StepHandlerLike): this {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(kind)) throw new TypeError(`invalid step kind name '${kind}'`);
+    if (ENGINE_KINDS.has(kind))
+      throw new TypeError(`'${kind}' is the engine's own step kind: it is always registered`);
     this.handlers.set(kind, toHandler(handler));
     return this;
   }
@@ -136,6 +160,7 @@ class StageflowEngine implements Engine {
   }
 
   async start(plan: WorkflowPlan, opts: StartOptions = {}): Promise<RunHandle> {
+    this.refuseClosed("start a run");
     await this.ready;
     const inputs = resolveInputs(plan, opts.inputs ?? {});
     const key = checkRunKey(opts.key);
@@ -252,6 +277,11 @@ class StageflowEngine implements Engine {
   }
 
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
+    return this.resumeRun(runId, opts);
+  }
+
+  private async resumeRun(runId: string, opts: ResumeOptions & { wokenBy?: WakeCause }): Promise<RunHandle> {
+    this.refuseClosed("resume a run");
     await this.ready;
     // The check and the claim with no await between them: two resumes of one run in this
     // process cannot both pass (the lease is this owner's either way, so the journal cannot tell).
@@ -264,6 +294,7 @@ class StageflowEngine implements Engine {
       );
     }
     this.claimed.add(runId);
+    this.scheduler.remove(runId);
     try {
       const prepared = await prepareResume(
         {
@@ -326,6 +357,7 @@ class StageflowEngine implements Engine {
   async resumeAll(
     opts: { plan?(run: RunRecord): Promise<WorkflowPlan | undefined> } = {},
   ): Promise<RunHandle[]> {
+    this.refuseClosed("resume runs");
     await this.ready;
     const now = this.clock.now();
     const running = await this.journal.listRuns({ status: ["running"] });
@@ -343,7 +375,134 @@ class StageflowEngine implements Engine {
         else this.services.logger.error("could not resume run", { runId: run.id, error: String(error) });
       }
     }
+    // Parked runs go to the scheduler; those already due are woken now and returned with the rest.
+    handles.push(...(await this.loadParked()));
     return handles;
+  }
+
+  async signal(
+    runId: string,
+    name: string,
+    payload: unknown = null,
+    options: SignalOptions = {},
+  ): Promise<SignalReceipt> {
+    this.refuseClosed("send a signal");
+    await this.ready;
+    const run = await this.journal.getRun(runId);
+    if (!run) throw new RefusedError("run_not_found", `unknown run '${runId}'`, runId);
+    if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
+      throw new RefusedError(
+        "run_finished",
+        `run ${runId} already finished (${run.status}): no step waits for a signal`,
+        runId,
+      );
+    }
+    const names = this.signalNames(run);
+    if (names && !names.includes(name)) {
+      const known = names.length
+        ? `it waits for ${names.map((n) => `'${n}'`).join(", ")}`
+        : "it has no signal step";
+      throw new RefusedError(
+        "signal_unknown",
+        `run ${runId} (${run.workflow}) waits for no signal '${name}': ${known}`,
+        runId,
+      );
+    }
+    const at = this.clock.now();
+    const record = await this.journal.recordSignal(
+      { runId, name, payload: payload ?? null, sender: options.sender ?? null, at },
+      [],
+    );
+    const active = this.active.get(runId);
+    if (active) active.waits.notify(name);
+    else if (
+      this.scheduler.waitsFor(runId, name) ||
+      (run.status === "waiting" && run.reason === "parked" && !this.scheduler.has(runId))
+    ) {
+      void this.wakeRun(runId, "signal");
+    }
+    return { runId, name, seq: record.seq, at };
+  }
+
+  /** The signal names the run's `signal` steps wait for; undefined when its definition cannot tell. */
+  private signalNames(run: RunRecord): string[] | undefined {
+    let plan: WorkflowPlan;
+    try {
+      plan = this.compileRecorded(run.definition, run.definitionHash);
+    } catch {
+      return undefined;
+    }
+    const names: string[] = [];
+    for (const stage of plan.stages) {
+      for (const step of stage.steps) {
+        if (step.kind !== "signal") continue;
+        const name = signalNameOf(step.config);
+        if (name === undefined) return undefined;
+        names.push(name);
+      }
+    }
+    return names;
+  }
+
+  async wake(): Promise<number> {
+    this.refuseClosed("wake runs");
+    await this.ready;
+    await this.loadParked();
+    return this.scheduler.size;
+  }
+
+  /** The journal's parked runs into the scheduler; the handles of those woken at once (due). */
+  private async loadParked(): Promise<RunHandle[]> {
+    const woken: RunHandle[] = [];
+    for (const { runId, wake } of await this.journal.listParked()) {
+      if (this.active.has(runId) || this.claimed.has(runId)) continue;
+      const handle = await this.schedule(runId, wake);
+      if (handle) woken.push(handle);
+    }
+    return woken;
+  }
+
+  /**
+   * Schedules a parked run, or wakes it at once (returning its handle) when its deadline has
+   * passed or a signal it waits for is already journaled.
+   */
+  private async schedule(
+    runId: string,
+    wake: { at: number | null; signals: string[] },
+  ): Promise<RunHandle | undefined> {
+    if (this.closed) return undefined;
+    if (wake.signals.length > 0) {
+      const signals = await this.journal.listSignals(runId);
+      if (signals.some((s) => s.consumedBy === null && wake.signals.includes(s.name))) {
+        return this.wakeRun(runId, "signal");
+      }
+    }
+    if (wake.at !== null && wake.at <= this.clock.now()) return this.wakeRun(runId, "timer");
+    this.scheduler.add(runId, wake);
+    return undefined;
+  }
+
+  /**
+   * Resumes a parked run from the journal; its waiting step runs again and finds its timer or
+   * signal. Resolves with its handle, or undefined when it could not be woken here (logged).
+   */
+  private async wakeRun(runId: string, by: WakeCause): Promise<RunHandle | undefined> {
+    if (this.closed) return undefined;
+    this.scheduler.remove(runId);
+    try {
+      const handle = await this.resumeRun(runId, { wokenBy: by });
+      handle.done.catch(() => {});
+      return handle;
+    } catch (error) {
+      // Another process took it (or woke it) first, or it ended meanwhile: nothing to do here.
+      if (isRunBusy(error)) this.services.logger.info("parked run taken by another process", { runId });
+      else this.services.logger.error("could not wake parked run", { runId, by, error: String(error) });
+      return undefined;
+    }
+  }
+
+  private refuseClosed(what: string): void {
+    if (this.closed) throw new EngineClosedError(what);
   }
 
   async cancel(runId: string): Promise<void> {
@@ -357,6 +516,7 @@ class StageflowEngine implements Engine {
     }
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
     await this.journal.requestCancel(runId, [recorder.event("run.cancel_requested", {})]);
+    this.scheduler.remove(runId);
     const local = this.active.get(runId);
     if (local) {
       local.cancel.abort(new StageflowError("cancelled", "cancelled by request"));
@@ -416,11 +576,29 @@ class StageflowEngine implements Engine {
   }
 
   /**
-   * Shuts down gracefully: runs in flight are interrupted (their steps aborted, nothing recorded
-   * as failed or cancelled), stay `running`, and have their leases released, so that this or
-   * another process resumes them (`resume --all`).
+   * Shuts down gracefully (see CloseOptions). `interrupt`: runs in flight are interrupted (their
+   * steps aborted, nothing recorded as failed or cancelled), stay `running`, and have their leases
+   * released, so that this or another process resumes them (`resume --all`). `drain`: no step
+   * starts any more, waiting steps park, running steps finish until `deadlineMs`, then the rest
+   * is interrupted. The scheduler of parked runs stops (they stay parked in the journal).
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
+    const { mode = "interrupt", deadlineMs = 30_000 } = options;
+    if (mode !== "drain" && mode !== "interrupt")
+      throw new TypeError(`close: unknown mode '${String(mode)}'`);
+    this.closed = true;
+    this.scheduler.stop();
+    if (mode === "drain") {
+      this.services.draining = true;
+      for (const run of this.active.values()) run.waits.check();
+      const running = [...this.active.values()].map((run) => run.done);
+      let stopTimer: (() => void) | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        stopTimer = startTimer(this.clock, deadlineMs, resolve);
+      });
+      await Promise.race([Promise.allSettled(running), deadline]);
+      stopTimer?.();
+    }
     const runs = [...this.active.values()];
     for (const run of runs) {
       const reason = Object.assign(new StageflowError("interrupted", "the engine is shutting down"), {
@@ -480,14 +658,23 @@ class StageflowEngine implements Engine {
       logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
       stepLogger: maskingLogger(this.services.logger, recorder.masker),
       runServices,
+      waits: new RunWaits({
+        journal: this.journal,
+        clock: this.clock,
+        runId,
+        parkAfterMs: this.parkAfterMs,
+        draining: () => this.services.draining,
+      }),
     };
     this.leases.add(runId, cancel);
     const sessionId = this.newId();
     // A final or waiting status is written with the lease released; otherwise it is released here.
     let released = false;
+    let parked = false;
     const done = executeRun(ctx, sessionId)
       .then(async (result) => {
         released = result.status !== "running";
+        parked = result.reason === "parked";
         if (WORK_DIR_REMOVED_AFTER.includes(result.status)) await this.removeWorkDir(runId);
         return result;
       })
@@ -496,8 +683,10 @@ class StageflowEngine implements Engine {
         ctx.logs.flush();
         this.active.delete(runId);
         await this.leases.remove(runId, released);
+        // Out of memory now: the scheduler wakes it (at once when its signal came meanwhile).
+        if (parked && ctx.waits.parked) await this.schedule(runId, ctx.waits.parked);
       });
-    this.active.set(runId, { cancel, done });
+    this.active.set(runId, { cancel, done, waits: ctx.waits });
     return { runId, done, existing: false };
   }
 }

@@ -118,6 +118,15 @@ export class RunBusyError extends RefusedError {
   }
 }
 
+/** The engine was closed (`engine.close`): it starts, resumes, signals and wakes nothing any more. */
+export class EngineClosedError extends StageflowError {
+  constructor(what: string) {
+    super("interrupted", `the engine is closed: cannot ${what} (create a new engine)`);
+  }
+}
+
+export const isEngineClosed = (e: unknown): e is EngineClosedError => e instanceof EngineClosedError;
+
 /** A resumed run no longer matches what the journal recorded. Never resumed silently. */
 export class DeterminismError extends StageflowError {}
 

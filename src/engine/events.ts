@@ -129,6 +129,13 @@ export interface EventPayloads {
   };
   /** The run finished with some optional work skipped. */
   "run.degraded": { skipped: string[]; durationMs: number };
+  /**
+   * The run only waits (for a time or a signal): recorded `waiting` (reason `parked`), its lease
+   * released, nothing of it kept in memory but its wake condition; the engine wakes it.
+   */
+  "run.parked": { wakeAt: number | null; signals: string[] };
+  /** The engine woke a parked run: its deadline passed, or a signal it waits for arrived. */
+  "run.woken": { by: "timer" | "signal" };
   "breaker.opened": { dependency: string; failures: number; openUntil: number };
   "breaker.half_opened": { dependency: string };
   "breaker.closed": { dependency: string };

@@ -1,4 +1,4 @@
-import type { RunMetadata } from "./journal.js";
+import type { RunMetadata, SignalRecord } from "./journal.js";
 import type { Clock, Logger } from "./ports.js";
 
 /** Values a step produced; later steps read them as `${{ steps.<id>.outputs.<name> }}`. */
@@ -66,11 +66,35 @@ export interface StepContext {
    * to the kind's `stopOrphan` before the step runs again.
    */
   recordProcess(process: unknown): Promise<void>;
+  /**
+   * A durable timer: the deadline `now + ms`, journaled by this step's first call; every later
+   * call for the step (another attempt, a resume after a crash, a wake) returns the recorded one,
+   * so a wait that restarts waits only the remainder.
+   */
+  deadline(ms: number): Promise<number>;
+  /**
+   * Waits for a deadline (from `deadline`), a signal (see `engine.signal`), or whichever comes
+   * first. Resolves with the signal this step took (the oldest of that name no other step took;
+   * the same one again when the step runs again), or null once the deadline has passed. While
+   * the run has nothing else in flight the engine parks it instead: this rejects (let it
+   * propagate), the attempt ends with reason `parked`, and the step runs again when the engine
+   * wakes the run. Rejects with the abort reason when `signal` aborts.
+   */
+  waitFor(what: WaitFor): Promise<SignalRecord | null>;
+}
+
+/** What `StepContext.waitFor` waits for: at least one of them. */
+export interface WaitFor {
+  /** Epoch ms on the engine's clock, as `StepContext.deadline` returns it. */
+  deadline?: number;
+  /** The name of a signal sent to the run. */
+  signal?: string;
 }
 
 /**
  * A step kind. Register custom kinds with `engine.register(kind, handler)`; built-in kinds
- * (`run`, `http`, `wait`) live in `src/steps/` and are registered by the hosts.
+ * (`run`, `http`) live in `src/steps/` and are registered by the hosts; the durable kinds `wait`
+ * and `signal` are the engine's own (src/engine/kinds/), always registered.
  *
  * Per-run services: a kind whose handler needs something made for each run (e.g. a GitHub
  * client for the run's installation, from `run.metadata`) sets `forRun`. The engine then calls
@@ -110,6 +134,11 @@ export interface StepHandler {
    * (a pid may have been reused). Throwing stops the resume: the step must not run twice at once.
    */
   stopOrphan?(process: unknown, logger: Logger): Promise<void>;
+  /**
+   * The kind waits (for time or a signal) rather than works: the default step timeout
+   * (`defaults.timeout`, 10 minutes) does not apply to it; a step's own `timeout:` does.
+   */
+  waits?: boolean;
 }
 
 export type StepHandlerLike = StepHandler | StepHandler["execute"];

@@ -34,3 +34,4 @@ export {
 export { formatBytes, LIMITS } from "./definition/limits.js";
 // A run's scratch directory: a host that deletes runs removes theirs (see work-dir.ts).
 export { removeRunWorkDir, runWorkDir } from "./work-dir.js";
+export { ENGINE_KINDS, signalKind, signalNameOf, waitKind } from "./kinds/index.js";

@@ -109,6 +109,33 @@ export interface Journal {
   /** A run's step output in the order it was appended; `stepId` filters, `afterSeq` tails. */
   listStepLog(runId: string, query?: StepLogQuery): Promise<StepLogLine[]>;
 
+  /**
+   * Journals a signal sent to the run (`engine.signal`). Durable when the promise resolves, which
+   * resolves with the signal as stored (its `seq` increases across the whole journal). Throws
+   * `unknown_run` for a run that does not exist. Signals are deleted with their run.
+   */
+  recordSignal(signal: NewSignal, events: NewEvent[]): Promise<SignalRecord>;
+  /** The run's signals in the order they were recorded. */
+  listSignals(runId: string): Promise<SignalRecord[]>;
+  /**
+   * Takes a signal named `name` for `consumer` (a step id), in one transaction: the signal this
+   * consumer took before, if any (so a step that runs again gets the same signal: idempotent),
+   * else the oldest one of that name nobody took, which is marked taken by `consumer` at `at`.
+   * Undefined, changing nothing, when there is none.
+   */
+  consumeSignal(runId: string, name: string, consumer: string, at: number): Promise<SignalRecord | undefined>;
+  /**
+   * The deadline of `key` (a step id) in the run, in one transaction: the one recorded before,
+   * or else `deadline`, recorded now. A durable timer: the first execution of a waiting step
+   * fixes it, every later one (after a restart or a wake) reads it back. Throws `unknown_run`.
+   */
+  fixDeadline(runId: string, key: string, deadline: number): Promise<number>;
+  /**
+   * Parked runs: status `waiting` with a wake condition (see RunPatch.wake), in no fixed order.
+   * Runs waiting for a person (escalated) have none and are not listed.
+   */
+  listParked(): Promise<ParkedRun[]>;
+
   saveBreaker(dependency: string, state: BreakerSnapshot): Promise<void>;
   loadBreakers(): Promise<Record<string, BreakerSnapshot>>;
 
@@ -213,6 +240,42 @@ export interface RunPatch {
    * parks, `waiting`) gives up its lease with its final status, without a write of its own.
    */
   releaseLeaseOf?: string;
+  /**
+   * A parked run's wake condition, written with its `waiting` status. It is kept only while the
+   * run is `waiting`: a patch that sets any other status drops it; `null` drops it too.
+   */
+  wake?: RunWake | null;
+}
+
+/** When a parked run is to be woken: at a time, or when one of these signals arrives. */
+export interface RunWake {
+  /** Epoch ms, or null when only a signal wakes it. */
+  at: number | null;
+  /** Names of the signals its waiting steps wait for. */
+  signals: string[];
+}
+
+export interface ParkedRun {
+  runId: string;
+  wake: RunWake;
+}
+
+export interface NewSignal {
+  runId: string;
+  name: string;
+  /** Plain JSON, or null. */
+  payload: unknown;
+  /** Who sent it, as the host names them (e.g. a GitHub login), or null. */
+  sender: string | null;
+  at: number;
+}
+
+export interface SignalRecord extends NewSignal {
+  /** Increases in the order signals are recorded, across the whole journal. */
+  seq: number;
+  /** The step that took it (Journal.consumeSignal), or null while nobody did. */
+  consumedBy: string | null;
+  consumedAt: number | null;
 }
 
 export interface DefinitionReplacement {

@@ -26,6 +26,8 @@ export const REASONS = [
   "interrupted",
   "degraded",
   "escalated",
+  // A run whose only work is waiting (a timer or a signal): recorded `waiting`, woken by the engine.
+  "parked",
   // Refusals of the host API (see REFUSALS in errors.ts): what a host switches on.
   "run_not_found",
   "run_finished",

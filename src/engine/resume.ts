@@ -10,6 +10,7 @@ import type { RunServices } from "./executor/run-services.js";
 import { RunRecorder } from "./executor/recorder.js";
 import { type CheckpointRecord, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
 import type { StepHandler } from "./handler.js";
+import type { WakeCause } from "./parking/scheduler.js";
 import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 import { secretInputsForResume } from "./secrets/run-inputs.js";
@@ -65,7 +66,7 @@ function notResumable(run: RunRecord | undefined, runId: string): InputError | n
 export async function prepareResume(
   deps: Deps,
   runId: string,
-  opts: Pick<ResumeOptions, "plan" | "acceptChanges" | "secretInputs">,
+  opts: Pick<ResumeOptions, "plan" | "acceptChanges" | "secretInputs"> & { wokenBy?: WakeCause },
   compile: (definition: unknown, hash: string) => WorkflowPlan,
 ): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
@@ -97,7 +98,13 @@ export async function prepareResume(
 async function prepareTaken(
   deps: Deps,
   runId: string,
-  { plan: current, acceptChanges = false }: Pick<ResumeOptions, "plan" | "acceptChanges">,
+  {
+    plan: current,
+    acceptChanges = false,
+    wokenBy,
+  }: Pick<ResumeOptions, "plan" | "acceptChanges"> & {
+    wokenBy?: WakeCause;
+  },
   compile: (definition: unknown, hash: string) => WorkflowPlan,
   previousOwner: string | null,
   now: number,
@@ -180,11 +187,13 @@ async function prepareTaken(
   // Enqueued together, so the journal commits them in one transaction.
   const interrupted = closeInterrupted(journal, attempts, now, "run again on resume");
   const skippedSteps = [...checkpoints.keys()];
+  const resume = ++resumes;
   const resumed = recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
+    ...(wokenBy ? [recorder.event("run.woken", { by: wokenBy }, `${owner}/${now}/${resume}`)] : []),
     recorder.event(
       "run.resumed",
       { owner, takenOverFrom: previousOwner, skippedSteps },
-      `${owner}/${now}/${++resumes}`,
+      `${owner}/${now}/${resume}`,
     ),
   ]);
   await Promise.all([...interrupted, resumed]);

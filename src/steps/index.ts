@@ -1,12 +1,12 @@
 /**
  * The built-in step kinds. Which of them a host offers is its choice: `builtinSteps()` gives
- * `http` and `wait`; `run` (shell commands) only when the host passes the directory and the
+ * `http`; `run` (shell commands) only when the host passes the directory and the
  * environment commands get, `builtinSteps({ run: { cwd, env } })`.
+ * `wait` and `signal` are the engine's own durable kinds (src/engine/kinds/), always registered.
  */
 import type { StepHandler } from "../engine/handler.js";
 import { createHttpStep, type HttpStepOptions } from "./http.js";
 import { createRunStep, type RunStepOptions } from "./run.js";
-import { waitStep } from "./wait.js";
 
 /** What a host chooses for the built-in kinds. */
 export interface BuiltinStepsOptions {
@@ -22,7 +22,7 @@ export interface BuiltinStepsOptions {
  * Without `options.run` there is no `run` kind: a workflow that uses one fails validation.
  */
 export function builtinSteps(options: BuiltinStepsOptions = {}): Record<string, StepHandler> {
-  const steps: Record<string, StepHandler> = { http: createHttpStep(options.http), wait: waitStep };
+  const steps: Record<string, StepHandler> = { http: createHttpStep(options.http) };
   if (options.run) steps.run = createRunStep(options.run);
   return steps;
 }
@@ -40,4 +40,3 @@ export { HTTP_METHODS, type HttpConfig } from "./http-config.js";
 export { OutputFileError, parseOutputFile } from "./output-file.js";
 export { createRunStep, type RunStepOptions } from "./run.js";
 export { rewriteCommand } from "./run-template.js";
-export { waitStep } from "./wait.js";

@@ -59,6 +59,10 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
     inputs: {},
     workDir,
     log: (stream, line) => output.push({ stream, line }),
+    deadline: async (ms) => (overrides.clock ?? systemClock).now() + ms,
+    waitFor: async () => {
+      throw new Error("waitFor is the engine's: not available in a hand-made context");
+    },
     evaluate(expression) {
       if (!Object.hasOwn(values, expression)) throw new Error(`unknown expression: ${expression}`);
       return values[expression];

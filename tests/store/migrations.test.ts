@@ -35,11 +35,14 @@ describe("migrations", () => {
         "attempts",
         "breakers",
         "checkpoints",
+        "deadlines",
         "definitions",
         "events",
         "processes",
         "runs",
+        "signals",
         "step_logs",
+        "wakes",
       ]);
       expect(migrate(db, path)).toBe(SCHEMA_VERSION);
     } finally {

@@ -132,6 +132,16 @@ function describe(e: EngineEvent, model?: RunModel): EventDescription {
       const details = [p.severity, `at ${at}`, ...(p.notify ? [`notify ${p.notify}`] : [])];
       return { subject: "run", verb: "escalated", details, message: p.error.message };
     }
+    case "run.parked": {
+      const p = e.payload;
+      const details = [
+        ...(p.wakeAt !== null ? [`until ${clockTime(p.wakeAt)}`] : []),
+        ...(p.signals.length ? [`signal ${list(p.signals)}`] : []),
+      ];
+      return { subject: "run", verb: "parked", details };
+    }
+    case "run.woken":
+      return { subject: "run", verb: "woken", details: [`by ${e.payload.by}`] };
     case "run.degraded": {
       const p = e.payload;
       const details = [duration(p.durationMs), ...(p.skipped.length ? [`skipped: ${list(p.skipped)}`] : [])];

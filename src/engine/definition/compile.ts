@@ -19,6 +19,12 @@ export const BUILTIN_RETRY: Readonly<RetrySpec> = {
   jitter: "full",
 };
 
+/**
+ * The timeout of a step whose kind waits (`wait`, `signal`) when the step sets none: the
+ * workflow's default timeout is for work, a wait is bounded by its own config.
+ */
+export const WAITING_STEP_TIMEOUT_MS = 366 * 24 * 3_600_000;
+
 /** Step timeout when neither the step nor `defaults.timeout` sets one. */
 export const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000;
 
@@ -115,7 +121,7 @@ function stepPlan(step: StepFile, stageId: string, index: number, ctx: Context, 
     with: step.with,
     env,
     retry: mergeRetry(ctx.defaults.retry, step.retry),
-    timeoutMs: ms(step.timeout) ?? ctx.defaults.timeoutMs,
+    timeoutMs: ms(step.timeout) ?? (handler.waits ? WAITING_STEP_TIMEOUT_MS : ctx.defaults.timeoutMs),
     priority: step.priority,
     optional: step.optional,
     continueOnError: step.continue_on_error,

@@ -1,3 +1,4 @@
+import { withEngineKinds } from "../kinds/index.js";
 import { compile } from "./compile.js";
 import { issueProblems } from "./issues.js";
 import { type Kinds, kindProblems } from "./kinds.js";
@@ -15,7 +16,10 @@ import { loadYaml } from "./yaml-load.js";
 export interface WorkflowOptions {
   /** Named in messages and kept as the plan's `source`. */
   file?: string;
-  /** The registered step kinds; a step must use exactly one of them. */
+  /**
+   * The registered step kinds; a step must use exactly one of them. The engine's own kinds
+   * (`wait`, `signal`) are always known.
+   */
   kinds: Kinds;
 }
 
@@ -26,12 +30,12 @@ export interface WorkflowOptions {
  */
 export function parseWorkflow(text: string, opts: WorkflowOptions): WorkflowPlan {
   const { data, locate } = loadYaml(text, opts.file);
-  return validateAndCompile(data, opts, locate);
+  return validateAndCompile(data, { ...opts, kinds: withEngineKinds(opts.kinds) }, locate);
 }
 
 /** Validates and compiles a workflow given as an object (no line numbers in messages). */
 export function compileWorkflow(definition: unknown, opts: WorkflowOptions): WorkflowPlan {
-  return validateAndCompile(definition, opts);
+  return validateAndCompile(definition, { ...opts, kinds: withEngineKinds(opts.kinds) });
 }
 
 function validateAndCompile(

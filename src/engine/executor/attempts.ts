@@ -313,6 +313,25 @@ export class StepAttempts {
     return { stepId: step.id, status: "succeeded", reason: "succeeded", continued: false };
   }
 
+  /**
+   * The run parks (its step waits for a timer or a signal): the attempt ends `cancelled` with
+   * reason `parked`, no event; the step runs again, a new attempt, when the engine wakes the run.
+   */
+  private async parked(attempt: Attempt | null): Promise<StepOutcome> {
+    const { ctx, step } = this;
+    const outcome: StepOutcome = { stepId: step.id, status: "parked", reason: "parked", continued: false };
+    if (!attempt) return outcome;
+    this.current = null;
+    await attempt.write.catch(() => {});
+    const finish = { runId: ctx.runId, stepId: step.id, attempt: attempt.no, status: "cancelled" as const };
+    await ctx.recorder.finishAttempt(
+      { ...finish, reason: "parked", finishedAt: ctx.services.clock.now() },
+      null,
+      [],
+    );
+    return outcome;
+  }
+
   /** The stage or the run was aborted (fail-fast sibling, stage timeout, cancel, lost lease). */
   private async cancelled(): Promise<StepOutcome> {
     const { ctx, step } = this;
@@ -321,6 +340,7 @@ export class StepAttempts {
     // Another process owns the run now, or this one is shutting down: record nothing more.
     if (reason === "lease_lost" || reason === "interrupted") return outcome;
     const attempt = this.current;
+    if (reason === "parked") return this.parked(attempt);
     const events: NewEvent[] = [];
     // A recovery episode in progress ends with the step (e.g. a sibling failed mid-retry).
     if (this.recovering) events.push(this.episode.end("failed", reason));

@@ -9,6 +9,7 @@ import type { BreakerRegistry } from "../policies/index.js";
 import type { Clock, Logger, Random } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
 import type { CompiledPattern, RetryBudgets } from "../recovery/index.js";
+import type { RunWaits } from "../parking/run-waits.js";
 import type { RunRecorder } from "./recorder.js";
 import type { RunServices } from "./run-services.js";
 import type { StepLogs } from "./step-logs.js";
@@ -26,6 +27,11 @@ export interface EngineServices {
   workDir: string;
   /** Retry budgets, one per dependency, shared by every run of this engine. */
   budgets: RetryBudgets;
+  /**
+   * Set by `engine.close({ mode: "drain" })`: no step starts any more, running steps finish,
+   * waiting steps park at once.
+   */
+  draining: boolean;
   /** The run whose call last went through each dependency's breaker: its transitions are that run's events. */
   breakerCallers: Map<string, RunContext>;
 }
@@ -63,10 +69,15 @@ export interface RunContext {
   stepLogger: Logger;
   /** The run as handlers see it, its handlers made by `forRun`, its dependency keys' scope. */
   runServices: RunServices;
+  /** Its waiting steps, and whether it parks (see parking/run-waits.ts). */
+  waits: RunWaits;
 }
 
-/** `waiting`: escalated to a person; the run parks until resumed. */
-export type StepStatus = "succeeded" | "skipped" | "failed" | "cancelled" | "waiting";
+/**
+ * `waiting`: escalated to a person; the run waits until resumed. `parked`: the step waits for a
+ * timer or a signal and the run parks; the step runs again when the engine wakes the run.
+ */
+export type StepStatus = "succeeded" | "skipped" | "failed" | "cancelled" | "waiting" | "parked";
 
 export interface StepOutcome {
   stepId: string;

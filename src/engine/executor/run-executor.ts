@@ -16,6 +16,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
   const { recorder, services } = ctx;
   for (const stage of ctx.plan.stages) {
     if (ctx.cancel.aborted) return stop(ctx);
+    if (services.draining) return drained(ctx);
     if (stage.steps.every((s) => ctx.checkpoints.has(s.id))) {
       for (const step of stage.steps) restoreStep(ctx, step);
       continue;
@@ -32,6 +33,8 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     const outcome = await runStage(ctx, stage);
     if (ctx.cancel.aborted && outcome.status !== "failed") return stop(ctx);
     const durationMs = services.clock.now() - startedAt;
+    if (outcome.status === "parked") return park(ctx, `${sessionId}/${stage.id}`);
+    if (outcome.status === "interrupted") return drained(ctx);
     if (outcome.status === "waiting") {
       await recorder.updateRun(
         { status: "waiting", reason: "escalated", releaseLeaseOf: services.leaseOwner },
@@ -87,6 +90,29 @@ async function stop(ctx: RunContext): Promise<RunResult> {
     return { runId: ctx.runId, status: "running", reason: "interrupted" };
   }
   return finish(ctx, "cancelled", "cancelled");
+}
+
+/**
+ * The run only waits (a timer or a signal): recorded `waiting` (reason `parked`) with its wake
+ * condition and its lease released, in one write. The engine's scheduler wakes it.
+ */
+async function park(ctx: RunContext, dedupeKey: string): Promise<RunResult> {
+  const { recorder, services } = ctx;
+  const wake = ctx.waits.parked ?? { at: null, signals: [] };
+  await recorder.updateRun(
+    { status: "waiting", reason: "parked", releaseLeaseOf: services.leaseOwner, wake },
+    [recorder.event("run.parked", { wakeAt: wake.at, signals: wake.signals }, dedupeKey)],
+  );
+  return { runId: ctx.runId, status: "waiting", reason: "parked" };
+}
+
+/** The engine drains: the run stays `running` with nothing in flight; any process resumes it. */
+async function drained(ctx: RunContext): Promise<RunResult> {
+  const owner = ctx.services.leaseOwner;
+  await ctx.recorder.emit([
+    ctx.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}/drain`),
+  ]);
+  return { runId: ctx.runId, status: "running", reason: "interrupted" };
 }
 
 async function finish(

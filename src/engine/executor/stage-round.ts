@@ -3,6 +3,7 @@ import { formatDuration } from "../definition/durations.js";
 import type { StagePlan, StepPlan } from "../definition/plan.js";
 import { Cancel } from "../cancel.js";
 import { reasonOfAbort, StageflowError } from "../errors.js";
+import { parkedReason } from "../parking/run-waits.js";
 import { startTimer } from "../ports.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import { runStep } from "./step-runner.js";
@@ -53,9 +54,19 @@ export async function runRound(
       }),
     );
   }
+  // When every step in flight only waits, the run parks: the round ends, steps not started stay so.
+  const endRound = ctx.waits.round(() => cancel.abort(parkedReason()));
   const one = async (step: StepPlan): Promise<StepOutcome> => {
     if (cancel.aborted) return notStarted(step, cancel.reason);
-    const outcome = await runStep(ctx, step, cancel);
+    // A draining engine starts nothing new: the step runs when the run is resumed.
+    if (ctx.services.draining) return notStarted(step, DRAINING);
+    ctx.waits.enter();
+    let outcome: StepOutcome;
+    try {
+      outcome = await runStep(ctx, step, cancel);
+    } finally {
+      ctx.waits.leave();
+    }
     if (
       outcome.status === "failed" &&
       !outcome.continued &&
@@ -85,6 +96,7 @@ export async function runRound(
     const out = await Promise.all(ordered.map((step) => queue.add(() => one(step))));
     return { steps: out, timedOut };
   } finally {
+    endRound();
     for (const stop of timers) stop();
     cancel.dispose();
   }
@@ -95,6 +107,8 @@ function byPriority(steps: StepPlan[]): StepPlan[] {
   if (steps.every((s) => s.priority === steps[0]?.priority)) return steps;
   return [...steps].sort((a, b) => b.priority - a.priority);
 }
+
+const DRAINING = new StageflowError("interrupted", "the engine is shutting down (drain)");
 
 function notStarted(step: StepPlan, reason: unknown): StepOutcome {
   const code = reasonOfAbort(reason);

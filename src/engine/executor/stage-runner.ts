@@ -7,7 +7,8 @@ import { runRound } from "./stage-round.js";
 import { skipStep } from "./step-runner.js";
 
 export interface StageOutcome {
-  status: "succeeded" | "failed" | "cancelled" | "waiting";
+  /** `parked`: its unfinished steps only wait (a timer or a signal); `interrupted`: the engine drains. */
+  status: "succeeded" | "failed" | "cancelled" | "waiting" | "parked" | "interrupted";
   reason: ReasonCode;
   steps: StepOutcome[];
 }
@@ -88,6 +89,10 @@ function decide(ctx: RunContext, steps: StepOutcome[], timedOut: boolean): Stage
     return { status: "cancelled", reason: reasonOfAbort(r), steps };
   }
   if (steps.some((s) => s.status === "waiting")) return { status: "waiting", reason: "escalated", steps };
+  if (steps.some((s) => s.reason === "parked")) return { status: "parked", reason: "parked", steps };
+  if (steps.some((s) => s.status === "cancelled" && s.reason === "interrupted")) {
+    return { status: "interrupted", reason: "interrupted", steps };
+  }
   if (steps.some((s) => s.status === "cancelled")) return { status: "cancelled", reason: "cancelled", steps };
   return { status: "succeeded", reason: "succeeded", steps };
 }

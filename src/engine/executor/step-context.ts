@@ -1,5 +1,6 @@
 import type { StepPlan } from "../definition/plan.js";
-import type { RunInfo, StepContext } from "../handler.js";
+import type { RunInfo, StepContext, WaitFor } from "../handler.js";
+import type { SignalRecord } from "../journal.js";
 import type { PolicyContext } from "../policies/index.js";
 import type { Clock, Logger } from "../ports.js";
 import type { RunContext } from "./context.js";
@@ -55,6 +56,14 @@ export class AttemptStepContext implements StepContext {
 
   recordProcess(process: unknown): Promise<void> {
     return this.context.recorder.recordProcess(this.stepId, this.attempt, this.variant.kind, process);
+  }
+
+  deadline(ms: number): Promise<number> {
+    return this.context.waits.deadline(this.stepId, ms);
+  }
+
+  waitFor(what: WaitFor): Promise<SignalRecord | null> {
+    return this.context.waits.wait(this.stepId, what, this.policy.signal);
   }
 
   /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */

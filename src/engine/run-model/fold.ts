@@ -95,6 +95,13 @@ export class RunFold {
         this.settleRunning("interrupted", "interrupted");
         run.state = "interrupted";
         return;
+      case "run.parked":
+        // Only waiting (a timer or a signal): the waiting steps stay `running` until the wake.
+        Object.assign(run, { state: "waiting", reason: "parked" });
+        for (const stage of this.model.stages) {
+          if (stage.state === "running") Object.assign(stage, { state: "waiting", reason: "parked" });
+        }
+        return;
       case "run.escalated": {
         const p = e.payload;
         run.state = "waiting";

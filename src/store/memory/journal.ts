@@ -24,6 +24,11 @@ export class MemoryJournal implements J.Journal {
   private stepLogSeq = 0;
   /** By `run\0step\0attempt`, in the order first recorded. */
   private readonly processes = new Map<string, J.ProcessRecord>();
+  private readonly signals: J.SignalRecord[] = [];
+  private signalSeq = 0;
+  /** By `run\0key`. */
+  private readonly deadlines = new Map<string, number>();
+  private readonly wakes = new Map<string, J.RunWake>();
   private closed = false;
 
   private readonly exists = (runId: string): boolean => this.runs.has(runId);
@@ -113,6 +118,10 @@ export class MemoryJournal implements J.Journal {
     for (const [key, p] of this.processes) if (p.runId === runId) this.processes.delete(key);
     this.events.deleteRun(runId);
     this.stepLog = this.stepLog.filter((l) => l.runId !== runId);
+    for (let i = this.signals.length - 1; i >= 0; i--)
+      if (this.signals[i]?.runId === runId) this.signals.splice(i, 1);
+    for (const key of this.deadlines.keys()) if (key.startsWith(`${runId}\0`)) this.deadlines.delete(key);
+    this.wakes.delete(runId);
     return true;
   }
 
@@ -162,6 +171,9 @@ export class MemoryJournal implements J.Journal {
       if (patch.error !== undefined) run.error = jsonCopy(patch.error);
       if (patch.finishedAt !== undefined) run.finishedAt = patch.finishedAt;
       run.updatedAt = patch.updatedAt;
+      if (patch.status !== undefined && patch.status !== "waiting") this.wakes.delete(runId);
+      else if (patch.wake === null) this.wakes.delete(runId);
+      else if (patch.wake !== undefined) this.wakes.set(runId, jsonCopy(patch.wake));
       if (patch.releaseLeaseOf !== undefined && run.leaseOwner === patch.releaseLeaseOf) {
         run.leaseOwner = null;
         run.leaseExpiresAt = null;
@@ -254,6 +266,53 @@ export class MemoryJournal implements J.Journal {
   async listProcesses(runId: string): Promise<J.ProcessRecord[]> {
     this.open();
     return structuredClone([...this.processes.values()].filter((p) => p.runId === runId));
+  }
+
+  async recordSignal(signal: J.NewSignal, events: NewEvent[]): Promise<J.SignalRecord> {
+    this.run(signal.runId);
+    const record: J.SignalRecord = {
+      ...jsonCopy({ ...signal, payload: signal.payload ?? null }),
+      seq: this.signalSeq + 1,
+      consumedBy: null,
+      consumedAt: null,
+    };
+    this.appendAfter(events, () => {
+      this.signalSeq++;
+      this.signals.push(record);
+    });
+    return structuredClone(record);
+  }
+  async listSignals(runId: string): Promise<J.SignalRecord[]> {
+    this.open();
+    return structuredClone(this.signals.filter((s) => s.runId === runId));
+  }
+  async consumeSignal(
+    runId: string,
+    name: string,
+    consumer: string,
+    at: number,
+  ): Promise<J.SignalRecord | undefined> {
+    this.open();
+    const mine = (s: J.SignalRecord) => s.runId === runId && s.name === name;
+    const found =
+      this.signals.find((s) => mine(s) && s.consumedBy === consumer) ??
+      this.signals.find((s) => mine(s) && s.consumedBy === null);
+    if (!found) return undefined;
+    if (found.consumedBy === null) Object.assign(found, { consumedBy: consumer, consumedAt: at });
+    return structuredClone(found);
+  }
+  async fixDeadline(runId: string, key: string, deadline: number): Promise<number> {
+    this.run(runId);
+    const k = `${runId}\0${key}`;
+    const fixed = this.deadlines.get(k) ?? deadline;
+    this.deadlines.set(k, fixed);
+    return fixed;
+  }
+  async listParked(): Promise<J.ParkedRun[]> {
+    this.open();
+    return [...this.wakes]
+      .filter(([runId]) => this.runs.get(runId)?.status === "waiting")
+      .map(([runId, wake]) => ({ runId, wake: structuredClone(wake) }));
   }
 
   async listAttempts(runId: string): Promise<J.AttemptRecord[]> {

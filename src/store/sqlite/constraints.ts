@@ -18,9 +18,9 @@ export const isPrimaryKeyError = (e: unknown): boolean =>
  * `duplicate` naming `what` (a string, or a function that makes it only when needed). Other
  * errors pass through.
  */
-export function inserting(runId: string, what: string | (() => string), insert: () => void): void {
+export function inserting<T>(runId: string, what: string | (() => string), insert: () => T): T {
   try {
-    insert();
+    return insert();
   } catch (e) {
     if (isForeignKeyError(e)) throw unknownRun(runId);
     if (isPrimaryKeyError(e)) throw duplicate(typeof what === "string" ? what : what());

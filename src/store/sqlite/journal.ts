@@ -13,6 +13,7 @@ import { GroupCommit } from "./group-commit.js";
 import { type Durability, openDatabase } from "./open.js";
 import { processTable } from "./processes.js";
 import { runTable } from "./runs.js";
+import { signalTables } from "./signals.js";
 import { stepLogTable } from "./step-logs.js";
 import { verifyDatabase } from "./verify.js";
 
@@ -69,6 +70,7 @@ export class SqliteJournal implements J.Journal {
   private readonly deleter: ReturnType<typeof runDeleter>;
   private readonly stepLog: ReturnType<typeof stepLogTable>;
   private readonly processes: ReturnType<typeof processTable>;
+  private readonly signals: ReturnType<typeof signalTables>;
   private closed = false;
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
@@ -88,6 +90,7 @@ export class SqliteJournal implements J.Journal {
     this.deleter = runDeleter(db);
     this.stepLog = stepLogTable(db);
     this.processes = processTable(db);
+    this.signals = signalTables(db);
   }
 
   /** Commits so far, and the writes they held (writes / commits = mean group size). */
@@ -174,6 +177,8 @@ export class SqliteJournal implements J.Journal {
   updateRun(runId: string, patch: J.RunPatch, events: NewEvent[]): Promise<void> {
     return this.write(() => {
       if (!this.runs.update(runId, patch)) throw unknownRun(runId);
+      if (patch.status !== undefined && patch.status !== "waiting") this.signals.setWake(runId, null);
+      else if (patch.wake !== undefined) this.signals.setWake(runId, patch.wake);
       this.events.append(events);
     });
   }
@@ -259,6 +264,33 @@ export class SqliteJournal implements J.Journal {
   }
   listProcesses(runId: string): Promise<J.ProcessRecord[]> {
     return this.read(() => this.processes.list(runId));
+  }
+
+  recordSignal(signal: J.NewSignal, events: NewEvent[]): Promise<J.SignalRecord> {
+    return this.write(() => {
+      const record = inserting(signal.runId, "signal", () => this.signals.record(signal));
+      this.events.append(events);
+      return record;
+    });
+  }
+  listSignals(runId: string): Promise<J.SignalRecord[]> {
+    return this.read(() => this.signals.list(runId));
+  }
+  consumeSignal(
+    runId: string,
+    name: string,
+    consumer: string,
+    at: number,
+  ): Promise<J.SignalRecord | undefined> {
+    return this.write(() => this.signals.consume(runId, name, consumer, at));
+  }
+  fixDeadline(runId: string, key: string, deadline: number): Promise<number> {
+    return this.write(() =>
+      inserting(runId, "deadline", () => this.signals.fixDeadline(runId, key, deadline)),
+    );
+  }
+  listParked(): Promise<J.ParkedRun[]> {
+    return this.read(() => this.signals.parked());
   }
 
   listAttempts(runId: string): Promise<J.AttemptRecord[]> {

@@ -6,6 +6,7 @@ import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
 import { PROCESSES_V5 } from "./processes.js";
 import { RUNS_V1, RUNS_V2, RUNS_V6 } from "./runs.js";
+import { SIGNALS_V7 } from "./signals.js";
 import { STEP_LOGS_V1 } from "./step-logs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
@@ -26,6 +27,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "processes started by steps", sql: PROCESSES_V5 },
   // Idempotent start and run metadata (issue 10, items 1 and 2): two columns of runs.
   { version: 6, name: "run keys and metadata", sql: RUNS_V6 },
+  // Durable signals, timers and parked runs (issue 10, items 4 and 5): tables of their own.
+  { version: 7, name: "signals, deadlines and wakes", sql: SIGNALS_V7 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -8,6 +8,7 @@ import { describeMiscContract } from "./misc.contract.js";
 import { describeProcessContract } from "./processes.contract.js";
 import { describeRunContract } from "./runs.contract.js";
 import { describeRunKeyContract } from "./runs-key.contract.js";
+import { describeSignalContract } from "./signals.contract.js";
 import { describeStepLogContract } from "./step-logs.contract.js";
 
 export type {
@@ -69,5 +70,6 @@ export function describeJournalContract(
     describeStepLogContract(harness);
     describeProcessContract(harness);
     describeRunKeyContract(harness);
+    describeSignalContract(harness);
   });
 }

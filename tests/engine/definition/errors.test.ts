@@ -20,9 +20,9 @@ describe("workflow file errors", () => {
 
   it("reports step kinds: unknown, misspelt, missing and doubled", () => {
     expect(problemLines(fixture("kinds.yml"), "kinds.yml")).toEqual([
-      "kinds.yml:6:9 stages[0].steps[0]: unknown step kind 'foo' (known: http, run, wait)",
-      "kinds.yml:8:9 stages[0].steps[1]: unknown step kind 'htp' (did you mean 'http'? known: http, run, wait)",
-      "kinds.yml:9:9 stages[0].steps[2]: step has no kind: add one of http, run, wait",
+      "kinds.yml:6:9 stages[0].steps[0]: unknown step kind 'foo' (known: http, run, signal, wait)",
+      "kinds.yml:8:9 stages[0].steps[1]: unknown step kind 'htp' (did you mean 'http'? known: http, run, signal, wait)",
+      "kinds.yml:9:9 stages[0].steps[2]: step has no kind: add one of http, run, signal, wait",
       "kinds.yml:13:9 stages[0].steps[3]: step has more than one kind: 'run' and 'http' (keep exactly one)",
     ]);
   });

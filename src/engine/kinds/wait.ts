@@ -1,9 +1,13 @@
-/** The `wait` kind: sleeps for a duration on the engine's Clock (so tests and resumes control it). */
-import { durationMs, parseDuration } from "../engine/definition/durations.js";
-import { LIMITS } from "../engine/definition/limits.js";
-import type { StepHandler } from "../engine/handler.js";
+/**
+ * The `wait` kind: waits for a duration on the engine's Clock. Durable: its first execution
+ * journals the deadline; after a restart or a wake it waits only the remainder. A run that only
+ * waits is parked (docs/decisions/0009-parked-runs.md).
+ */
+import { durationMs, parseDuration } from "../definition/durations.js";
+import { LIMITS } from "../definition/limits.js";
+import type { StepHandler } from "../handler.js";
 
-export const waitStep: StepHandler = {
+export const waitKind: StepHandler = {
   validate(config) {
     if (typeof config === "string" && config.includes("${{")) return [];
     const ms = parseDuration(config);
@@ -20,9 +24,11 @@ export const waitStep: StepHandler = {
   },
   dependency: () => undefined,
   outputs: [],
+  waits: true,
   async execute(ctx) {
     const ms = durationMs(ctx.config, `step '${ctx.stepId}': wait`);
-    await ctx.clock.sleep(ms, ctx.signal);
+    const deadline = await ctx.deadline(ms);
+    if (deadline > ctx.clock.now()) await ctx.waitFor({ deadline });
     return undefined;
   },
 };
