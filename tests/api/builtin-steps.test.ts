@@ -47,10 +47,10 @@ function engineWith(steps: ReturnType<typeof builtinSteps>, clock = new FakeCloc
 
 describe("builtinSteps: run is opt-in", () => {
   it("has no run kind unless the host enables it", () => {
-    expect(Object.keys(builtinSteps()).sort()).toEqual(["http", "wait"]);
-    expect(Object.keys(builtinSteps({ http: {} })).sort()).toEqual(["http", "wait"]);
+    expect(Object.keys(builtinSteps()).sort()).toEqual(["http"]);
+    expect(Object.keys(builtinSteps({ http: {} })).sort()).toEqual(["http"]);
     const enabled = builtinSteps({ run: { cwd: "/", env: {} } });
-    expect(Object.keys(enabled).sort()).toEqual(["http", "run", "wait"]);
+    expect(Object.keys(enabled).sort()).toEqual(["http", "run"]);
     const bad = { run: { env: {} } } as unknown as Parameters<typeof builtinSteps>[0];
     expect(() => builtinSteps(bad)).toThrow(/options\.run\.cwd must be the directory commands start in/);
   });
@@ -66,7 +66,7 @@ describe("builtinSteps: run is opt-in", () => {
     })();
     expect(error).toBeInstanceOf(WorkflowError);
     expect((error as Error).message).toContain(
-      "shell.yml:6:9 stages[0].steps[0]: unknown step kind 'run': the host did not enable it (known: http, wait)",
+      "shell.yml:6:9 stages[0].steps[0]: unknown step kind 'run': the host did not enable it (known: http, signal, wait)",
     );
   });
 
