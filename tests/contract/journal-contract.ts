@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { Journal } from "../../src/engine/journal.js";
 import { describeAttemptContract } from "./attempts.contract.js";
 import { describeDeleteContract } from "./delete.contract.js";
+import { describeEventsAfterContract } from "./events-after.contract.js";
 import { describeEventContract } from "./events.contract.js";
 import type { JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
@@ -30,6 +31,13 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
         if (fixture?.reopen) current = await fixture.reopen();
         return harness.journal;
       },
+      async corrupt(): Promise<Journal | undefined> {
+        if (!fixture?.corrupt) return undefined;
+        const damaged = fixture.corrupt();
+        current = undefined;
+        current = await damaged;
+        return current;
+      },
     };
 
     beforeEach(async () => {
@@ -50,5 +58,6 @@ export function describeJournalContract(name: string, make: () => Promise<Journa
     describeDeleteContract(harness);
     describeStepLogContract(harness);
     describeProcessContract(harness);
+    describeEventsAfterContract(harness);
   });
 }

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { eventHash } from "../../engine/canonical.js";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
+import type { EventQuery } from "../../engine/journal.js";
 import { unknownRun } from "../errors.js";
 import { isForeignKeyError } from "./constraints.js";
 
@@ -78,6 +79,29 @@ export function eventTable(db: Database.Database) {
     },
     list: (runId: string, afterSeq = 0): EventRecord[] =>
       (list.all(runId, afterSeq) as EventRow[]).map(toRecord),
+    /**
+     * A page of events after `afterSeq` (see Journal.listEventsAfter). Walks the rowid (seq)
+     * from `afterSeq`; no index of its own, so appending an event costs what it did.
+     */
+    after(afterSeq: number, query: EventQuery = {}): EventRecord[] {
+      const where = ["seq > ?"];
+      const params: unknown[] = [afterSeq];
+      if (query.runId !== undefined) {
+        where.push("run_id = ?");
+        params.push(query.runId);
+      }
+      if (query.types !== undefined) {
+        if (query.types.length === 0) return [];
+        where.push(`type IN (${query.types.map(() => "?").join(", ")})`);
+        params.push(...query.types);
+      }
+      let sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY seq`;
+      if (query.limit !== undefined) {
+        sql += " LIMIT ?";
+        params.push(query.limit);
+      }
+      return (db.prepare(sql).all(...params) as EventRow[]).map(toRecord);
+    },
   };
 }
 
