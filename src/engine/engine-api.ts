@@ -175,8 +175,17 @@ export interface Engine {
   register(kind: string, handler: import("./handler.js").StepHandlerLike): this;
   /** The registered kinds (for parsing workflow files). */
   readonly kinds: ReadonlyMap<string, import("./handler.js").StepHandler>;
-  /** Subscribes to events (delivered after they are durable). Returns a disposer. */
-  on(listener: import("./events.js").EventListener): () => void;
+  /**
+   * Subscribes to events, delivered once durable, each with its journal `seq`, in `seq` order.
+   * `options` filter by run and type; `afterSeq` first catches up from the journal (a reporter that
+   * restarts continues where it stopped). Delivery is asynchronous and per listener: a listener
+   * that throws or is slow holds up no run and no other listener; its failures are counted on the
+   * returned Subscription (callable as a disposer) and logged. See EventBus (bus.ts).
+   */
+  on(
+    listener: import("./events.js").EventListener,
+    options?: import("./events.js").SubscribeOptions,
+  ): import("./events.js").Subscription;
   /**
    * Starts a run. Inputs are validated first (InputError, nothing recorded); the run is recorded
    * before this resolves, so `runId` is durable when the handle is returned.

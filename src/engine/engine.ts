@@ -15,7 +15,7 @@ import type {
   StartOptions,
 } from "./engine-api.js";
 import { InputError, isRunBusy, RunBusyError, StageflowError } from "./errors.js";
-import type { EventListener } from "./events.js";
+import type { EventListener, SubscribeOptions, Subscription } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
 import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
@@ -70,7 +70,7 @@ class StageflowEngine implements Engine {
     this.journal = options.journal;
     this.clock = options.clock ?? systemClock;
     const logger = options.logger ?? nullLogger;
-    this.bus = new EventBus(logger);
+    this.bus = new EventBus(logger, this.journal);
     this.newId = options.newId ?? (() => uuidv7(this.clock.now()));
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
     const pollMs = options.cancelPollMs ?? 500;
@@ -119,8 +119,8 @@ class StageflowEngine implements Engine {
     return this;
   }
 
-  on(listener: EventListener): () => void {
-    return this.bus.on(listener);
+  on(listener: EventListener, options?: SubscribeOptions): Subscription {
+    return this.bus.on(listener, options);
   }
 
   async start(plan: WorkflowPlan, opts: StartOptions = {}): Promise<RunHandle> {

@@ -89,6 +89,11 @@ export interface Journal {
   replaceDefinition(runId: string, replacement: DefinitionReplacement, events: NewEvent[]): Promise<void>;
   /** Deletes a run's non-succeeded checkpoints, so that a re-run of a failed run retries them. */
   clearFailedCheckpoints(runId: string): Promise<void>;
+  /**
+   * Every write that takes events sets `seq` on each event it stores (NewEvent.seq) before it
+   * resolves; an event ignored as a duplicate keeps none. The engine delivers events to
+   * subscribers by it.
+   */
   appendEvents(events: NewEvent[]): Promise<void>;
 
   /**
@@ -113,6 +118,8 @@ export interface Journal {
    * seq seen misses nothing committed and repeats nothing.
    */
   listEventsAfter(afterSeq: number, query?: EventQuery): Promise<EventRecord[]>;
+  /** The highest `seq` any event has had in this journal (0 when none): where live events begin. */
+  lastEventSeq(): Promise<number>;
 
   /**
    * Appends lines of steps' output, already masked and bounded by the engine (see

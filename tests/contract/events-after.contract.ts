@@ -46,6 +46,22 @@ export function describeEventsAfterContract(h: JournalHarness): void {
       expect(pages).toEqual(["start", "start", 11, 12, 13]);
     });
 
+    it("sets seq on each event it stores, not on a duplicate, and knows the last seq", async () => {
+      expect(await h.journal.lastEventSeq()).toBe(0);
+      const first = started("r1");
+      await h.journal.createRun(newRun("r1"), [first]);
+      const again = warning("r1", 11);
+      const twice = warning("r1", 11);
+      await h.journal.appendEvents([again]);
+      await h.journal.appendEvents([twice]);
+      expect(typeof first.seq).toBe("number");
+      expect(again.seq).toBeGreaterThan(first.seq as number);
+      expect(twice.seq).toBeUndefined();
+      expect(await h.journal.lastEventSeq()).toBe(again.seq);
+      const stored = await h.journal.listEventsAfter(0);
+      expect(stored.map((e) => e.seq)).toEqual([first.seq, again.seq]);
+    });
+
     it("refuses a limit that is not a positive integer", async () => {
       await expect(h.journal.listEventsAfter(0, { limit: 0 })).rejects.toThrow(/limit/);
       await expect(h.journal.listEventsAfter(0, { limit: 1.5 })).rejects.toThrow(/limit/);

@@ -4,8 +4,8 @@ import type { EventQuery } from "../../engine/journal.js";
 import { unknownRun } from "../errors.js";
 import { jsonCopy } from "./copy.js";
 
-/** Events validated and hashed, ready to append (nothing stored yet). */
-export type PreparedEvents = readonly EventRecord[];
+/** Events validated and hashed, ready to append (nothing stored yet), each with what it came from. */
+export type PreparedEvents = readonly { record: EventRecord; source: NewEvent }[];
 
 /** The in-memory event log: append-only, deduplicated by eventHash(), seq increasing. */
 export class EventLog {
@@ -20,7 +20,7 @@ export class EventLog {
    * `events`). Throws StoreError `unknown_run` before anything is stored.
    */
   prepare(events: readonly NewEvent[], runExists: (runId: string) => boolean): PreparedEvents {
-    const out: EventRecord[] = [];
+    const out: { record: EventRecord; source: NewEvent }[] = [];
     const seen = new Set<string>();
     for (const e of events) {
       if (!runExists(e.runId)) throw unknownRun(e.runId);
@@ -39,15 +39,16 @@ export class EventLog {
         hash,
       } as EventRecord;
       if (e.dedupeKey !== undefined) record.dedupeKey = e.dedupeKey;
-      out.push(record);
+      out.push({ record, source: e });
     }
     return out;
   }
 
-  /** Stores what prepare() returned, giving each event the next seq. */
+  /** Stores what prepare() returned, giving each event the next seq (also set on its NewEvent). */
   commit(prepared: PreparedEvents): void {
-    for (const record of prepared) {
+    for (const { record, source } of prepared) {
       record.seq = ++this.seq;
+      source.seq = record.seq;
       this.hashes.add(`${record.runId}\u0000${record.hash}`);
       const list = this.byRun.get(record.runId) ?? [];
       this.byRun.set(record.runId, list);
@@ -60,6 +61,11 @@ export class EventLog {
   deleteRun(runId: string): void {
     for (const e of this.byRun.get(runId) ?? []) this.hashes.delete(`${runId}\u0000${e.hash}`);
     if (this.byRun.delete(runId)) this.all = this.all.filter((e) => e.runId !== runId);
+  }
+
+  /** The highest seq given so far (0 when none). */
+  last(): number {
+    return this.seq;
   }
 
   /** A page of events after `afterSeq` (see Journal.listEventsAfter). */

@@ -247,6 +247,10 @@ export class MemoryJournal implements J.Journal {
     this.open();
     return this.events.list(runId, afterSeq);
   }
+  async lastEventSeq(): Promise<number> {
+    this.open();
+    return this.events.last();
+  }
   async listEventsAfter(afterSeq: number, query?: J.EventQuery): Promise<EventRecord[]> {
     this.open();
     return this.events.after(afterSeq, checkedEventQuery(query));

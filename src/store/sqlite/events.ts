@@ -61,22 +61,32 @@ export function eventTable(db: Database.Database) {
     `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, hash)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
+  const last = db.prepare("SELECT coalesce(max(seq), 0) AS seq FROM events");
   const list = db.prepare("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq");
 
   return {
     /**
      * Appends events; one whose hash (runId, type, dedupeKey or payload) is already stored is
-     * ignored. Throws a StoreError `unknown_run` when an event names a run that does not exist.
+     * ignored; each one stored gets its `seq` set (see NewEvent.seq). Throws a StoreError `unknown_run` when an event names a run that does not exist.
      */
     append(events: readonly NewEvent[]): void {
       for (const e of events) {
         try {
-          insert.run(e.runId, e.correlationId, e.type, e.at, JSON.stringify(e.payload), eventHash(e));
+          const row = insert.run(
+            e.runId,
+            e.correlationId,
+            e.type,
+            e.at,
+            JSON.stringify(e.payload),
+            eventHash(e),
+          );
+          if (row.changes > 0) e.seq = Number(row.lastInsertRowid);
         } catch (err) {
           throw isForeignKeyError(err) ? unknownRun(e.runId) : err;
         }
       }
     },
+    last: (): number => (last.get() as { seq: number }).seq,
     list: (runId: string, afterSeq = 0): EventRecord[] =>
       (list.all(runId, afterSeq) as EventRow[]).map(toRecord),
     /**

@@ -267,6 +267,9 @@ export class SqliteJournal implements J.Journal {
   listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
     return this.read(() => this.events.list(runId, afterSeq));
   }
+  lastEventSeq(): Promise<number> {
+    return this.read(() => this.events.last());
+  }
   listEventsAfter(afterSeq: number, query?: J.EventQuery): Promise<EventRecord[]> {
     return this.read(() => this.events.after(afterSeq, checkedEventQuery(query)));
   }
