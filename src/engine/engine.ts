@@ -14,7 +14,7 @@ import type {
   RunResult,
   StartOptions,
 } from "./engine-api.js";
-import { InputError, isRunBusy, RunBusyError, StageflowError } from "./errors.js";
+import { errorMessage, isRunBusy, RefusedError, RunBusyError, StageflowError } from "./errors.js";
 import type { EventListener, SubscribeOptions, Subscription } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
@@ -25,7 +25,13 @@ import { executeRun } from "./executor/run-executor.js";
 import { evaluateExpression } from "./expressions/index.js";
 import { type StepHandler, type StepHandlerLike, toHandler } from "./handler.js";
 import { uuidv7 } from "./ids.js";
-import { type BreakerSnapshot, type Journal, type RunRecord, TERMINAL_RUN_STATUSES } from "./journal.js";
+import {
+  type BreakerSnapshot,
+  type Journal,
+  type RunRecord,
+  storageRefusalOf,
+  TERMINAL_RUN_STATUSES,
+} from "./journal.js";
 import { BreakerRegistry } from "./policies/index.js";
 import { type Clock, mathRandom, nullLogger, systemClock } from "./ports.js";
 import {
@@ -45,8 +51,40 @@ import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
 export function createEngine(options: EngineOptions): Engine {
-  return new StageflowEngine(options);
+  return refusingStorageFaults(new StageflowEngine(options));
 }
+
+/** The host API calls whose journal failures for storage reasons become RefusedErrors. */
+const GUARDED = ["start", "resume", "resumeAll", "cancel", "report"] as const;
+
+/**
+ * One rule for storage failures: a host API call rejects with RefusedError `storage_unavailable`
+ * or `storage_corrupt` (the journal's own error as its `cause`, its message kept) whenever the
+ * journal rejected for a storage reason (see the Journal interface). A run's `done` is not
+ * rewritten: a run stopped by its journal failing rejects with the journal's error itself, whose
+ * `reason` is the same storage code.
+ */
+function refusingStorageFaults(engine: StageflowEngine): Engine {
+  for (const name of GUARDED) {
+    const call = engine[name] as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(engine, name, {
+      value: (...args: unknown[]) =>
+        call.apply(engine, args).catch((error: unknown) => {
+          throw asStorageRefusal(error, typeof args[0] === "string" ? args[0] : undefined);
+        }),
+    });
+  }
+  return engine;
+}
+
+function asStorageRefusal(error: unknown, runId: string | undefined): unknown {
+  const code = storageRefusalOf(error);
+  if (!code || error instanceof RefusedError) return error;
+  return new RefusedError(code, errorMessage(error), runId, { cause: error });
+}
+
+const unknownRun = (runId: string): RefusedError =>
+  new RefusedError("run_not_found", `unknown run '${runId}'`, runId);
 
 class StageflowEngine implements Engine {
   private readonly journal: Journal;
@@ -238,11 +276,12 @@ class StageflowEngine implements Engine {
 
   async cancel(runId: string): Promise<void> {
     const run = await this.journal.getRun(runId);
-    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    if (!run) throw unknownRun(runId);
     if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
-      throw new InputError(
-        "invalid_input",
+      throw new RefusedError(
+        "run_finished",
         `run ${runId} already finished (${run.status}); nothing to cancel`,
+        runId,
       );
     }
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
@@ -285,7 +324,7 @@ class StageflowEngine implements Engine {
 
   async report(runId: string): Promise<RunReport> {
     const run = await this.journal.getRun(runId);
-    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    if (!run) throw unknownRun(runId);
     const [attempts, checkpoints, events] = await Promise.all([
       this.journal.listAttempts(runId),
       this.journal.listCheckpoints(runId),
