@@ -161,3 +161,44 @@ describe("events for hosts", () => {
     expect(seen[0]).toMatchObject({ type: "run.started", runId });
   });
 });
+
+describe("engine-level events", () => {
+  it("breaker transitions reach a listener once each, with the breaker's key", async () => {
+    const journal = new MemoryJournal();
+    const engine = createEngine({
+      journal,
+      clock: new FakeClock(Date.UTC(2026, 0, 1), { autoAdvance: true }),
+      breaker: { failureThreshold: 2, resetTimeoutMs: 1_000 },
+    });
+    let calls = 0;
+    engine.register("task", {
+      execute: async () => {
+        calls++;
+        if (calls <= 2) throw Object.assign(new Error("unavailable"), { status: 503 });
+        return {};
+      },
+      dependency: () => "api.example",
+    });
+    const seen: EngineEvent[] = [];
+    const sub = engine.on((e) => void seen.push(e), {
+      types: ["breaker.opened", "breaker.half_opened", "breaker.closed", "recovery.budget_refused"],
+    });
+    const plan = compileWorkflow(
+      {
+        name: "calls",
+        stages: [
+          { id: "s", steps: [{ id: "call", task: {}, retry: { max_attempts: 6, base_delay: "2s" } }] },
+        ],
+      },
+      { kinds: engine.kinds },
+    );
+    await (
+      await engine.start(plan)
+    ).done;
+    await sub.idle();
+    const breaker = seen.filter((e) => e.type.startsWith("breaker."));
+    expect(breaker.map((e) => e.type)).toEqual(["breaker.opened", "breaker.half_opened", "breaker.closed"]);
+    for (const e of breaker) expect(e.payload).toMatchObject({ dependency: "api.example" });
+    expect(new Set(breaker.map((e) => e.seq)).size).toBe(breaker.length);
+  });
+});
