@@ -93,7 +93,9 @@ export interface StartOptions {
 export interface ResumeOptions {
   /**
    * The workflow as it is now (e.g. re-read from its file). When given and its hash differs from
-   * the recorded one, the run is marked `blocked` with reason `definition_changed`.
+   * the recorded one, the run is marked `blocked` with reason `definition_changed`: the handle's
+   * `done` resolves `{ status: "blocked", reason: "definition_changed" }` (not a RefusedError: the
+   * block is recorded, so that `status` shows it), unless `acceptChanges`.
    */
   plan?: import("./definition/plan.js").WorkflowPlan;
   /**
@@ -193,9 +195,11 @@ export interface Engine {
   start(plan: import("./definition/plan.js").WorkflowPlan, options?: StartOptions): Promise<RunHandle>;
   /**
    * Resumes an interrupted, waiting, blocked or failed run from its last valid checkpoints.
-   * Taking the run over is one compare-and-set in the journal. Throws when the run is unknown or
-   * finished (InputError), or held by an owner that may be alive (RunBusyError, `run_busy`): an
-   * unexpired lease whose holder is not known dead.
+   * Taking the run over is one compare-and-set in the journal. Throws RefusedError: `run_not_found`,
+   * `run_finished` (succeeded, degraded or cancelled), or `run_busy` (RunBusyError) when an owner
+   * that may be alive holds it: an unexpired lease whose holder is not known dead. Every call here
+   * that the journal fails for a storage reason throws RefusedError `storage_unavailable` or
+   * `storage_corrupt` (see createEngine).
    */
   resume(runId: string, options?: ResumeOptions): Promise<RunHandle>;
   /**
@@ -209,13 +213,13 @@ export interface Engine {
    * Cancels a run: in this process at once; in another process within its `cancelPollMs`; a run
    * nobody executes (parked, blocked, failed, or its owner gone) is ended `cancelled` here.
    */
-  cancel(runId: string): Promise<void>;
+  cancel(runId: string): Promise<void>; // RefusedError `run_not_found`, `run_finished`
   /**
    * Whether the run is `running` in the journal but nobody executes it any more: its lease expired
    * or was released, or its owner is known dead (`isOwnerAlive`). `resume` takes such a run over.
    */
   isInterrupted(run: RunRecord): boolean;
-  /** The run's report, built from the journal. */
+  /** The run's report, built from the journal. RefusedError `run_not_found` for an unknown id. */
   report(runId: string): Promise<RunReport>;
   /**
    * Graceful shutdown: interrupts runs in flight (they stay `running`, unrecorded steps re-run on
