@@ -212,8 +212,9 @@ export interface Engine {
   /**
    * Cancels a run: in this process at once; in another process within its `cancelPollMs`; a run
    * nobody executes (parked, blocked, failed, or its owner gone) is ended `cancelled` here.
+   * RefusedError `run_not_found`, or `run_finished` for a run that already finished.
    */
-  cancel(runId: string): Promise<void>; // RefusedError `run_not_found`, `run_finished`
+  cancel(runId: string): Promise<void>;
   /**
    * Whether the run is `running` in the journal but nobody executes it any more: its lease expired
    * or was released, or its owner is known dead (`isOwnerAlive`). `resume` takes such a run over.
