@@ -1,4 +1,4 @@
-import { isInputError, isStageflowError, type RunStatus } from "../index.js";
+import { isInputError, isRefused, isStageflowError, type RunStatus } from "../index.js";
 import { isStoreError } from "../sqlite.js";
 
 /** The `stageflow` command's exit codes (documented in docs/cli.md). */
@@ -47,16 +47,21 @@ export function combineExitCodes(codes: readonly ExitCode[]): ExitCode {
   return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
 }
 
-/** A journal that cannot be used (not SQLite, read-only, newer schema, locked, ...). */
+/**
+ * A journal that cannot be used (not SQLite, read-only, newer schema, locked, ...): from the store,
+ * or as the engine refuses a call for it (`storage_unavailable`, `storage_corrupt`).
+ */
 export function isStorageError(e: unknown): boolean {
-  return isStoreError(e) && e.code !== "unknown_run";
+  return (
+    (isStoreError(e) && e.code !== "unknown_run") || isRefused(e, "storage_unavailable", "storage_corrupt")
+  );
 }
 
 /** The exit code for an error that ended a command. */
 export function exitCodeForError(e: unknown): ExitCode {
   if (isStorageError(e)) return EXIT.storage;
   if (isInputError(e)) return EXIT.usage;
-  if (isStageflowError(e) && (e.reason === "invalid_input" || e.reason === "invalid_definition")) {
+  if (isStageflowError(e) && (e.reason === "invalid_input" || e.reason === "definition_invalid")) {
     return EXIT.usage;
   }
   return EXIT.failed;

@@ -152,7 +152,9 @@ export interface StartOptions {
 export interface ResumeOptions {
   /**
    * The workflow as it is now (e.g. re-read from its file). When given and its hash differs from
-   * the recorded one, the run is marked `blocked` with reason `definition_changed`.
+   * the recorded one, the run is marked `blocked` with reason `definition_changed`: the handle's
+   * `done` resolves `{ status: "blocked", reason: "definition_changed" }` (not a RefusedError: the
+   * block is recorded, so that `status` shows it), unless `acceptChanges`.
    */
   plan?: import("./definition/plan.js").WorkflowPlan;
   /**
@@ -242,8 +244,17 @@ export interface Engine {
   register(kind: string, handler: import("./handler.js").StepHandlerLike): this;
   /** The registered kinds (for parsing workflow files). */
   readonly kinds: ReadonlyMap<string, import("./handler.js").StepHandler>;
-  /** Subscribes to events (delivered after they are durable). Returns a disposer. */
-  on(listener: import("./events.js").EventListener): () => void;
+  /**
+   * Subscribes to events, delivered once durable, each with its journal `seq`, in `seq` order.
+   * `options` filter by run and type; `afterSeq` first catches up from the journal (a reporter that
+   * restarts continues where it stopped). Delivery is asynchronous and per listener: a listener
+   * that throws or is slow holds up no run and no other listener; its failures are counted on the
+   * returned Subscription (callable as a disposer) and logged. See EventBus (bus.ts).
+   */
+  on(
+    listener: import("./events.js").EventListener,
+    options?: import("./events.js").SubscribeOptions,
+  ): import("./events.js").Subscription;
   /**
    * Starts a run. Inputs, key and metadata are validated first (InputError, nothing recorded); the
    * run is recorded before this resolves, so `runId` is durable when the handle is returned. With
@@ -253,9 +264,11 @@ export interface Engine {
   start(plan: import("./definition/plan.js").WorkflowPlan, options?: StartOptions): Promise<RunHandle>;
   /**
    * Resumes an interrupted, waiting, blocked or failed run from its last valid checkpoints.
-   * Taking the run over is one compare-and-set in the journal. Throws when the run is unknown or
-   * finished (InputError), or held by an owner that may be alive (RunBusyError, `run_busy`): an
-   * unexpired lease whose holder is not known dead.
+   * Taking the run over is one compare-and-set in the journal. Throws RefusedError: `run_not_found`,
+   * `run_finished` (succeeded, degraded or cancelled), or `run_busy` (RunBusyError) when an owner
+   * that may be alive holds it: an unexpired lease whose holder is not known dead. Every call here
+   * that the journal fails for a storage reason throws RefusedError `storage_unavailable` or
+   * `storage_corrupt` (see createEngine).
    */
   resume(runId: string, options?: ResumeOptions): Promise<RunHandle>;
   /**
@@ -270,6 +283,7 @@ export interface Engine {
   /**
    * Cancels a run: in this process at once; in another process within its `cancelPollMs`; a run
    * nobody executes (parked, blocked, failed, or its owner gone) is ended `cancelled` here.
+   * RefusedError `run_not_found`, or `run_finished` for a run that already finished.
    */
   cancel(runId: string): Promise<void>;
   /**
@@ -279,7 +293,7 @@ export interface Engine {
   isInterrupted(run: RunRecord): boolean;
   /** The journal's runs, newest first, filtered (by status, workflow, key, metadata...). */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
-  /** The run's report, built from the journal. */
+  /** The run's report, built from the journal. RefusedError `run_not_found` for an unknown id. */
   report(runId: string): Promise<RunReport>;
   /**
    * Sends a signal to a run: journaled (durable) before this resolves, then handed to the run's

@@ -19,13 +19,13 @@ import type {
 } from "./engine-api.js";
 import {
   EngineClosedError,
-  InputError,
+  errorMessage,
   isRunBusy,
   RefusedError,
   RunBusyError,
   StageflowError,
 } from "./errors.js";
-import type { EventListener } from "./events.js";
+import type { EventListener, SubscribeOptions, Subscription } from "./events.js";
 import { recordTransition } from "./executor/breaker-events.js";
 import type { EngineServices, RunContext } from "./executor/context.js";
 import { LeaseKeeper, leaseHolderGone } from "./executor/leases.js";
@@ -42,6 +42,7 @@ import {
   type RunMetadata,
   type RunQuery,
   type RunRecord,
+  storageRefusalOf,
   TERMINAL_RUN_STATUSES,
 } from "./journal.js";
 import { ENGINE_KINDS, signalNameOf } from "./kinds/index.js";
@@ -68,8 +69,40 @@ import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
 export function createEngine(options: EngineOptions): Engine {
-  return new StageflowEngine(options);
+  return refusingStorageFaults(new StageflowEngine(options));
 }
+
+/** The host API calls whose journal failures for storage reasons become RefusedErrors. */
+const GUARDED = ["start", "resume", "resumeAll", "cancel", "report", "listRuns", "signal", "wake"] as const;
+
+/**
+ * One rule for storage failures: a host API call rejects with RefusedError `storage_unavailable`
+ * or `storage_corrupt` (the journal's own error as its `cause`, its message kept) whenever the
+ * journal rejected for a storage reason (see the Journal interface). A run's `done` is not
+ * rewritten: a run stopped by its journal failing rejects with the journal's error itself, whose
+ * `reason` is the same storage code.
+ */
+function refusingStorageFaults(engine: StageflowEngine): Engine {
+  for (const name of GUARDED) {
+    const call = engine[name] as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(engine, name, {
+      value: (...args: unknown[]) =>
+        call.apply(engine, args).catch((error: unknown) => {
+          throw asStorageRefusal(error, typeof args[0] === "string" ? args[0] : undefined);
+        }),
+    });
+  }
+  return engine;
+}
+
+function asStorageRefusal(error: unknown, runId: string | undefined): unknown {
+  const code = storageRefusalOf(error);
+  if (!code || error instanceof RefusedError) return error;
+  return new RefusedError(code, errorMessage(error), runId, { cause: error });
+}
+
+const unknownRun = (runId: string): RefusedError =>
+  new RefusedError("run_not_found", `unknown run '${runId}'`, runId);
 
 class StageflowEngine implements Engine {
   private readonly journal: Journal;
@@ -99,7 +132,7 @@ class StageflowEngine implements Engine {
     this.journal = options.journal;
     this.clock = options.clock ?? systemClock;
     const logger = options.logger ?? nullLogger;
-    this.bus = new EventBus(logger);
+    this.bus = new EventBus(logger, this.journal);
     this.newId = options.newId ?? (() => uuidv7(this.clock.now()));
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
     const pollMs = options.cancelPollMs ?? 500;
@@ -155,8 +188,8 @@ class StageflowEngine implements Engine {
     return this;
   }
 
-  on(listener: EventListener): () => void {
-    return this.bus.on(listener);
+  on(listener: EventListener, options?: SubscribeOptions): Subscription {
+    return this.bus.on(listener, options);
   }
 
   async start(plan: WorkflowPlan, opts: StartOptions = {}): Promise<RunHandle> {
@@ -507,11 +540,12 @@ class StageflowEngine implements Engine {
 
   async cancel(runId: string): Promise<void> {
     const run = await this.journal.getRun(runId);
-    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    if (!run) throw unknownRun(runId);
     if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
-      throw new InputError(
-        "invalid_input",
+      throw new RefusedError(
+        "run_finished",
         `run ${runId} already finished (${run.status}); nothing to cancel`,
+        runId,
       );
     }
     const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
@@ -559,7 +593,7 @@ class StageflowEngine implements Engine {
 
   async report(runId: string): Promise<RunReport> {
     const run = await this.journal.getRun(runId);
-    if (!run) throw new InputError("invalid_input", `unknown run '${runId}'`);
+    if (!run) throw unknownRun(runId);
     const [attempts, checkpoints, events] = await Promise.all([
       this.journal.listAttempts(runId),
       this.journal.listCheckpoints(runId),

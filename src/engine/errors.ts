@@ -88,19 +88,36 @@ export const REFUSALS = [
 ] as const;
 export type RefusalCode = (typeof REFUSALS)[number];
 
-/** A host API call refused for a reason the host can switch on (`code`); nothing was recorded. */
+/**
+ * A host API call refused for a reason the host can switch on (`code`, the same as `reason`);
+ * nothing was recorded.
+ * - `run_not_found`: no run with that id (resume, cancel, report, ...);
+ * - `run_busy`: another live owner executes the run (RunBusyError);
+ * - `run_finished`: the run already finished (resume of a succeeded/degraded/cancelled run,
+ *   cancel of any finished run);
+ * - `definition_invalid`: a workflow that does not parse or validate (WorkflowError, from
+ *   parseWorkflow/compileWorkflow, and a recorded definition that no longer compiles);
+ * - `definition_changed`: not thrown: a resume with a changed plan and no `acceptChanges` ends
+ *   the run `blocked` and its handle's result says `reason: "definition_changed"`;
+ * - `storage_unavailable` / `storage_corrupt`: the journal failed for a storage reason (the
+ *   journal's error is the `cause`, see the Journal interface);
+ * - `signal_unknown`: see `signal`.
+ */
 export class RefusedError extends InputError {
   constructor(
     readonly code: RefusalCode,
     message: string,
     readonly runId?: string,
+    options: { issues?: readonly string[]; cause?: unknown } = {},
   ) {
-    super(code, message);
+    super(code, message, options.issues);
+    if (options.cause !== undefined) Object.defineProperty(this, "cause", { value: options.cause });
   }
 }
 
-export const isRefused = (e: unknown, code?: RefusalCode): e is RefusedError =>
-  e instanceof RefusedError && (code === undefined || e.code === code);
+/** Whether `e` is a refusal, with one of `codes` when given. */
+export const isRefused = (e: unknown, ...codes: RefusalCode[]): e is RefusedError =>
+  e instanceof RefusedError && (codes.length === 0 || codes.includes(e.code));
 
 /**
  * The run is executed by another owner that is alive (its lease is renewed, or its pid lives):

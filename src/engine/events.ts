@@ -162,6 +162,11 @@ export interface NewEvent<T extends EventType = EventType> {
    * type, dedupeKey) it already has. Without one, the canonical JSON of the payload is hashed.
    */
   dedupeKey?: string;
+  /**
+   * Set by the journal when it appends the event (before the write resolves): its place in the
+   * journal's one event sequence. An event the journal ignored as a duplicate gets none.
+   */
+  seq?: number;
 }
 
 /** An event as the journal returns it. */
@@ -170,7 +175,50 @@ export interface EventRecord<T extends EventType = EventType> extends NewEvent<T
   hash: string;
 }
 
-/** What subscribers receive, once the event is durable: a discriminated union on `type`. */
-export type EngineEvent = { [K in EventType]: NewEvent<K> }[EventType];
+/**
+ * What subscribers receive, once the event is durable: a discriminated union on `type`, with the
+ * event's `seq` in the journal (a listener that stops remembers the last one and subscribes again
+ * with `afterSeq`).
+ */
+export type EngineEvent = { [K in EventType]: NewEvent<K> & { seq: number } }[EventType];
 
-export type EventListener = (event: EngineEvent) => void;
+/**
+ * A subscriber. It may return a promise: the next event reaches it only once that settles (its
+ * events stay in order), without holding up runs or other subscribers.
+ */
+export type EventListener = (event: EngineEvent) => unknown;
+
+/** What `Engine.on` delivers: all events, or only those of one run and/or of some types. */
+export interface SubscribeOptions {
+  runId?: string;
+  types?: readonly EventType[];
+  /**
+   * Catch up first: every journaled event with a greater `seq` (matching the filters) is
+   * delivered, read from the journal, then live events, in `seq` order, with no gap and no
+   * repeat. Without it, delivery starts with events committed after `on` was called.
+   */
+  afterSeq?: number;
+  /**
+   * Live events held for this listener while it is busy; past this the held events are dropped
+   * and the subscription reads them from the journal again (nothing is lost). @default 10_000
+   */
+  maxQueue?: number;
+}
+
+/** A listener's subscription (what `Engine.on` returns). */
+export interface Subscription {
+  /** Stops delivery; an event being delivered finishes. Idempotent. */
+  close(): void;
+  /** Calling `close()` also works as a disposer: `const off = engine.on(...); off()`. */
+  (): void;
+  /** Events the listener threw (or rejected) on: each is logged and skipped, never retried. */
+  readonly failures: number;
+  /** Reads from the journal (catch-up) that failed; retried at the next event. Logged. */
+  readonly readFailures: number;
+  /** Times the queue overflowed and the subscription fell back to reading the journal. */
+  readonly overflows: number;
+  /** The seq of the last event delivered (or skipped as failed); `afterSeq` to continue from. */
+  readonly lastSeq: number;
+  /** Resolves once every event published so far has been delivered to the listener. */
+  idle(): Promise<void>;
+}

@@ -1,5 +1,5 @@
 import type { ErrorInfo } from "./errors.js";
-import type { EventRecord, NewEvent, Trigger } from "./events.js";
+import type { EventRecord, EventType, NewEvent, Trigger } from "./events.js";
 import type { ReasonCode } from "./reasons.js";
 
 /**
@@ -11,6 +11,16 @@ import type { ReasonCode } from "./reasons.js";
  * resolves a caller before the commit that holds its write).
  *
  * All times are epoch milliseconds from the engine's Clock.
+ *
+ * **Storage failures.** A method that fails because of the storage itself rejects with an error
+ * whose `reason` is one of the port's storage codes, so that the engine (and a host) can tell them
+ * from everything else without knowing the implementation:
+ * - `storage_corrupt`: the stored data is damaged or is not a journal (e.g. SQLite's
+ *   SQLITE_CORRUPT / SQLITE_NOTADB); retrying does not help, a person must restore it;
+ * - `storage_unavailable`: the storage cannot be used now or here (closed journal, read-only,
+ *   locked too long, disk full, I/O error, unusable path, schema of another version, ...).
+ * Other rejections (an unknown run or attempt, a duplicate id) are not storage failures: they keep
+ * their own reason. See STORAGE_REFUSALS and storageRefusalOf().
  */
 export interface Journal {
   /**
@@ -84,6 +94,11 @@ export interface Journal {
   replaceDefinition(runId: string, replacement: DefinitionReplacement, events: NewEvent[]): Promise<void>;
   /** Deletes a run's non-succeeded checkpoints, so that a re-run of a failed run retries them. */
   clearFailedCheckpoints(runId: string): Promise<void>;
+  /**
+   * Every write that takes events sets `seq` on each event it stores (NewEvent.seq) before it
+   * resolves; an event ignored as a duplicate keeps none. The engine delivers events to
+   * subscribers by it.
+   */
   appendEvents(events: NewEvent[]): Promise<void>;
 
   /**
@@ -100,6 +115,16 @@ export interface Journal {
   listCheckpoints(runId: string): Promise<CheckpointRecord[]>;
   /** In sequence order; `afterSeq` for tailing. */
   listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]>;
+  /**
+   * Events of every run (or of `query.runId`) whose `seq` is greater than `afterSeq`, in `seq`
+   * order, at most `query.limit` of them (all when absent): a page of the journal's one event
+   * sequence, for catching up from a sequence number. `query.types` keeps only those types.
+   * `seq` increases across the whole journal in commit order, so reading pages after the last
+   * seq seen misses nothing committed and repeats nothing.
+   */
+  listEventsAfter(afterSeq: number, query?: EventQuery): Promise<EventRecord[]>;
+  /** The highest `seq` any event has had in this journal (0 when none): where live events begin. */
+  lastEventSeq(): Promise<number>;
 
   /**
    * Appends lines of steps' output, already masked and bounded by the engine (see
@@ -142,6 +167,26 @@ export interface Journal {
   /** Storage-level integrity (e.g. SQLite's integrity_check and foreign keys). */
   verify(): Promise<{ ok: boolean; problems: string[] }>;
   close(): Promise<void>;
+}
+
+/** Filters of `listEventsAfter`. */
+export interface EventQuery {
+  runId?: string;
+  types?: readonly EventType[];
+  /** At most this many events (a page). A positive integer. */
+  limit?: number;
+}
+
+/** The Journal port's storage codes (see the Journal interface). */
+export const STORAGE_REFUSALS = ["storage_unavailable", "storage_corrupt"] as const;
+export type StorageRefusal = (typeof STORAGE_REFUSALS)[number];
+
+/** The storage code a journal's error carries (its `reason`), or undefined when it is none. */
+export function storageRefusalOf(e: unknown): StorageRefusal | undefined {
+  const reason = (e as { reason?: unknown } | null)?.reason;
+  return typeof reason === "string" && (STORAGE_REFUSALS as readonly string[]).includes(reason)
+    ? (reason as StorageRefusal)
+    : undefined;
 }
 
 /** What `acquireLease` answers: the lease taken (and from whom), or refused with the holder. */

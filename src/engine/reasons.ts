@@ -16,7 +16,6 @@ export const REASONS = [
   "sibling_failed",
   "handler_error",
   "invalid_input",
-  "invalid_definition",
   "unknown_output",
   "definition_changed",
   "checkpoint_corrupt",

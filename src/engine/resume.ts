@@ -1,7 +1,7 @@
 import type { EventBus } from "./bus.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, ResumeOptions, RunResult } from "./engine-api.js";
-import { InputError, toErrorInfo } from "./errors.js";
+import { RefusedError, toErrorInfo } from "./errors.js";
 import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import type { LeaseKeeper } from "./executor/leases.js";
@@ -44,12 +44,13 @@ export interface Prepared {
 }
 
 /** Why a run cannot be resumed at all (unknown or finished), or null when it can. */
-function notResumable(run: RunRecord | undefined, runId: string): InputError | null {
-  if (!run) return new InputError("invalid_input", `unknown run '${runId}'`);
+function notResumable(run: RunRecord | undefined, runId: string): RefusedError | null {
+  if (!run) return new RefusedError("run_not_found", `unknown run '${runId}'`, runId);
   if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status) && run.status !== "failed") {
-    return new InputError(
-      "invalid_input",
+    return new RefusedError(
+      "run_finished",
       `run ${runId} already finished (${run.status}); nothing to resume`,
+      runId,
     );
   }
   return null;

@@ -33,7 +33,34 @@ export type StoreErrorCode =
   | "unknown_attempt"
   | "duplicate";
 
-/** A storage problem; its message names the database path when there is one. */
+/**
+ * The Journal port's storage code of each StoreErrorCode (see the Journal interface): a damaged
+ * file or one that is not a journal is `storage_corrupt`; every other fault of the storage is
+ * `storage_unavailable`. A write naming an unknown run or attempt, or a duplicate id, is no
+ * storage fault: `invalid_input`.
+ */
+const REASON_OF: Record<StoreErrorCode, "storage_unavailable" | "storage_corrupt" | "invalid_input"> = {
+  not_sqlite: "storage_corrupt",
+  corrupt: "storage_corrupt",
+  bad_path: "storage_unavailable",
+  read_only: "storage_unavailable",
+  newer_schema: "storage_unavailable",
+  older_schema: "storage_unavailable",
+  missing: "storage_unavailable",
+  full: "storage_unavailable",
+  io: "storage_unavailable",
+  locked: "storage_unavailable",
+  closed: "storage_unavailable",
+  unknown_run: "invalid_input",
+  unknown_attempt: "invalid_input",
+  duplicate: "invalid_input",
+};
+
+/**
+ * A storage problem; its message names the database path when there is one. `code` says what
+ * exactly; `reason` is the Journal port's storage code (`storage_corrupt`, `storage_unavailable`)
+ * or `invalid_input` for a write the journal refused (unknown run or attempt, duplicate).
+ */
 export class StoreError extends StageflowError {
   constructor(
     readonly code: StoreErrorCode,
@@ -41,7 +68,7 @@ export class StoreError extends StageflowError {
     readonly path?: string,
     options?: { cause?: unknown },
   ) {
-    super("invalid_input", message, options);
+    super(REASON_OF[code], message, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Journal } from "stageflow";
@@ -16,6 +16,16 @@ describeJournalContract(
       journal,
       async reopen() {
         await journal.close();
+        journal = createSqliteJournal({ path });
+        return journal;
+      },
+      async corrupt() {
+        await journal.close();
+        // Every page after the first (which holds the schema) overwritten: the tables' pages are damaged.
+        const size = (await stat(path)).size;
+        const file = await open(path, "r+");
+        await file.write(Buffer.alloc(size - 4096, 0x5a), 0, size - 4096, 4096);
+        await file.close();
         journal = createSqliteJournal({ path });
         return journal;
       },

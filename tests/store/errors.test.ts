@@ -18,7 +18,11 @@ describe("storeErrorFrom", () => {
     const error = storeErrorFrom("/srv/stageflow/state.db", sqliteError(code));
     expect(isStoreError(error)).toBe(true);
     expect(isStageflowError(error)).toBe(true);
-    expect(error).toMatchObject({ code: expected, reason: "invalid_input", path: "/srv/stageflow/state.db" });
+    expect(error).toMatchObject({
+      code: expected,
+      reason: "storage_unavailable",
+      path: "/srv/stageflow/state.db",
+    });
     expect((error as StoreError).message).toMatch(/\/srv\/stageflow\/state\.db.*--db PATH/);
     expect((error as StoreError).cause).toBeInstanceOf(Error);
   });

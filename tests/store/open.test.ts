@@ -52,7 +52,7 @@ describe("openDatabase", () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({
       code: "not_sqlite",
-      reason: "invalid_input",
+      reason: "storage_corrupt",
       message: `${path}: not an SQLite database (refusing to touch it)`,
     });
     expect(sha(path)).toBe(before);

@@ -1,4 +1,4 @@
-import { InputError, type Journal, type RunRecord, type RunStatus } from "../../index.js";
+import { InputError, type Journal, RefusedError, type RunRecord, type RunStatus } from "../../index.js";
 import { dateTime } from "../render/format.js";
 
 /** Statuses from which nothing more happens to a run (blocked and failed runs can be resumed). */
@@ -7,9 +7,11 @@ export const FINISHED: readonly RunStatus[] = ["succeeded", "degraded", "cancell
 /** The fewest characters of an id that `requireRun` looks up by a part of it. */
 export const MIN_ID_PART = 4;
 
-export class UnknownRunError extends InputError {
-  constructor(readonly runId: string) {
-    super("invalid_input", `unknown run '${runId}' (see: stageflow status)`);
+/** No run matches the id given on the command line: the engine's `run_not_found`. */
+export class UnknownRunError extends RefusedError {
+  declare readonly runId: string;
+  constructor(runId: string) {
+    super("run_not_found", `unknown run '${runId}' (see: stageflow status)`, runId);
   }
 }
 

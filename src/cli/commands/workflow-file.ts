@@ -26,7 +26,7 @@ export function loadWorkflow(
   try {
     text = readTextFile(path, LIMITS.fileBytes);
   } catch (e) {
-    throw new InputError("invalid_definition", `${shown}: cannot read: ${errorMessage(e)}`);
+    throw new InputError("definition_invalid", `${shown}: cannot read: ${errorMessage(e)}`);
   }
   const plan = parseWorkflow(text, { file: shown, kinds });
   return { ...plan, source: path };

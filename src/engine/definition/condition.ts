@@ -10,7 +10,7 @@ export function conditionExpression(value: string | boolean): string {
   const [only] = parts;
   if (parts.length === 1 && only?.type === "expression") return only.text;
   throw new InputError(
-    "invalid_definition",
+    "definition_invalid",
     "a condition is one expression: write it bare, or wrap all of it in '${{ }}'",
   );
 }

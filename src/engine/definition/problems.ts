@@ -1,4 +1,4 @@
-import { InputError } from "../errors.js";
+import { RefusedError } from "../errors.js";
 
 /** A path into the workflow file: keys and list indices. */
 export type Segment = string | number;
@@ -48,11 +48,11 @@ export function formatPath(path: readonly Segment[]): string {
  * A workflow that cannot be run: every problem found, each with its file, line and column when
  * known. The message holds one formatted line per problem.
  */
-export class WorkflowError extends InputError {
+export class WorkflowError extends RefusedError {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[]) {
     const lines = problems.map(formatProblem);
-    super("invalid_definition", lines.join("\n"), lines);
+    super("definition_invalid", lines.join("\n"), undefined, { issues: lines });
     this.problems = problems;
   }
 }

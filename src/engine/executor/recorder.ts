@@ -1,5 +1,5 @@
 import type { EventBus } from "../bus.js";
-import type { EngineEvent, EventPayloads, EventType, NewEvent } from "../events.js";
+import type { EventPayloads, EventType, NewEvent } from "../events.js";
 import type {
   AttemptFinish,
   AttemptStart,
@@ -50,7 +50,7 @@ export class RunRecorder {
   }
 
   private publish(events: NewEvent[]): void {
-    this.bus.emit(events as EngineEvent[]);
+    this.bus.emit(events);
   }
 
   async emit(events: NewEvent[]): Promise<void> {

@@ -67,7 +67,7 @@ export function alternativeVariant(
 ): Variant {
   if (alt.step) {
     const other = ctx.plan.stages.flatMap((s) => s.steps).find((s) => s.id === alt.step);
-    if (!other) throw new InputError("invalid_definition", `alternative step '${alt.step}' does not exist`);
+    if (!other) throw new InputError("definition_invalid", `alternative step '${alt.step}' does not exist`);
     return resolve(ctx, other, label ?? `step ${other.id}`, alt.with);
   }
   return resolve(ctx, step, label ?? "with overrides", alt.with ?? {});

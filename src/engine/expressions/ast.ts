@@ -35,7 +35,7 @@ export class ExpressionError extends InputError {
     readonly detail: string,
     /** 0-based offset in the expression or template text. */
     readonly offset: number,
-    reason: ReasonCode = "invalid_definition",
+    reason: ReasonCode = "definition_invalid",
   ) {
     super(reason, `${detail} at column ${offset + 1}`);
     this.column = offset + 1;

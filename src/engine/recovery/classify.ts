@@ -115,7 +115,7 @@ export function guessType(info: ErrorInfo): ErrorType {
   if (status !== undefined && status >= 500) return "network";
   if (RESOURCE_CODES.has(code) || status === 413 || status === 507) return "resource";
   if (CONFIGURATION_CODES.has(code) || status === 401 || status === 403) return "configuration";
-  if (info.reason === "invalid_input" || info.reason === "invalid_definition") return "configuration";
+  if (info.reason === "invalid_input" || info.reason === "definition_invalid") return "configuration";
   if (status === 400 || status === 404 || status === 409 || status === 410 || status === 422) {
     return "validation";
   }

@@ -3,6 +3,7 @@ import type * as J from "../../engine/journal.js";
 import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
 import { checksumProblems } from "../checksums.js";
 import { closedJournal, duplicate, unknownAttempt, unknownRun } from "../errors.js";
+import { checkedEventQuery } from "../event-query.js";
 import { acquire, isExpired } from "../lease.js";
 import { jsonCopy } from "./copy.js";
 import { EventLog } from "./event-log.js";
@@ -326,6 +327,14 @@ export class MemoryJournal implements J.Journal {
   async listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
     this.open();
     return this.events.list(runId, afterSeq);
+  }
+  async lastEventSeq(): Promise<number> {
+    this.open();
+    return this.events.last();
+  }
+  async listEventsAfter(afterSeq: number, query?: J.EventQuery): Promise<EventRecord[]> {
+    this.open();
+    return this.events.after(afterSeq, checkedEventQuery(query));
   }
 
   async appendStepLog(lines: J.NewStepLogLine[]): Promise<void> {

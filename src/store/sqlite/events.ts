@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { eventHash } from "../../engine/canonical.js";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
+import type { EventQuery } from "../../engine/journal.js";
 import { unknownRun } from "../errors.js";
 import { isForeignKeyError } from "./constraints.js";
 
@@ -60,24 +61,57 @@ export function eventTable(db: Database.Database) {
     `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, hash)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
+  const last = db.prepare("SELECT coalesce(max(seq), 0) AS seq FROM events");
   const list = db.prepare("SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq");
 
   return {
     /**
      * Appends events; one whose hash (runId, type, dedupeKey or payload) is already stored is
-     * ignored. Throws a StoreError `unknown_run` when an event names a run that does not exist.
+     * ignored; each one stored gets its `seq` set (see NewEvent.seq). Throws a StoreError `unknown_run` when an event names a run that does not exist.
      */
     append(events: readonly NewEvent[]): void {
       for (const e of events) {
         try {
-          insert.run(e.runId, e.correlationId, e.type, e.at, JSON.stringify(e.payload), eventHash(e));
+          const row = insert.run(
+            e.runId,
+            e.correlationId,
+            e.type,
+            e.at,
+            JSON.stringify(e.payload),
+            eventHash(e),
+          );
+          if (row.changes > 0) e.seq = Number(row.lastInsertRowid);
         } catch (err) {
           throw isForeignKeyError(err) ? unknownRun(e.runId) : err;
         }
       }
     },
+    last: (): number => (last.get() as { seq: number }).seq,
     list: (runId: string, afterSeq = 0): EventRecord[] =>
       (list.all(runId, afterSeq) as EventRow[]).map(toRecord),
+    /**
+     * A page of events after `afterSeq` (see Journal.listEventsAfter). Walks the rowid (seq)
+     * from `afterSeq`; no index of its own, so appending an event costs what it did.
+     */
+    after(afterSeq: number, query: EventQuery = {}): EventRecord[] {
+      const where = ["seq > ?"];
+      const params: unknown[] = [afterSeq];
+      if (query.runId !== undefined) {
+        where.push("run_id = ?");
+        params.push(query.runId);
+      }
+      if (query.types !== undefined) {
+        if (query.types.length === 0) return [];
+        where.push(`type IN (${query.types.map(() => "?").join(", ")})`);
+        params.push(...query.types);
+      }
+      let sql = `SELECT * FROM events WHERE ${where.join(" AND ")} ORDER BY seq`;
+      if (query.limit !== undefined) {
+        sql += " LIMIT ?";
+        params.push(query.limit);
+      }
+      return (db.prepare(sql).all(...params) as EventRow[]).map(toRecord);
+    },
   };
 }
 

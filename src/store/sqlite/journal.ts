@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type * as J from "../../engine/journal.js";
 import { closedJournal, openedReadOnly, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
+import { checkedEventQuery } from "../event-query.js";
 import { acquire } from "../lease.js";
 import { attemptTable } from "./attempts.js";
 import { breakerTable } from "./breakers.js";
@@ -301,6 +302,12 @@ export class SqliteJournal implements J.Journal {
   }
   listEvents(runId: string, afterSeq?: number): Promise<EventRecord[]> {
     return this.read(() => this.events.list(runId, afterSeq));
+  }
+  lastEventSeq(): Promise<number> {
+    return this.read(() => this.events.last());
+  }
+  listEventsAfter(afterSeq: number, query?: J.EventQuery): Promise<EventRecord[]> {
+    return this.read(() => this.events.after(afterSeq, checkedEventQuery(query)));
   }
 
   appendStepLog(lines: J.NewStepLogLine[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Journal } from "../../engine/journal.js";
 import { describeAttemptContract } from "./attempts.contract.js";
 import { describeDeleteContract } from "./delete.contract.js";
+import { describeEventsAfterContract } from "./events-after.contract.js";
 import { describeEventContract } from "./events.contract.js";
 import type { ContractTestApi, JournalFixture, JournalHarness } from "./harness.js";
 import { describeLeaseContract } from "./leases.contract.js";
@@ -49,6 +50,13 @@ export function describeJournalContract(
         return harness.journal;
       },
       t,
+      async corrupt(): Promise<Journal | undefined> {
+        if (!fixture?.corrupt) return undefined;
+        const damaged = fixture.corrupt();
+        current = undefined;
+        current = await damaged;
+        return current;
+      },
     };
 
     beforeEach(async () => {
@@ -71,5 +79,6 @@ export function describeJournalContract(
     describeProcessContract(harness);
     describeRunKeyContract(harness);
     describeSignalContract(harness);
+    describeEventsAfterContract(harness);
   });
 }

@@ -107,11 +107,11 @@ describe("workflow file errors", () => {
     expect(problemLines("- a\n")).toEqual(["test.yml:1:1 (root): expected a mapping, got a list"]);
   });
 
-  it("throws a WorkflowError: an InputError with reason invalid_definition and structured problems", () => {
+  it("throws a WorkflowError: an InputError with reason definition_invalid and structured problems", () => {
     const error = workflowError(() => parseWorkflow(fixture("deploy.yml"), { file: "deploy.yml", kinds }));
     expect(error).toBeInstanceOf(WorkflowError);
     expect(error).toBeInstanceOf(InputError);
-    expect(error.reason).toBe("invalid_definition");
+    expect(error.reason).toBe("definition_invalid");
     expect(error.issues).toHaveLength(3);
     expect(error.problems[2]).toEqual({
       file: "deploy.yml",

@@ -83,13 +83,13 @@ describe("parseExpression", () => {
     expect(errorOf("join(a, b, c)").message).toBe("join() takes 1 or 2 argument(s), got 3 at column 1");
   });
 
-  it("exposes the offset of an error and reason invalid_definition", () => {
+  it("exposes the offset of an error and reason definition_invalid", () => {
     const error = errorOf("a == )");
     expect(error).toMatchObject({
       offset: 5,
       column: 6,
       detail: "unexpected token ')'",
-      reason: "invalid_definition",
+      reason: "definition_invalid",
     });
   });
 });
