@@ -164,7 +164,15 @@ export class StepAttempts {
           !(await episode.awaitBudget(budget, variant.dependency ?? "", decision, this.cancel.signal))
         ) {
           const end = episode.end("failed", "escalated", { escalated: true });
-          return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted", [end]) };
+          return {
+            outcome: await escalateStep(ctx, {
+              step,
+              decision,
+              error: info,
+              why: "retry budget exhausted",
+              before: [end],
+            }),
+          };
         }
         await clock.sleep(decision.delayMs, this.cancel.signal).catch(() => {});
         if (this.cancel.aborted) return { outcome: await this.cancelled() };
@@ -185,9 +193,12 @@ export class StepAttempts {
         // The episode ends here (recovery.failed, reason escalated); a resume starts a new one.
         await this.closeAttempt(attempt, info, error, decision, [decided]);
         return {
-          outcome: await escalateStep(ctx, step, decision, info, undefined, [
-            episode.end("failed", "escalated", { escalated: true }),
-          ]),
+          outcome: await escalateStep(ctx, {
+            step,
+            decision,
+            error: info,
+            before: [episode.end("failed", "escalated", { escalated: true })],
+          }),
         };
       default:
         return { outcome: await this.giveUp(error, decided, attempt) };

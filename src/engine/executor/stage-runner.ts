@@ -3,6 +3,7 @@ import type { StagePlan } from "../definition/plan.js";
 import { reasonOfAbort, toErrorInfo } from "../errors.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RunContext, StepOutcome } from "./context.js";
+import { escalate } from "./escalate.js";
 import { runRound } from "./stage-round.js";
 import { skipStep } from "./step-runner.js";
 
@@ -59,20 +60,12 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
       const error = toErrorInfo(
         new Error(`stage '${stage.id}' timed out after ${formatDuration(stage.timeoutMs ?? 0)}`),
       );
-      await r.emit([
-        r.event("run.escalated", {
-          stageId: stage.id,
-          stepId: null,
-          patternId: null,
-          severity: "error",
-          error,
-          context: {
-            workflow: ctx.plan.name,
-            unfinished: unfinished.map((s) => s.id),
-            resume: `stageflow resume ${ctx.runId}`,
-          },
-        }),
-      ]);
+      await escalate(ctx, {
+        stageId: stage.id,
+        stepId: null,
+        error,
+        context: { workflow: ctx.plan.name, unfinished: unfinished.map((s) => s.id) },
+      });
       return { status: "waiting", reason: "escalated", steps: all };
     }
     return decide(ctx, all, true);
