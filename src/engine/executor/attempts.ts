@@ -12,7 +12,7 @@ import { type Decision, describeDecision } from "./decide.js";
 import { Episode } from "./episode.js";
 import { escalateStep } from "./escalate.js";
 import { AttemptStepContext } from "./step-context.js";
-import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
+import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-endings.js";
 import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
 
 /** Timeout policies are stateless: one per clock and duration, shared by every attempt. */

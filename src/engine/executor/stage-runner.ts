@@ -5,7 +5,7 @@ import type { ReasonCode } from "../reasons.js";
 import type { RunContext, StepOutcome } from "./context.js";
 import { escalate } from "./escalate.js";
 import { runRound } from "./stage-round.js";
-import { skipStep } from "./step-runner.js";
+import { skipStep } from "./step-endings.js";
 
 export interface StageOutcome {
   status: "succeeded" | "failed" | "cancelled" | "waiting";
