@@ -110,11 +110,6 @@ export function runTable(db: Database.Database) {
        AND (@since IS NULL OR runs.created_at >= @since)
      ORDER BY runs.created_at DESC, runs.rowid DESC LIMIT @limit`,
   );
-  const interrupted = db.prepare(
-    `${RUNS} WHERE status = 'running'
-       AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
-     ORDER BY runs.created_at, runs.rowid`,
-  );
   const lease = db.prepare("SELECT lease_owner, lease_expires_at, cancel_requested FROM runs WHERE id = ?");
   const leaseStates = db.prepare(
     `SELECT id, lease_owner, lease_expires_at, cancel_requested FROM runs
@@ -171,7 +166,6 @@ export function runTable(db: Database.Database) {
           limit: q.limit ?? -1,
         }) as RunRow[]
       ).map(toRecord),
-    interrupted: (now: number): RunRecord[] => (interrupted.all(now) as RunRow[]).map(toRecord),
     lease(id: string): (LeaseHolder & { cancelRequested: boolean }) | undefined {
       const row = lease.get(id) as
         Pick<RunRow, "lease_owner" | "lease_expires_at" | "cancel_requested"> | undefined;
