@@ -9,11 +9,15 @@ import type {
 } from "../../engine/journal.js";
 import type { LeaseHolder } from "../lease.js";
 
+/**
+ * The runs and their definitions. A definition is stored once per version (keyed by its hash), not
+ * in each run's row: every run of a workflow version shares the same few kilobytes of JSON, which
+ * in the runs row made each run a page of its own, rewritten on every status or lease change.
+ */
 export const RUNS_V1 = `
 CREATE TABLE runs (
   id               TEXT PRIMARY KEY,
   workflow         TEXT NOT NULL,
-  definition       TEXT NOT NULL,
   definition_hash  TEXT NOT NULL,
   source           TEXT,
   trigger          TEXT NOT NULL,
@@ -31,20 +35,10 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_status ON runs (status);
 CREATE INDEX runs_created_at ON runs (created_at);
-`;
-
-/**
- * v2: definitions move to their own table, one row per version (keyed by hash). Every run of a
- * workflow version shared the same few kilobytes of JSON; in the runs row they made each run a
- * page of its own, rewritten on every status or lease change.
- */
-export const RUNS_V2 = `
 CREATE TABLE definitions (
   hash TEXT PRIMARY KEY,
   body TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO definitions (hash, body) SELECT definition_hash, definition FROM runs;
-ALTER TABLE runs DROP COLUMN definition;
 `;
 
 /** Runs with their definitions, as every read wants them. */
