@@ -43,6 +43,18 @@ import { recordedInputs } from "./secrets/run-inputs.js";
 import { endCancelled, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
+/** A run about to execute in this process: what launch() makes its RunContext from. */
+interface Launch {
+  recorder: RunRecorder;
+  plan: WorkflowPlan;
+  inputs: Record<string, unknown>;
+  /** What the journal holds at start (empty for a new run). */
+  checkpoints: RunContext["checkpoints"];
+  lastAttempt: Map<string, number>;
+  failedAttempts: Map<string, number>;
+  startedAt: number;
+}
+
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
 export function createEngine(options: EngineOptions): Engine {
   return new StageflowEngine(options);
@@ -75,7 +87,14 @@ class StageflowEngine implements Engine {
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
     const pollMs = options.cancelPollMs ?? 500;
     if (!(pollMs > 0)) throw new TypeError(`cancelPollMs must be a positive number, got ${pollMs}`);
-    this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs, pollMs);
+    this.leases = new LeaseKeeper({
+      journal: this.journal,
+      clock: this.clock,
+      logger,
+      owner,
+      leaseMs,
+      pollMs,
+    });
     const breakers = (initial: Record<string, BreakerSnapshot>) =>
       new BreakerRegistry({
         clock: this.clock,
@@ -130,7 +149,13 @@ class StageflowEngine implements Engine {
     const correlationId = opts.correlationId ?? runId;
     const trigger = opts.trigger ?? { kind: "api" as const };
     const now = this.clock.now();
-    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
+    const recorder = new RunRecorder({
+      journal: this.journal,
+      bus: this.bus,
+      clock: this.clock,
+      runId,
+      correlationId,
+    });
     recorder.masker = this.maskerOf(plan, inputs);
     const recorded = recordedInputs(plan.definition, inputs, opts.inputs ?? {});
     const started = recorder.event("run.started", { workflow: plan.name, inputs: recorded, trigger });
@@ -148,7 +173,15 @@ class StageflowEngine implements Engine {
     };
     await this.journal.createRun(run, [started]);
     this.bus.emit([started]);
-    return this.launch(recorder, plan, inputs, new Map(), new Map(), new Map(), now);
+    return this.launch({
+      recorder,
+      plan,
+      inputs,
+      checkpoints: new Map(),
+      lastAttempt: new Map(),
+      failedAttempts: new Map(),
+      startedAt: now,
+    });
   }
 
   async resume(runId: string, opts: ResumeOptions = {}): Promise<RunHandle> {
@@ -182,7 +215,15 @@ class StageflowEngine implements Engine {
       if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended) };
       const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts } = prepared;
       recorder.masker = this.maskerOf(plan, inputs);
-      return this.launch(recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, run.createdAt);
+      return this.launch({
+        recorder,
+        plan,
+        inputs,
+        checkpoints,
+        lastAttempt,
+        failedAttempts,
+        startedAt: run.createdAt,
+      });
     } finally {
       this.claimed.delete(runId);
     }
@@ -245,7 +286,13 @@ class StageflowEngine implements Engine {
         `run ${runId} already finished (${run.status}); nothing to cancel`,
       );
     }
-    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
+    const recorder = new RunRecorder({
+      journal: this.journal,
+      bus: this.bus,
+      clock: this.clock,
+      runId,
+      correlationId: run.correlationId,
+    });
     await this.journal.requestCancel(runId, [recorder.event("run.cancel_requested", {})]);
     const local = this.active.get(runId);
     if (local) {
@@ -292,13 +339,8 @@ class StageflowEngine implements Engine {
       this.journal.listEvents(runId),
     ]);
     // A run recorded as running that no process executes any more: its model says interrupted.
-    return buildReport(
-      run,
-      attempts,
-      checkpoints,
-      events,
-      this.isInterrupted(run) ? "interrupted" : undefined,
-    );
+    const state = this.isInterrupted(run) ? "interrupted" : undefined;
+    return buildReport({ run, attempts, checkpoints, events, state });
   }
 
   /**
@@ -324,15 +366,8 @@ class StageflowEngine implements Engine {
     });
   }
 
-  private launch(
-    recorder: RunRecorder,
-    plan: WorkflowPlan,
-    inputs: Record<string, unknown>,
-    checkpoints: RunContext["checkpoints"],
-    lastAttempt: Map<string, number>,
-    failedAttempts: Map<string, number>,
-    startedAt: number,
-  ): RunHandle {
+  private launch(launch: Launch): RunHandle {
+    const { recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, startedAt } = launch;
     const runId = recorder.runId;
     const cancel = new Cancel();
     const ctx: RunContext = {
@@ -357,7 +392,13 @@ class StageflowEngine implements Engine {
       degraded: [],
       workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
-      logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
+      logs: new StepLogs({
+        journal: this.journal,
+        clock: this.clock,
+        logger: this.services.logger,
+        runId,
+        masker: recorder.masker,
+      }),
       stepLogger: maskingLogger(this.services.logger, recorder.masker),
     };
     this.leases.add(runId, cancel);
