@@ -31,7 +31,7 @@ import { checkpointChecksum, eventHash } from "../src/engine/canonical.js";
 import { compileWorkflow } from "../src/engine/definition/index.js";
 import type { Engine, EngineOptions } from "../src/engine/engine-api.js";
 import type { EngineEvent } from "../src/engine/events.js";
-import { checkpoint } from "../src/engine/executor/step-runner.js";
+import { checkpoint } from "../src/engine/executor/step-endings.js";
 import { uuidv7 } from "../src/engine/ids.js";
 import { createEngine, systemClock } from "../src/engine/index.js";
 import type { Journal } from "../src/engine/journal.js";
@@ -339,7 +339,7 @@ async function micro(): Promise<void> {
   perCall("checkpointChecksum — 1 per step", 50_000, () =>
     checkpointChecksum({ runId, stepId: "m01", identity: "x".repeat(64), status: "succeeded", outputs: {} }),
   );
-  // The engine's checkpoint record (step-runner's checkpoint(): `{ ...base, more }` + checksum)
+  // The engine's checkpoint record (step-endings' checkpoint(): `{ ...base, more }` + checksum)
   // vs the same record with its properties written out.
   const cpCtx = { runId, services: { clock: systemClock } } as unknown as Parameters<typeof checkpoint>[0];
   const cpStep = { id: "m01", stageId: "middle", identity: "x".repeat(64) } as unknown as Parameters<

@@ -1,12 +1,13 @@
 /**
  * The short check to run before a session stops (`npm run check`): what breaks the architecture's
- * rules (see engine-rule.ts), and other reminders. Exit 1 when a rule is broken; reminders
+ * rules and import cycles in the engine (see engine-rule.ts), and other reminders. Exit 1 when a
+ * rule is broken or a cycle exists; reminders
  * alone exit 0.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { cliViolations, engineViolations, root } from "./engine-rule.js";
+import { cliViolations, engineCycles, engineViolations, root } from "./engine-rule.js";
 
 function git(...args: string[]): string {
   try {
@@ -45,6 +46,13 @@ if (cli.length) {
 } else {
   console.log("src/cli uses the engine through src/index.ts and src/sqlite.ts only: ok");
 }
+const cycles = engineCycles();
+if (cycles.length) {
+  console.log("Import cycles in src/engine:");
+  for (const c of cycles) console.log(`  ${c}`);
+} else {
+  console.log("src/engine has no import cycle: ok");
+}
 console.log("Reminders:");
 for (const r of reminders()) console.log(`  - ${r}`);
-process.exitCode = violations.length || cli.length ? 1 : 0;
+process.exitCode = violations.length || cli.length || cycles.length ? 1 : 0;

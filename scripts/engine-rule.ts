@@ -1,8 +1,8 @@
 /**
  * The architecture's one rule: `src/engine/` imports nothing from GitHub, Probot, Actions, HTTP
- * servers, SQLite or the other folders of `src/`. And the CLI is a host like any other: it uses
- * the engine, the step kinds and the journal only through the package's entry points. Used by
- * `npm run check` and by tests.
+ * servers, SQLite or the other folders of `src/`, and its modules import each other without
+ * cycles. And the CLI is a host like any other: it uses the engine, the step kinds and the journal
+ * only through the package's entry points. Used by `npm run check` and by tests.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -85,4 +85,56 @@ export function cliViolations(): string[] {
     }
   }
   return problems;
+}
+
+/** Where a relative import points: the `.ts` file for a `.js` specifier, or the folder's index. */
+function resolveImport(from: string, spec: string, files: Set<string>): string | undefined {
+  const target = resolve(dirname(from), spec);
+  const candidates = [target, target.replace(/\.js$/, ".ts"), `${target}.ts`, join(target, "index.ts")];
+  return candidates.find((c) => files.has(c));
+}
+
+/**
+ * Import cycles among the files of `dir` (default src/engine), each as the list of files around
+ * the cycle, e.g. `a.ts -> b.ts -> a.ts`. Type-only imports count too: a cycle of types still ties
+ * two modules together. A depth-first search over the import graph: empty when there is no cycle,
+ * and otherwise at least one cycle for each group of files that import each other.
+ */
+export function engineCycles(dir: string = engineDir): string[] {
+  const files = new Set(sourceFiles(dir));
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    const deps = new Set<string>();
+    for (const match of text.matchAll(SPECIFIER)) {
+      const spec = match[1]!;
+      if (!spec.startsWith(".")) continue;
+      const target = resolveImport(file, spec, files);
+      if (target) deps.add(target);
+    }
+    graph.set(file, [...deps].sort());
+  }
+  const cycles = new Set<string>();
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (file: string): void => {
+    if (onPath.has(file)) {
+      const loop = path.slice(path.indexOf(file));
+      // Rotate so the cycle starts at its smallest file: the same cycle prints the same way.
+      const start = loop.indexOf([...loop].sort()[0]!);
+      const ordered = [...loop.slice(start), ...loop.slice(0, start)];
+      cycles.add([...ordered, ordered[0]!].map((f) => relative(root, f)).join(" -> "));
+      return;
+    }
+    if (done.has(file)) return;
+    path.push(file);
+    onPath.add(file);
+    for (const dep of graph.get(file) ?? []) visit(dep);
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...files].sort()) visit(file);
+  return [...cycles].sort();
 }

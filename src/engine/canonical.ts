@@ -130,17 +130,6 @@ export function checkpointChecksum(c: ChecksummedCheckpoint): string {
 }
 
 /**
- * The checksum `c` should carry in the format of `stored`: journals written before `c1:` hold a
- * sha256 (64 hex digits) of the same canonical JSON, and stay valid.
- */
-export function expectedChecksum(c: ChecksummedCheckpoint, stored: string): string {
-  if (/^[0-9a-f]{64}$/.test(stored)) {
-    return sha256(canonicalJson([c.runId, c.stepId, c.identity, c.status, c.outputs]));
-  }
-  return checkpointChecksum(c);
-}
-
-/**
  * 64 bits from two 32-bit multiply-xorshift lanes over the UTF-16 code units (cyrb53's mixing,
  * with both lanes kept whole), as 16 hex digits.
  */

@@ -67,6 +67,20 @@ import { checkRunKey, checkRunMetadata, runInfo } from "./run-metadata.js";
 import { endCancelled, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
+/** A run about to execute in this process: what launch() makes its RunContext from. */
+interface Launch {
+  recorder: RunRecorder;
+  plan: WorkflowPlan;
+  inputs: Record<string, unknown>;
+  /** What the journal holds at start (empty for a new run). */
+  checkpoints: RunContext["checkpoints"];
+  lastAttempt: Map<string, number>;
+  failedAttempts: Map<string, number>;
+  startedAt: number;
+  /** What this execution of the run gets from the host (ctx.run, `forRun` handlers, breaker scope). */
+  runServices: RunServices;
+}
+
 /** Creates an engine. Hosts register step kinds, then start or resume runs. */
 export function createEngine(options: EngineOptions): Engine {
   return refusingStorageFaults(new StageflowEngine(options));
@@ -137,7 +151,14 @@ class StageflowEngine implements Engine {
     const owner = options.owner ?? `engine/${randomUUID().slice(0, 8)}`;
     const pollMs = options.cancelPollMs ?? 500;
     if (!(pollMs > 0)) throw new TypeError(`cancelPollMs must be a positive number, got ${pollMs}`);
-    this.leases = new LeaseKeeper(this.journal, this.clock, logger, owner, leaseMs, pollMs);
+    this.leases = new LeaseKeeper({
+      journal: this.journal,
+      clock: this.clock,
+      logger,
+      owner,
+      leaseMs,
+      pollMs,
+    });
     this.parkAfterMs = options.parkAfterMs ?? 1_000;
     if (!(this.parkAfterMs >= 0)) throw new TypeError(`parkAfterMs must be >= 0, got ${this.parkAfterMs}`);
     this.scheduler = new WakeScheduler(this.clock, (runId, by) => void this.wakeRun(runId, by));
@@ -234,7 +255,13 @@ class StageflowEngine implements Engine {
     const correlationId = opts.correlationId ?? runId;
     const trigger = opts.trigger ?? { kind: "api" as const };
     const now = this.clock.now();
-    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, correlationId);
+    const recorder = new RunRecorder({
+      journal: this.journal,
+      bus: this.bus,
+      clock: this.clock,
+      runId,
+      correlationId,
+    });
     recorder.masker = this.maskerOf(plan, inputs);
     const recorded = recordedInputs(plan.definition, inputs, opts.inputs ?? {});
     // Made before anything is recorded: a host's breakerScope that throws records nothing.
@@ -263,7 +290,16 @@ class StageflowEngine implements Engine {
     const outcome = await this.journal.createRun(run, [started]);
     if (!outcome.created) return this.existingRun(outcome.existing, key ?? "");
     this.bus.emit([started]);
-    return this.launch(recorder, plan, inputs, new Map(), new Map(), new Map(), now, runServices);
+    return this.launch({
+      recorder,
+      plan,
+      inputs,
+      checkpoints: new Map(),
+      lastAttempt: new Map(),
+      failedAttempts: new Map(),
+      startedAt: now,
+      runServices,
+    });
   }
 
   /** The run another start recorded with `key` first (here or in another process). */
@@ -347,16 +383,16 @@ class StageflowEngine implements Engine {
       if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended), existing: false };
       const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts, runServices } = prepared;
       recorder.masker = this.maskerOf(plan, inputs);
-      return this.launch(
+      return this.launch({
         recorder,
         plan,
         inputs,
         checkpoints,
         lastAttempt,
         failedAttempts,
-        run.createdAt,
+        startedAt: run.createdAt,
         runServices,
-      );
+      });
     } finally {
       this.claimed.delete(runId);
     }
@@ -548,7 +584,13 @@ class StageflowEngine implements Engine {
         runId,
       );
     }
-    const recorder = new RunRecorder(this.journal, this.bus, this.clock, runId, run.correlationId);
+    const recorder = new RunRecorder({
+      journal: this.journal,
+      bus: this.bus,
+      clock: this.clock,
+      runId,
+      correlationId: run.correlationId,
+    });
     await this.journal.requestCancel(runId, [recorder.event("run.cancel_requested", {})]);
     this.scheduler.remove(runId);
     const local = this.active.get(runId);
@@ -600,13 +642,8 @@ class StageflowEngine implements Engine {
       this.journal.listEvents(runId),
     ]);
     // A run recorded as running that no process executes any more: its model says interrupted.
-    return buildReport(
-      run,
-      attempts,
-      checkpoints,
-      events,
-      this.isInterrupted(run) ? "interrupted" : undefined,
-    );
+    const state = this.isInterrupted(run) ? "interrupted" : undefined;
+    return buildReport({ run, attempts, checkpoints, events, state });
   }
 
   /**
@@ -650,16 +687,9 @@ class StageflowEngine implements Engine {
     });
   }
 
-  private launch(
-    recorder: RunRecorder,
-    plan: WorkflowPlan,
-    inputs: Record<string, unknown>,
-    checkpoints: RunContext["checkpoints"],
-    lastAttempt: Map<string, number>,
-    failedAttempts: Map<string, number>,
-    startedAt: number,
-    runServices: RunServices,
-  ): RunHandle {
+  private launch(launch: Launch): RunHandle {
+    const { recorder, plan, inputs, checkpoints, lastAttempt, failedAttempts, startedAt, runServices } =
+      launch;
     const runId = recorder.runId;
     const cancel = new Cancel();
     const ctx: RunContext = {
@@ -689,7 +719,13 @@ class StageflowEngine implements Engine {
       degraded: [],
       workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
-      logs: new StepLogs(this.journal, this.clock, this.services.logger, runId, recorder.masker),
+      logs: new StepLogs({
+        journal: this.journal,
+        clock: this.clock,
+        logger: this.services.logger,
+        runId,
+        masker: recorder.masker,
+      }),
       stepLogger: maskingLogger(this.services.logger, recorder.masker),
       runServices,
       waits: new RunWaits({

@@ -116,7 +116,7 @@ export interface EventPayloads {
     action: "wait" | "escalate";
     waitMs?: number;
   };
-  /** The run is parked for a person: `stageflow resume` continues it. */
+  /** The run is parked for a person until the host resumes it. */
   "run.escalated": {
     stageId: string;
     stepId: string | null;
@@ -124,7 +124,7 @@ export interface EventPayloads {
     severity: Severity;
     notify?: string;
     error: ErrorInfo;
-    /** What a person needs to act: workflow, inputs, attempts, the last error. */
+    /** Facts a person needs to act (workflow, inputs, attempts); no instructions: hosts render those. */
     context: Record<string, unknown>;
   };
   /** The run finished with some optional work skipped. */

@@ -28,11 +28,8 @@ export interface StepContext {
   attempt: number;
   /** `runId/stepId`: the same on every attempt and after a resume, for idempotent writes. */
   idempotencyKey: string;
-  /**
-   * Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. Made on
-   * first read (a getter): a handler that hands a copy of its context on copies it explicitly.
-   */
-  readonly signal: AbortSignal;
+  /** Aborted on step timeout, fail-fast of a sibling, stage timeout or run cancellation. */
+  signal: AbortSignal;
   logger: Logger;
   clock: Clock;
   /**

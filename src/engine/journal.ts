@@ -61,11 +61,6 @@ export interface Journal {
     expiresAt: number,
   ): Promise<{ held: boolean; cancelRequested: boolean }>;
   releaseLease(runId: string, owner: string): Promise<void>;
-  /**
-   * Runs that should be running but whose lease expired before `now` (their process died).
-   * Does not include runs with status `waiting` or `blocked` (they need a person).
-   */
-  findInterrupted(now: number): Promise<RunRecord[]>;
 
   /** Changes the run's status (and reason/error/finishedAt) together with its events. */
   updateRun(runId: string, patch: RunPatch, events: NewEvent[]): Promise<void>;

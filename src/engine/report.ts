@@ -8,14 +8,19 @@ import { elapsed, type RunModel, type RunState, type StepModel } from "./run-mod
 const ERROR_SHOWN = new Set(["failed", "escalated", "cancelled", "interrupted"]);
 
 /** A run's report, from what the journal recorded (no live state needed): its run model, flattened. */
-export function buildReport(
-  run: RunRecord,
-  attempts: AttemptRecord[],
-  checkpoints: CheckpointRecord[],
-  events: EventRecord[],
-  state?: RunState,
-): RunReport {
+export function buildReport(journaled: JournaledRun): RunReport {
+  const { run, attempts, checkpoints, events, state } = journaled;
   return reportOf(run, buildRunModel(run, events, checkpoints, state), attempts);
+}
+
+/** What the journal holds of one run, for its report. */
+export interface JournaledRun {
+  run: RunRecord;
+  attempts: AttemptRecord[];
+  checkpoints: CheckpointRecord[];
+  events: EventRecord[];
+  /** A state the journal cannot tell (e.g. `interrupted`: no process executes it any more). */
+  state?: RunState | undefined;
 }
 
 /** The report of a run model (`attempts` as the journal listed them). */

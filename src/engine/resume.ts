@@ -115,7 +115,13 @@ async function prepareTaken(
   const run = await journal.getRun(runId);
   const late = notResumable(run, runId);
   if (late || !run) throw late;
-  const recorder = new RunRecorder(journal, deps.bus, clock, runId, run.correlationId);
+  const recorder = new RunRecorder({
+    journal,
+    bus: deps.bus,
+    clock,
+    runId,
+    correlationId: run.correlationId,
+  });
   if (run.cancelRequested) {
     await endCancelled(journal, recorder, run, owner, now);
     return { ended: { runId, status: "cancelled", reason: "cancelled" } };

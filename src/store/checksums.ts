@@ -1,4 +1,4 @@
-import { expectedChecksum } from "../engine/canonical.js";
+import { checkpointChecksum } from "../engine/canonical.js";
 import type { CheckpointRecord } from "../engine/journal.js";
 
 /** A stored checkpoint whose content cannot be parsed. */
@@ -19,7 +19,7 @@ export function checksumProblems(checkpoints: Iterable<CheckpointRecord | Unread
       problems.push(`checkpoint of run '${c.runId}' step '${c.stepId}': unreadable (${c.unreadable})`);
       continue;
     }
-    const computed = expectedChecksum(c, c.checksum);
+    const computed = checkpointChecksum(c);
     if (computed !== c.checksum) {
       problems.push(
         `checkpoint of run '${c.runId}' step '${c.stepId}': checksum mismatch ` +

@@ -247,13 +247,13 @@ const FAULTS: Fault[] = [
       const db = s.path("old.db");
       const raw = new Database(db);
       raw.pragma("journal_mode = WAL");
-      raw.exec(MIGRATIONS[0]?.sql ?? "");
-      raw.pragma("user_version = 1");
+      for (const m of MIGRATIONS.slice(0, -1)) raw.exec(m.sql);
+      raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
       raw.close();
       return ["status", "--db", db];
     },
     exit: 3,
-    says: "schema version 1 and this stageflow uses",
+    says: `schema version ${SCHEMA_VERSION - 1} and this stageflow uses`,
   },
   // no journal yet
   {

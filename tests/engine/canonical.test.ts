@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalJson,
-  checkpointChecksum,
-  expectedChecksum,
-  hash64,
-  sha256,
-} from "../../src/engine/canonical.js";
+import { canonicalJson, checkpointChecksum, hash64, sha256 } from "../../src/engine/canonical.js";
 import { seededRandom } from "../../src/engine/ports.js";
 
 /** The definition canonicalJson must keep: stored checksums and definition hashes depend on it. */
@@ -135,12 +129,11 @@ describe("canonicalJson", () => {
     }
   });
 
-  it("still accepts the sha256 checksums of checkpoints recorded before c1", () => {
+  it("knows one format: a checksum in any other format (e.g. a bare sha256) does not match", () => {
     const cp = { runId: "r1", stepId: "build", identity: "id-1", status: "succeeded", outputs: { v: "1" } };
-    const legacy = sha256('["r1","build","id-1","succeeded",{"v":"1"}]');
-    expect(expectedChecksum(cp, legacy)).toBe(legacy);
-    expect(expectedChecksum({ ...cp, outputs: { v: "2" } }, legacy)).not.toBe(legacy);
-    expect(expectedChecksum(cp, checkpointChecksum(cp))).toBe(checkpointChecksum(cp));
+    const sha = sha256('["r1","build","id-1","succeeded",{"v":"1"}]');
+    expect(checkpointChecksum(cp)).toMatch(/^c1:[0-9a-f]{16}$/);
+    expect(checkpointChecksum(cp)).not.toBe(sha);
   });
 
   it("hash64 is the two cyrb53 lanes, whole, as 16 hex digits (pinned: stored checksums depend on it)", () => {

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { createSqliteJournal, MIGRATIONS, openDatabase } from "../../src/store/index.js";
+import { createSqliteJournal, MIGRATIONS, openDatabase, SCHEMA_VERSION } from "../../src/store/index.js";
 import { newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
@@ -77,14 +77,14 @@ describe("a read-only journal", () => {
 
     const old = join(dir, "old.db");
     const raw = new Database(old);
-    raw.exec(MIGRATIONS[0]?.sql ?? "");
-    raw.pragma("user_version = 1");
+    for (const m of MIGRATIONS.slice(0, -1)) raw.exec(m.sql);
+    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
     raw.close();
     expect(() => createSqliteJournal({ path: old, readOnly: true })).toThrow(
       expect.objectContaining({ code: "older_schema" }),
     );
     const check = new Database(old, { readonly: true });
-    expect(check.pragma("user_version", { simple: true })).toBe(1);
+    expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION - 1);
     check.close();
   });
 });

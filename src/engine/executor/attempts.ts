@@ -4,27 +4,15 @@ import { abortReason, type ErrorInfo, isInputError, toErrorInfo } from "../error
 import type { NewEvent } from "../events.js";
 import type { StepOutputs } from "../handler.js";
 import { type PolicyContext, TimeoutPolicy } from "../policies/index.js";
-import type { Clock } from "../ports.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RetryBudget } from "../recovery/index.js";
 import { crashPoint, type RunContext, type StepOutcome } from "./context.js";
 import { type Decision, describeDecision } from "./decide.js";
 import { Episode } from "./episode.js";
 import { escalateStep } from "./escalate.js";
-import { AttemptStepContext } from "./step-context.js";
-import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-runner.js";
+import { attemptStepContext } from "./step-context.js";
+import { checkpoint, finalFailure, reasonOf, skipStep } from "./step-endings.js";
 import { alternativeVariant, primaryVariant, type Variant } from "./variants.js";
-
-/** Timeout policies are stateless: one per clock and duration, shared by every attempt. */
-const timeoutPolicies = new WeakMap<Clock, Map<number, TimeoutPolicy>>();
-
-function timeoutPolicy(clock: Clock, ms: number): TimeoutPolicy {
-  let byMs = timeoutPolicies.get(clock);
-  if (!byMs) timeoutPolicies.set(clock, (byMs = new Map()));
-  let policy = byMs.get(ms);
-  if (!policy) byMs.set(ms, (policy = new TimeoutPolicy({ ms, clock })));
-  return policy;
-}
 
 interface Attempt {
   no: number;
@@ -89,7 +77,7 @@ export class StepAttempts {
   /** One attempt under the breaker (if the step has a dependency) and the timeout. */
   private call(variant: Variant): Promise<StepOutputs> {
     const { ctx } = this;
-    const timeout = timeoutPolicy(ctx.services.clock, variant.timeoutMs);
+    const timeout = new TimeoutPolicy({ ms: variant.timeoutMs, clock: ctx.services.clock });
     const dependency = variant.dependency;
     if (!dependency) return timeout.within((c) => this.attempt(variant, c), this.cancel);
     // The breaker's transitions during this call are journaled as this run's events.
@@ -126,7 +114,7 @@ export class StepAttempts {
     );
     write.catch(() => {});
     this.current = { no, startedAt, write };
-    const stepCtx = new AttemptStepContext(ctx, step, no, variant, policy);
+    const stepCtx = attemptStepContext({ run: ctx, step, attempt: no, variant, signal: policy.signal });
     // The start record is not awaited: the journal applies writes in order, so the finish record
     // (and the checkpoint) always commits with or after it, and a fast step needs one commit.
     try {
@@ -165,7 +153,15 @@ export class StepAttempts {
           !(await episode.awaitBudget(budget, variant.dependency ?? "", decision, this.cancel.signal))
         ) {
           const end = episode.end("failed", "escalated", { escalated: true });
-          return { outcome: await escalateStep(ctx, step, decision, info, "retry budget exhausted", [end]) };
+          return {
+            outcome: await escalateStep(ctx, {
+              step,
+              decision,
+              error: info,
+              why: "retry budget exhausted",
+              before: [end],
+            }),
+          };
         }
         await clock.sleep(decision.delayMs, this.cancel.signal).catch(() => {});
         if (this.cancel.aborted) return { outcome: await this.cancelled() };
@@ -186,9 +182,12 @@ export class StepAttempts {
         // The episode ends here (recovery.failed, reason escalated); a resume starts a new one.
         await this.closeAttempt(attempt, info, error, decision, [decided]);
         return {
-          outcome: await escalateStep(ctx, step, decision, info, undefined, [
-            episode.end("failed", "escalated", { escalated: true }),
-          ]),
+          outcome: await escalateStep(ctx, {
+            step,
+            decision,
+            error: info,
+            before: [episode.end("failed", "escalated", { escalated: true })],
+          }),
         };
       default:
         return { outcome: await this.giveUp(error, decided, attempt) };

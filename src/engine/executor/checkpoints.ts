@@ -1,4 +1,4 @@
-import { expectedChecksum } from "../canonical.js";
+import { checkpointChecksum } from "../canonical.js";
 import type { WorkflowPlan } from "../definition/plan.js";
 import type { CheckpointRecord, Journal } from "../journal.js";
 import type { ReasonCode } from "../reasons.js";
@@ -21,7 +21,7 @@ export async function loadCheckpoints(
   const checkpoints = new Map<string, CheckpointRecord>();
   const problems: CheckpointProblem[] = [];
   for (const cp of await journal.listCheckpoints(runId)) {
-    const expected = expectedChecksum(cp, cp.checksum);
+    const expected = checkpointChecksum(cp);
     if (expected !== cp.checksum) {
       problems.push({
         reason: "checkpoint_corrupt",

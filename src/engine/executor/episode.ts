@@ -155,9 +155,6 @@ export class Episode {
 }
 
 /** The workflow's own patterns (an optional step is not retried by the built-in ones). */
-const ownPatterns = new WeakMap<CompiledPattern[], CompiledPattern[]>();
 function workflowPatterns(patterns: CompiledPattern[]): CompiledPattern[] {
-  let own = ownPatterns.get(patterns);
-  if (!own) ownPatterns.set(patterns, (own = patterns.filter((p) => p.pattern.source !== "default")));
-  return own;
+  return patterns.filter((p) => p.pattern.source !== "default");
 }

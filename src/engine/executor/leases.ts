@@ -60,6 +60,19 @@ class Repeat {
   }
 }
 
+/** What a LeaseKeeper needs: the journal and clock, whose leases it holds, and how often. */
+export interface LeaseKeeperOptions {
+  journal: Journal;
+  clock: Clock;
+  logger: Logger;
+  /** The owner named in the leases. */
+  owner: string;
+  /** How long a lease lasts; renewed every third of it. */
+  leaseMs: number;
+  /** How often the journal is polled for cancel requests and lost leases (default 500 ms). */
+  pollMs?: number;
+}
+
 /**
  * Keeps the leases of the runs this process executes, and watches them. One timer renews them
  * all every third of the lease time; another polls their lease states every `pollMs` (a cheap
@@ -73,14 +86,19 @@ export class LeaseKeeper {
   private readonly renewals: Repeat;
   private readonly polls: Repeat;
 
-  constructor(
-    private readonly journal: Journal,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    readonly owner: string,
-    readonly leaseMs: number,
-    pollMs = 500,
-  ) {
+  private readonly journal: Journal;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  readonly owner: string;
+  readonly leaseMs: number;
+
+  constructor(options: LeaseKeeperOptions) {
+    const { journal, clock, logger, owner, leaseMs, pollMs = 500 } = options;
+    this.journal = journal;
+    this.clock = clock;
+    this.logger = logger;
+    this.owner = owner;
+    this.leaseMs = leaseMs;
     const wanted = () => this.held.size > 0;
     this.renewals = new Repeat(clock, Math.max(1, Math.floor(leaseMs / 3)), () => this.renewAll(), wanted);
     this.polls = new Repeat(clock, Math.max(1, pollMs), () => this.poll(), wanted);

@@ -11,6 +11,15 @@ import type {
 import type { Clock } from "../ports.js";
 import { NO_SECRETS, type SecretMasker } from "../secrets/index.js";
 
+/** What a RunRecorder writes through, and the run it records. */
+export interface RunRecorderOptions {
+  journal: Journal;
+  bus: EventBus;
+  clock: Clock;
+  runId: string;
+  correlationId: string;
+}
+
 /**
  * Writes one run's state changes to the journal together with the events that describe them,
  * and hands the events to subscribers only once they are durable.
@@ -23,13 +32,19 @@ export class RunRecorder {
    */
   masker: SecretMasker = NO_SECRETS;
 
-  constructor(
-    private readonly journal: Journal,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    readonly runId: string,
-    readonly correlationId: string,
-  ) {}
+  private readonly journal: Journal;
+  private readonly bus: EventBus;
+  private readonly clock: Clock;
+  readonly runId: string;
+  readonly correlationId: string;
+
+  constructor(options: RunRecorderOptions) {
+    this.journal = options.journal;
+    this.bus = options.bus;
+    this.clock = options.clock;
+    this.runId = options.runId;
+    this.correlationId = options.correlationId;
+  }
 
   /** A new event of this run, at `at` (default: now). */
   event<T extends EventType>(

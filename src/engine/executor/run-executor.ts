@@ -6,7 +6,8 @@ import type { RunStatus } from "../journal.js";
 import type { ReasonCode } from "../reasons.js";
 import { crashPoint, type RunContext } from "./context.js";
 import { runStage } from "./stage-runner.js";
-import { restoreStep, skipStep } from "./step-runner.js";
+import { skipStep } from "./step-endings.js";
+import { restoreStep } from "./step-runner.js";
 
 /**
  * Executes a run's stages in order from its checkpoints to a final status. Resolves with the

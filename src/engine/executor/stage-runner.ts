@@ -3,8 +3,9 @@ import type { StagePlan } from "../definition/plan.js";
 import { reasonOfAbort, toErrorInfo } from "../errors.js";
 import type { ReasonCode } from "../reasons.js";
 import type { RunContext, StepOutcome } from "./context.js";
+import { escalate } from "./escalate.js";
 import { runRound } from "./stage-round.js";
-import { skipStep } from "./step-runner.js";
+import { skipStep } from "./step-endings.js";
 
 export interface StageOutcome {
   /** `parked`: its unfinished steps only wait (a timer or a signal); `interrupted`: the engine drains. */
@@ -60,20 +61,12 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
       const error = toErrorInfo(
         new Error(`stage '${stage.id}' timed out after ${formatDuration(stage.timeoutMs ?? 0)}`),
       );
-      await r.emit([
-        r.event("run.escalated", {
-          stageId: stage.id,
-          stepId: null,
-          patternId: null,
-          severity: "error",
-          error,
-          context: {
-            workflow: ctx.plan.name,
-            unfinished: unfinished.map((s) => s.id),
-            resume: `stageflow resume ${ctx.runId}`,
-          },
-        }),
-      ]);
+      await escalate(ctx, {
+        stageId: stage.id,
+        stepId: null,
+        error,
+        context: { workflow: ctx.plan.name, unfinished: unfinished.map((s) => s.id) },
+      });
       return { status: "waiting", reason: "escalated", steps: all };
     }
     return decide(ctx, all, true);

@@ -22,6 +22,15 @@ interface AttemptLog {
   droppedChars: number;
 }
 
+/** Where a run's step output goes (the journal), and how it is masked. */
+export interface StepLogsOptions {
+  journal: Journal;
+  clock: Clock;
+  logger: Logger;
+  runId: string;
+  masker: SecretMasker;
+}
+
 /**
  * One run's step output on its way to the journal: masked (the run's secret values and
  * token-shaped text) before it is stored, bounded per attempt, written in batches so a
@@ -32,13 +41,21 @@ export class StepLogs {
   private pending: NewStepLogLine[] = [];
   private cancelTimer: (() => void) | null = null;
 
-  constructor(
-    private readonly journal: Journal,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly runId: string,
-    private readonly masker: SecretMasker,
-  ) {}
+  private readonly journal: Journal;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly runId: string;
+  private readonly masker: SecretMasker;
+
+  constructor(options: StepLogsOptions) {
+    ({
+      journal: this.journal,
+      clock: this.clock,
+      logger: this.logger,
+      runId: this.runId,
+      masker: this.masker,
+    } = options);
+  }
 
   /** A line a step printed. */
   line(stepId: string, attempt: number, stream: "stdout" | "stderr", raw: string): void {

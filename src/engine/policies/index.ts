@@ -6,8 +6,7 @@ export {
   CircuitBreaker,
   type CircuitBreakerOptions,
 } from "./breaker.js";
-export { type Policy, type PolicyContext, wrap } from "./policy.js";
+export type { Policy, PolicyContext } from "./policy.js";
 export { BreakerRegistry, type BreakerRegistryOptions } from "./registry.js";
-export { type RetryInfo, type RetryOptions, RetryPolicy } from "./retry.js";
 export { type TimeoutOptions, TimeoutPolicy } from "./timeout.js";
 export { checkSnapshot } from "./validate.js";

@@ -38,20 +38,9 @@ export function compileMatch(source: string): Matcher {
   return { source, test: (text) => re.test(text) };
 }
 
-/** Recent compilations: a file is checked by several passes, and runs of a workflow share patterns. */
-const cache = new Map<string, Compiled>();
-
+// No cache here: the engine compiles a workflow version's patterns once and keeps them (per
+// engine, see Engine.patternsOf); checking a file compiles each pattern a few times at most.
 function compile(source: string): Compiled {
-  let compiled = cache.get(source);
-  if (!compiled) {
-    compiled = build(source);
-    if (cache.size >= 512) cache.clear();
-    cache.set(source, compiled);
-  }
-  return compiled;
-}
-
-function build(source: string): Compiled {
   if (source.length > LIMITS.patternLength) {
     return { error: `at most ${LIMITS.patternLength} characters, got ${source.length}` };
   }

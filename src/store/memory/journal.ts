@@ -4,7 +4,7 @@ import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
 import { checksumProblems } from "../checksums.js";
 import { closedJournal, duplicate, unknownAttempt, unknownRun } from "../errors.js";
 import { checkedEventQuery } from "../event-query.js";
-import { acquire, isExpired } from "../lease.js";
+import { acquire } from "../lease.js";
 import { jsonCopy } from "./copy.js";
 import { EventLog } from "./event-log.js";
 
@@ -156,12 +156,6 @@ export class MemoryJournal implements J.Journal {
   async releaseLease(runId: string, owner: string): Promise<void> {
     const run = this.run(runId);
     if (run.leaseOwner === owner) Object.assign(run, { leaseOwner: null, leaseExpiresAt: null });
-  }
-  async findInterrupted(now: number): Promise<J.RunRecord[]> {
-    this.open();
-    return structuredClone(
-      [...this.runs.values()].filter((r) => r.status === "running" && isExpired(r, now)),
-    );
   }
 
   async updateRun(runId: string, patch: J.RunPatch, events: NewEvent[]): Promise<void> {

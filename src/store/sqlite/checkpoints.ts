@@ -3,26 +3,9 @@ import type { AttemptFinish, AttemptStart, CheckpointRecord, NewCheckpoint } fro
 import type { UnreadableCheckpoint } from "../checksums.js";
 import { DUPLICATE_ATTEMPT } from "./constraints.js";
 
-export const CHECKPOINTS_V1 = `
-CREATE TABLE checkpoints (
-  run_id      TEXT NOT NULL REFERENCES runs (id),
-  step_id     TEXT NOT NULL,
-  stage_id    TEXT NOT NULL,
-  identity    TEXT NOT NULL,
-  status      TEXT NOT NULL,
-  reason      TEXT NOT NULL,
-  outputs     TEXT NOT NULL,
-  attempts    INTEGER NOT NULL,
-  started_at  INTEGER NOT NULL,
-  finished_at INTEGER NOT NULL,
-  checksum    TEXT NOT NULL,
-  PRIMARY KEY (run_id, step_id)
-) WITHOUT ROWID;
-`;
-
 /**
- * v3: a step that succeeded at its first attempt, started and finished within one group commit,
- * is stored once. Its checkpoint row says so (`inline_attempt = 1`) and stands for attempt 1 too
+ * A step that succeeded at its first attempt, started and finished within one group commit, is
+ * stored once. Its checkpoint row says so (`inline_attempt = 1`) and stands for attempt 1 too
  * (`listAttempts` reads it from here); the attempts table holds every other attempt. SQLite itself
  * keeps the two tables one set of attempts, whatever statement changes them:
  * - replacing or deleting such a checkpoint first moves its attempt into the attempts table;
@@ -33,8 +16,23 @@ const KEEP_INLINE_ATTEMPT = `
   INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, reason, started_at, finished_at, outputs)
   VALUES (old.run_id, old.step_id, old.stage_id, 1, old.status, old.reason, old.started_at, old.finished_at, old.outputs);`;
 
-export const CHECKPOINTS_V3 = `
-ALTER TABLE checkpoints ADD COLUMN inline_attempt INTEGER NOT NULL DEFAULT 0;
+/** The checkpoints, and the triggers that keep an inlined first attempt (see above). */
+export const CHECKPOINTS_V1 = `
+CREATE TABLE checkpoints (
+  run_id         TEXT NOT NULL REFERENCES runs (id),
+  step_id        TEXT NOT NULL,
+  stage_id       TEXT NOT NULL,
+  identity       TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  outputs        TEXT NOT NULL,
+  attempts       INTEGER NOT NULL,
+  started_at     INTEGER NOT NULL,
+  finished_at    INTEGER NOT NULL,
+  checksum       TEXT NOT NULL,
+  inline_attempt INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, step_id)
+) WITHOUT ROWID;
 CREATE TRIGGER checkpoints_keep_attempt_on_update AFTER UPDATE ON checkpoints WHEN old.inline_attempt
 BEGIN ${KEEP_INLINE_ATTEMPT}
 END;

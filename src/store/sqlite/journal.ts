@@ -171,9 +171,6 @@ export class SqliteJournal implements J.Journal {
   leaseStates(runIds: readonly string[]): Promise<J.LeaseState[]> {
     return this.read(() => (runIds.length === 0 ? [] : this.runs.leaseStates(runIds)));
   }
-  findInterrupted(now: number): Promise<J.RunRecord[]> {
-    return this.read(() => this.runs.interrupted(now));
-  }
 
   updateRun(runId: string, patch: J.RunPatch, events: NewEvent[]): Promise<void> {
     return this.write(() => {

@@ -2,11 +2,11 @@ import type Database from "better-sqlite3";
 import { StoreError } from "../errors.js";
 import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
-import { CHECKPOINTS_V1, CHECKPOINTS_V3 } from "./checkpoints.js";
+import { CHECKPOINTS_V1 } from "./checkpoints.js";
 import { EVENTS_V1 } from "./events.js";
-import { PROCESSES_V5 } from "./processes.js";
-import { RUNS_V1, RUNS_V2, RUNS_V6 } from "./runs.js";
-import { SIGNALS_V7 } from "./signals.js";
+import { PROCESSES_V1 } from "./processes.js";
+import { RUNS_V1 } from "./runs.js";
+import { SIGNALS_V1 } from "./signals.js";
 import { STEP_LOGS_V1 } from "./step-logs.js";
 
 /** One schema change. `version` is what PRAGMA user_version holds once it is applied. */
@@ -16,19 +16,25 @@ export interface Migration {
   sql: string;
 }
 
-/** In order; append only. A released migration is never edited. */
+/**
+ * In order; append only once released. Nothing has been released yet: version 1 creates the whole
+ * schema as it is today (the development history v1-v5 was squashed into it), and a journal file
+ * from before the squash (user_version above 1 with older tables) is not supported.
+ */
 export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: "initial", sql: RUNS_V1 + ATTEMPTS_V1 + CHECKPOINTS_V1 + EVENTS_V1 + BREAKERS_V1 },
-  { version: 2, name: "definitions by hash", sql: RUNS_V2 },
-  { version: 3, name: "first attempts inline in their checkpoints", sql: CHECKPOINTS_V3 },
-  // Step output (issue 9, section 4): a table of its own, nothing else changes.
-  { version: 4, name: "step logs", sql: STEP_LOGS_V1 },
-  // The process groups of `run` steps (issue 9, section 1): a table of its own.
-  { version: 5, name: "processes started by steps", sql: PROCESSES_V5 },
-  // Idempotent start and run metadata (issue 10, items 1 and 2): two columns of runs.
-  { version: 6, name: "run keys and metadata", sql: RUNS_V6 },
-  // Durable signals, timers and parked runs (issue 10, items 4 and 5): tables of their own.
-  { version: 7, name: "signals, deadlines and wakes", sql: SIGNALS_V7 },
+  {
+    version: 1,
+    name: "initial",
+    sql:
+      RUNS_V1 +
+      ATTEMPTS_V1 +
+      CHECKPOINTS_V1 +
+      EVENTS_V1 +
+      BREAKERS_V1 +
+      STEP_LOGS_V1 +
+      PROCESSES_V1 +
+      SIGNALS_V1,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -5,7 +5,7 @@ import type { ProcessRecord } from "../../engine/journal.js";
  * What step handlers started outside the engine, one row per attempt (Journal.recordProcess):
  * e.g. the `run` kind's process group. `process` is the handler's JSON, never read here.
  */
-export const PROCESSES_V5 = `
+export const PROCESSES_V1 = `
 CREATE TABLE processes (
   run_id      TEXT NOT NULL REFERENCES runs (id),
   step_id     TEXT NOT NULL,

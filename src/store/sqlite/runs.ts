@@ -10,16 +10,24 @@ import type {
 } from "../../engine/journal.js";
 import type { LeaseHolder } from "../lease.js";
 
+/**
+ * The runs and their definitions. A definition is stored once per version (keyed by its hash), not
+ * in each run's row: every run of a workflow version shares the same few kilobytes of JSON, which
+ * in the runs row made each run a page of its own, rewritten on every status or lease change.
+ */
 export const RUNS_V1 = `
 CREATE TABLE runs (
   id               TEXT PRIMARY KEY,
   workflow         TEXT NOT NULL,
-  definition       TEXT NOT NULL,
   definition_hash  TEXT NOT NULL,
   source           TEXT,
   trigger          TEXT NOT NULL,
   correlation_id   TEXT NOT NULL,
   inputs           TEXT NOT NULL,
+  -- The run's idempotency key, unique among runs that have one (the index decides a race between
+  -- processes starting one key), and the host's metadata (plain JSON, '{}' for none).
+  run_key          TEXT,
+  metadata         TEXT NOT NULL DEFAULT '{}',
   status           TEXT NOT NULL,
   reason           TEXT,
   error            TEXT,
@@ -32,30 +40,11 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_status ON runs (status);
 CREATE INDEX runs_created_at ON runs (created_at);
-`;
-
-/**
- * v2: definitions move to their own table, one row per version (keyed by hash). Every run of a
- * workflow version shared the same few kilobytes of JSON; in the runs row they made each run a
- * page of its own, rewritten on every status or lease change.
- */
-export const RUNS_V2 = `
+CREATE UNIQUE INDEX runs_key ON runs (run_key) WHERE run_key IS NOT NULL;
 CREATE TABLE definitions (
   hash TEXT PRIMARY KEY,
   body TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO definitions (hash, body) SELECT definition_hash, definition FROM runs;
-ALTER TABLE runs DROP COLUMN definition;
-`;
-
-/**
- * v6 (issue 10): a run's idempotency key, unique among runs that have one (the index decides a
- * race between processes starting one key), and the host's metadata (plain JSON, `{}` for none).
- */
-export const RUNS_V6 = `
-ALTER TABLE runs ADD COLUMN run_key TEXT;
-ALTER TABLE runs ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
-CREATE UNIQUE INDEX runs_key ON runs (run_key) WHERE run_key IS NOT NULL;
 `;
 
 /** Runs with their definitions, as every read wants them. */
@@ -136,11 +125,6 @@ export function runTable(db: Database.Database) {
     );
   const list = listing(false);
   const listByKey = listing(true);
-  const interrupted = db.prepare(
-    `${RUNS} WHERE status = 'running'
-       AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?)
-     ORDER BY runs.created_at, runs.rowid`,
-  );
   const lease = db.prepare("SELECT lease_owner, lease_expires_at, cancel_requested FROM runs WHERE id = ?");
   const leaseStates = db.prepare(
     `SELECT id, lease_owner, lease_expires_at, cancel_requested FROM runs
@@ -209,7 +193,6 @@ export function runTable(db: Database.Database) {
           limit: q.limit ?? -1,
         }) as RunRow[]
       ).map(toRecord),
-    interrupted: (now: number): RunRecord[] => (interrupted.all(now) as RunRow[]).map(toRecord),
     lease(id: string): (LeaseHolder & { cancelRequested: boolean }) | undefined {
       const row = lease.get(id) as
         Pick<RunRow, "lease_owner" | "lease_expires_at" | "cancel_requested"> | undefined;

@@ -2,12 +2,12 @@ import type Database from "better-sqlite3";
 import type { NewSignal, ParkedRun, RunWake, SignalRecord } from "../../engine/journal.js";
 
 /**
- * v7 (issue 10, durable signals and timers): three tables of their own, nothing else changes.
+ * Durable signals and timers (issue 10): three tables of their own.
  * `signals`: what `engine.signal` journaled, and which step took each. `deadlines`: the deadline
  * a waiting step fixed on its first execution. `wakes`: a parked run's wake condition, kept
  * while the run is `waiting`.
  */
-export const SIGNALS_V7 = `
+export const SIGNALS_V1 = `
 CREATE TABLE signals (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,
   run_id      TEXT NOT NULL REFERENCES runs (id),

@@ -142,24 +142,5 @@ export function describeLeaseContract(h: JournalHarness): void {
       await expect(h.journal.renewLease("nope", "host-a", 1)).rejects.toMatchObject({ code: "unknown_run" });
       await expect(h.journal.releaseLease("nope", "host-a")).rejects.toMatchObject({ code: "unknown_run" });
     });
-
-    it("finds running runs whose lease expired or was released, not live or parked ones", async () => {
-      await h.journal.createRun(newRun("live", { lease: { owner: "a", expiresAt: 50_000 } }), []);
-      await h.journal.createRun(newRun("expired", { lease: { owner: "b", expiresAt: 9_000 } }), []);
-      await h.journal.createRun(newRun("released", { lease: { owner: "c", expiresAt: 50_000 } }), []);
-      await h.journal.releaseLease("released", "c");
-      for (const [id, status] of [
-        ["waiting", "waiting"],
-        ["blocked", "blocked"],
-        ["done", "succeeded"],
-      ] as const) {
-        await h.journal.createRun(newRun(id, { lease: { owner: "d", expiresAt: 9_000 } }), []);
-        await h.journal.updateRun(id, { status, updatedAt: 2_000 }, []);
-      }
-      const found = await (await h.reopen()).findInterrupted(10_000);
-      expect(found.map((r) => r.id).sort()).toEqual(["expired", "released"]);
-      expect(found.find((r) => r.id === "expired")).toMatchObject({ status: "running", leaseOwner: "b" });
-      expect((await h.journal.findInterrupted(8_000)).map((r) => r.id)).toEqual(["released"]);
-    });
   });
 }

@@ -48,15 +48,17 @@ describe("engine: a run end to end", () => {
     expect(report.stages[1]?.durationMs).toBe(100);
   });
 
-  it("hands each attempt a context with the run, the step, its resolved config and a signal on demand", async () => {
+  it("hands each attempt a context with the run, the step, its resolved config and its signal", async () => {
     const h = setup();
     const seen: StepContext[] = [];
     let signal: AbortSignal | undefined;
+    let copy: StepContext | undefined;
     h.engine.register("probe", {
       async execute(ctx) {
         seen.push(ctx);
         if (ctx.attempt === 1) throw Object.assign(new Error("flaky"), { code: "ECONNRESET" });
         signal = ctx.signal;
+        copy = { ...ctx };
         return { n: ctx.evaluate("inputs.n") };
       },
     });
@@ -90,6 +92,11 @@ stages:
     expect(typeof seen[1]?.workDir).toBe("string");
     expect(signal).toBeInstanceOf(AbortSignal);
     expect(signal?.aborted).toBe(false);
+    // A plain object: a spread copy keeps every field, the signal and the methods included.
+    expect(copy?.signal).toBe(signal);
+    expect(Object.keys(copy ?? {}).sort()).toEqual(Object.keys(seen[1] ?? {}).sort());
+    expect(typeof copy?.log).toBe("function");
+    expect(typeof copy?.recordProcess).toBe("function");
     expect((await h.journal.listCheckpoints(runId))[0]?.outputs).toEqual({ n: 41 });
   });
 

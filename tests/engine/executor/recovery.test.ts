@@ -164,8 +164,10 @@ stages:
       severity: "critical",
       notify: "pagerduty",
       error: { message: "security check failed: CVE-2026-1" },
-      context: { workflow: "esc", inputs: { version: "1.0" }, resume: `stageflow resume ${runId}` },
+      context: { workflow: "esc", inputs: { version: "1.0" }, attempts: 1, errorType: "security" },
     });
+    // Facts only: the engine renders no command line; hosts say how to resume.
+    expect(JSON.stringify(escalated?.payload)).not.toMatch(/stageflow|resume/);
     expect((await h.journal.getRun(runId))?.status).toBe("waiting");
     // Not picked up by resumeAll: a waiting run needs a person.
     expect(await h.engine.resumeAll()).toEqual([]);
@@ -282,6 +284,14 @@ stages:
     const { runId, done } = await h.engine.start(h.plan(stage("[escalate]")));
     expect(await done).toMatchObject({ status: "waiting", reason: "escalated" });
     expect(types(h.events, "run.escalated")).toHaveLength(1);
+    expect(h.events.find((e) => e.type === "run.escalated")?.payload).toEqual({
+      stageId: "s",
+      stepId: null,
+      patternId: null,
+      severity: "error",
+      error: expect.objectContaining({ message: "stage 's' timed out after 10s" }),
+      context: { workflow: "st", unfinished: ["slow"] },
+    });
     expect(h.count("quick")).toBe(1);
     // The person fixed what was slow; resuming runs only the unfinished step (and times out again here).
     const resumed = await h.engine.resume(runId);

@@ -10,7 +10,13 @@ async function setup() {
   const journal = new MemoryJournal();
   await journal.createRun(newRun("r1"), []);
   const clock = new FakeClock();
-  const logs = new StepLogs(journal, clock, nullLogger, "r1", new SecretMasker(["hunter2-secret"]));
+  const logs = new StepLogs({
+    journal,
+    clock,
+    logger: nullLogger,
+    runId: "r1",
+    masker: new SecretMasker(["hunter2-secret"]),
+  });
   return { journal, clock, logs };
 }
 
