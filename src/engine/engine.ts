@@ -49,7 +49,7 @@ interface Launch {
   plan: WorkflowPlan;
   inputs: Record<string, unknown>;
   /** What the journal holds at start (empty for a new run). */
-  checkpoints: RunContext["checkpoints"];
+  checkpoints: RunContext["journaled"]["checkpoints"];
   lastAttempt: Map<string, number>;
   failedAttempts: Map<string, number>;
   startedAt: number;
@@ -371,10 +371,21 @@ class StageflowEngine implements Engine {
     const runId = recorder.runId;
     const cancel = new Cancel();
     const ctx: RunContext = {
-      runId,
-      plan,
-      inputs,
-      recorder,
+      run: { id: runId, plan, inputs, startedAt },
+      journaled: { checkpoints, lastAttempt, failedAttempts },
+      recovery: { patterns: this.patternsOf(plan), degradedSkips: new Set(), degraded: [] },
+      output: {
+        recorder,
+        logs: new StepLogs({
+          journal: this.journal,
+          clock: this.clock,
+          logger: this.services.logger,
+          runId,
+          masker: recorder.masker,
+        }),
+        stepLogger: maskingLogger(this.services.logger, recorder.masker),
+        workDir: `${this.services.workDir}/${runId}`,
+      },
       services: this.services,
       cancel,
       scope: {
@@ -383,23 +394,7 @@ class StageflowEngine implements Engine {
         run: { id: runId, correlation_id: recorder.correlationId },
         workflow: { name: plan.name },
       },
-      checkpoints,
-      lastAttempt,
-      failedAttempts,
-      startedAt,
-      patterns: this.patternsOf(plan),
-      degradedSkips: new Set(),
-      degraded: [],
-      workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
-      logs: new StepLogs({
-        journal: this.journal,
-        clock: this.clock,
-        logger: this.services.logger,
-        runId,
-        masker: recorder.masker,
-      }),
-      stepLogger: maskingLogger(this.services.logger, recorder.masker),
     };
     this.leases.add(runId, cancel);
     const sessionId = this.newId();
@@ -412,7 +407,7 @@ class StageflowEngine implements Engine {
         return result;
       })
       .finally(async () => {
-        ctx.logs.flush();
+        ctx.output.logs.flush();
         this.active.delete(runId);
         await this.leases.remove(runId, released);
       });

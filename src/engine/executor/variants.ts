@@ -65,7 +65,7 @@ export function alternativeVariant(
   label?: string,
 ): Variant {
   if (alt.step) {
-    const other = ctx.plan.stages.flatMap((s) => s.steps).find((s) => s.id === alt.step);
+    const other = ctx.run.plan.stages.flatMap((s) => s.steps).find((s) => s.id === alt.step);
     if (!other) throw new InputError("invalid_definition", `alternative step '${alt.step}' does not exist`);
     return resolve(ctx, other, label ?? `step ${other.id}`, alt.with);
   }
