@@ -73,7 +73,7 @@ interface Launch {
   plan: WorkflowPlan;
   inputs: Record<string, unknown>;
   /** What the journal holds at start (empty for a new run). */
-  checkpoints: RunContext["checkpoints"];
+  checkpoints: RunContext["journaled"]["checkpoints"];
   lastAttempt: Map<string, number>;
   failedAttempts: Map<string, number>;
   startedAt: number;
@@ -693,10 +693,21 @@ class StageflowEngine implements Engine {
     const runId = recorder.runId;
     const cancel = new Cancel();
     const ctx: RunContext = {
-      runId,
-      plan,
-      inputs,
-      recorder,
+      run: { id: runId, plan, inputs, startedAt },
+      journaled: { checkpoints, lastAttempt, failedAttempts },
+      recovery: { patterns: this.patternsOf(plan), degradedSkips: new Set(), degraded: [] },
+      output: {
+        recorder,
+        logs: new StepLogs({
+          journal: this.journal,
+          clock: this.clock,
+          logger: this.services.logger,
+          runId,
+          masker: recorder.masker,
+        }),
+        stepLogger: maskingLogger(this.services.logger, recorder.masker),
+        workDir: `${this.services.workDir}/${runId}`,
+      },
       services: this.services,
       cancel,
       scope: {
@@ -710,23 +721,7 @@ class StageflowEngine implements Engine {
         },
         workflow: { name: plan.name },
       },
-      checkpoints,
-      lastAttempt,
-      failedAttempts,
-      startedAt,
-      patterns: this.patternsOf(plan),
-      degradedSkips: new Set(),
-      degraded: [],
-      workDir: `${this.services.workDir}/${runId}`,
       evaluate: (expression) => evaluateExpression(expression, ctx.scope),
-      logs: new StepLogs({
-        journal: this.journal,
-        clock: this.clock,
-        logger: this.services.logger,
-        runId,
-        masker: recorder.masker,
-      }),
-      stepLogger: maskingLogger(this.services.logger, recorder.masker),
       runServices,
       waits: new RunWaits({
         journal: this.journal,
@@ -750,7 +745,7 @@ class StageflowEngine implements Engine {
       })
       .finally(async () => {
         runServices.drop();
-        ctx.logs.flush();
+        ctx.output.logs.flush();
         this.active.delete(runId);
         await this.leases.remove(runId, released);
         // Out of memory now: the scheduler wakes it (at once when its signal came meanwhile).

@@ -90,21 +90,21 @@ export class StepAttempts {
   private async attempt(variant: Variant, policy: PolicyContext): Promise<StepOutputs> {
     const { ctx, step } = this;
     const { clock } = ctx.services;
-    const no = (ctx.lastAttempt.get(step.id) ?? 0) + 1;
-    ctx.lastAttempt.set(step.id, no);
+    const no = (ctx.journaled.lastAttempt.get(step.id) ?? 0) + 1;
+    ctx.journaled.lastAttempt.set(step.id, no);
     if (ctx.services.hooks["before-step"]) {
       await crashPoint(ctx.services, "before-step", {
-        runId: ctx.runId,
+        runId: ctx.run.id,
         stageId: step.stageId,
         stepId: step.id,
       });
     }
     const startedAt = clock.now();
     this.firstStartedAt ??= startedAt;
-    const write = ctx.recorder.startAttempt(
-      { runId: ctx.runId, stageId: step.stageId, stepId: step.id, attempt: no, startedAt },
+    const write = ctx.output.recorder.startAttempt(
+      { runId: ctx.run.id, stageId: step.stageId, stepId: step.id, attempt: no, startedAt },
       [
-        ctx.recorder.event(
+        ctx.output.recorder.event(
           "step.started",
           { stageId: step.stageId, stepId: step.id, attempt: no },
           `${step.id}/${no}`,
@@ -121,7 +121,7 @@ export class StepAttempts {
       const handler = ctx.runServices.handler(variant.kind, variant.handler);
       return (await handler.execute(stepCtx)) ?? {};
     } finally {
-      ctx.logs.end(step.id, no);
+      ctx.output.logs.end(step.id, no);
     }
   }
 
@@ -140,7 +140,7 @@ export class StepAttempts {
     const decided = episode.decided(decision, info, attempt?.no ?? 0);
     switch (decision.kind) {
       case "retry": {
-        const retrying = ctx.recorder.event("step.retrying", {
+        const retrying = ctx.output.recorder.event("step.retrying", {
           stageId: step.stageId,
           stepId: step.id,
           attempt: attempt?.no ?? 0,
@@ -205,13 +205,13 @@ export class StepAttempts {
     const { ctx, step } = this;
     this.current = null;
     if (decision.kind === "retry" || decision.kind === "alternative") {
-      ctx.failedAttempts.set(step.id, (ctx.failedAttempts.get(step.id) ?? 0) + 1);
+      ctx.journaled.failedAttempts.set(step.id, (ctx.journaled.failedAttempts.get(step.id) ?? 0) + 1);
     }
-    if (!attempt) return ctx.recorder.emit(events);
+    if (!attempt) return ctx.output.recorder.emit(events);
     await attempt.write.catch(() => {});
-    await ctx.recorder.finishAttempt(
+    await ctx.output.recorder.finishAttempt(
       {
-        runId: ctx.runId,
+        runId: ctx.run.id,
         stepId: step.id,
         attempt: attempt.no,
         status: "failed",
@@ -227,11 +227,11 @@ export class StepAttempts {
 
   private async degrade(decision: Decision, variant: Variant): Promise<StepOutcome> {
     const { ctx, step } = this;
-    for (const id of decision.pattern?.skip ?? []) ctx.degradedSkips.add(id);
+    for (const id of decision.pattern?.skip ?? []) ctx.recovery.degradedSkips.add(id);
     const name = decision.pattern?.variant;
     if (name && variant.label !== `variant ${name}`) {
       const alt = alternativeVariant(ctx, step, { step: name }, `variant ${name}`);
-      ctx.degraded.push(step.id);
+      ctx.recovery.degraded.push(step.id);
       try {
         return await this.succeed(await this.call(alt));
       } catch (error) {
@@ -250,7 +250,7 @@ export class StepAttempts {
   ): Promise<StepOutcome> {
     const { ctx, step } = this;
     const { episode } = this;
-    const retried = (ctx.lastAttempt.get(step.id) ?? 0) > 1 && episode.size > 1;
+    const retried = (ctx.journaled.lastAttempt.get(step.id) ?? 0) > 1 && episode.size > 1;
     const reason: ReasonCode = retried && !isInputError(error) ? "retries_exhausted" : reasonOf(error);
     const extra: NewEvent[] = decided ? [decided] : [];
     if (episode.active) extra.push(episode.end("failed", reason));
@@ -262,10 +262,10 @@ export class StepAttempts {
   private async succeed(produced: StepOutputs): Promise<StepOutcome> {
     const { ctx, step } = this;
     // Outputs holding a secret value are stored, and read by later steps, masked (docs: Secrets).
-    const outputs = ctx.recorder.masker.deep(produced);
+    const outputs = ctx.output.recorder.masker.deep(produced);
     const attempt = this.current as Attempt;
     const { hooks } = ctx.services;
-    const info = { runId: ctx.runId, stageId: step.stageId, stepId: step.id };
+    const info = { runId: ctx.run.id, stageId: step.stageId, stepId: step.id };
     if (hooks["after-step-before-commit"]) await crashPoint(ctx.services, "after-step-before-commit", info);
     const now = ctx.services.clock.now();
     const cp = checkpoint(
@@ -281,7 +281,7 @@ export class StepAttempts {
     const events: NewEvent[] = [];
     if (this.recovering) events.push(this.episode.end("succeeded", "succeeded"));
     events.push(
-      ctx.recorder.event(
+      ctx.output.recorder.event(
         "step.succeeded",
         {
           stageId: step.stageId,
@@ -294,9 +294,9 @@ export class StepAttempts {
         now,
       ),
     );
-    await ctx.recorder.finishAttempt(
+    await ctx.output.recorder.finishAttempt(
       {
-        runId: ctx.runId,
+        runId: ctx.run.id,
         stepId: step.id,
         attempt: attempt.no,
         status: "succeeded",
@@ -322,8 +322,8 @@ export class StepAttempts {
     if (!attempt) return outcome;
     this.current = null;
     await attempt.write.catch(() => {});
-    const finish = { runId: ctx.runId, stepId: step.id, attempt: attempt.no, status: "cancelled" as const };
-    await ctx.recorder.finishAttempt(
+    const finish = { runId: ctx.run.id, stepId: step.id, attempt: attempt.no, status: "cancelled" as const };
+    await ctx.output.recorder.finishAttempt(
       { ...finish, reason: "parked", finishedAt: ctx.services.clock.now() },
       null,
       [],
@@ -344,7 +344,7 @@ export class StepAttempts {
     // A recovery episode in progress ends with the step (e.g. a sibling failed mid-retry).
     if (this.recovering) events.push(this.episode.end("failed", reason));
     events.push(
-      ctx.recorder.event("step.cancelled", {
+      ctx.output.recorder.event("step.cancelled", {
         stageId: step.stageId,
         stepId: step.id,
         attempt: attempt?.no ?? 0,
@@ -352,15 +352,15 @@ export class StepAttempts {
       }),
     );
     if (!attempt) {
-      await ctx.recorder.emit(events);
+      await ctx.output.recorder.emit(events);
       return outcome;
     }
     this.current = null;
     await attempt.write.catch(() => {});
     const error: ErrorInfo = toErrorInfo(this.cancel.reason);
-    await ctx.recorder.finishAttempt(
+    await ctx.output.recorder.finishAttempt(
       {
-        runId: ctx.runId,
+        runId: ctx.run.id,
         stepId: step.id,
         attempt: attempt.no,
         status: "cancelled",

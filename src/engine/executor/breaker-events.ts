@@ -15,7 +15,7 @@ export function recordTransition(
 ): void {
   const ctx = services.breakerCallers.get(dependency);
   if (!ctx) return;
-  const r = ctx.recorder;
+  const r = ctx.output.recorder;
   const at = `${dependency}/${snapshot.updatedAt}/${transition}`;
   const event =
     transition === "opened"

@@ -36,37 +36,59 @@ export interface EngineServices {
   breakerCallers: Map<string, RunContext>;
 }
 
-/** One run's state while it executes in this process. */
-export interface RunContext {
-  runId: string;
+/** Which run this is: its id, plan and inputs, and when it started. */
+export interface RunIdentity {
+  id: string;
   plan: WorkflowPlan;
   inputs: Record<string, unknown>;
-  recorder: RunRecorder;
-  services: EngineServices;
-  /** Aborted when the run is cancelled, interrupted, or its lease is lost. */
-  cancel: Cancel;
-  /** The expression scope: inputs and the outputs of finished steps. */
-  scope: Scope;
+  /** When the run was created (a resumed run keeps its first start). */
+  startedAt: number;
+}
+
+/** What the journal held for the run when it (re)started, kept up to date as attempts are made. */
+export interface JournaledState {
   /** Valid checkpoints found at (re)start, by step id. */
   checkpoints: Map<string, CheckpointRecord>;
   /** Highest attempt number recorded per step (attempt numbers continue across resumes). */
   lastAttempt: Map<string, number>;
   /** Failed attempts per step that count against its retry budget. */
   failedAttempts: Map<string, number>;
-  startedAt: number;
+}
+
+/** Recovery's state for the run. */
+export interface RecoveryState {
   /** The workflow's recovery patterns and the defaults, compiled and ordered. */
   patterns: CompiledPattern[];
   /** Steps a `degrade` decision told to skip. */
   degradedSkips: Set<string>;
   /** Steps skipped or replaced by degradation so far: the run ends `degraded`. */
   degraded: string[];
-  /** What every step of the run is handed: its scratch directory, and an evaluator over `scope`. */
-  workDir: string;
-  evaluate(expression: string): unknown;
+}
+
+/** Where the run's results go: events and records, step output, the steps' logger and scratch directory. */
+export interface RunOutput {
+  recorder: RunRecorder;
   /** Steps' output on its way to the journal (masked, bounded). */
   logs: StepLogs;
   /** The logger handed to steps: the engine's, masking the run's secret values. */
   stepLogger: Logger;
+  /** The run's scratch directory, handed to every step. */
+  workDir: string;
+}
+
+/** One run's state while it executes in this process. */
+export interface RunContext {
+  run: RunIdentity;
+  journaled: JournaledState;
+  recovery: RecoveryState;
+  output: RunOutput;
+  services: EngineServices;
+  /** Aborted when the run is cancelled, interrupted, or its lease is lost. */
+  cancel: Cancel;
+  /** The expression scope: inputs and the outputs of finished steps. */
+  scope: Scope;
+  /** Evaluates an expression against `scope` (handed to every step). */
+  evaluate(expression: string): unknown;
   /** The run as handlers see it, its handlers made by `forRun`, its dependency keys' scope. */
   runServices: RunServices;
   /** Its waiting steps, and whether it parks (see parking/run-waits.ts). */

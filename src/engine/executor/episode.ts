@@ -20,7 +20,7 @@ export class Episode {
     private readonly ctx: RunContext,
     private readonly step: StepPlan,
   ) {
-    this.state = new RecoveryState(ctx.failedAttempts.get(step.id) ?? 0);
+    this.state = new RecoveryState(ctx.journaled.failedAttempts.get(step.id) ?? 0);
   }
 
   /** Whether any failure has been decided on (an episode is in progress). */
@@ -42,7 +42,7 @@ export class Episode {
     const { ctx, step } = this;
     const now = ctx.services.clock.now();
     this.firstFailureAt ??= now;
-    const patterns = step.optional ? workflowPatterns(ctx.patterns) : ctx.patterns;
+    const patterns = step.optional ? workflowPatterns(ctx.recovery.patterns) : ctx.recovery.patterns;
     let decision = decide(info, step, patterns, this.state, ctx.services.random, now);
     if (decision.kind === "degrade" && !this.canDegrade(decision)) {
       decision = { ...decision, kind: "give_up", strategy: "degrade", why: `'${step.id}' is not optional` };
@@ -61,7 +61,7 @@ export class Episode {
 
   decided(decision: Decision, info: ErrorInfo, attempt: number): NewEvent {
     const { step } = this;
-    return this.ctx.recorder.event("recovery.decided", {
+    return this.ctx.output.recorder.event("recovery.decided", {
       stageId: step.stageId,
       stepId: step.id,
       attempt,
@@ -78,7 +78,7 @@ export class Episode {
   /** `recovery.budget_refused`: each refusal its own event (never deduplicated away). */
   private refused(dependency: string, action: "wait" | "escalate", waitMs: number): NewEvent {
     const { ctx, step } = this;
-    return ctx.recorder.event(
+    return ctx.output.recorder.event(
       "recovery.budget_refused",
       {
         stageId: step.stageId,
@@ -87,7 +87,7 @@ export class Episode {
         action,
         ...(action === "wait" ? { waitMs } : {}),
       },
-      `${step.id}/${ctx.lastAttempt.get(step.id) ?? 0}/${++this.refusals}`,
+      `${step.id}/${ctx.journaled.lastAttempt.get(step.id) ?? 0}/${++this.refusals}`,
     );
   }
 
@@ -114,10 +114,10 @@ export class Episode {
     };
     if (how === "succeeded") {
       const strategy = last?.strategy === "give_up" || !last ? "step_retry" : last.strategy;
-      return ctx.recorder.event("recovery.succeeded", { ...common, strategy });
+      return ctx.output.recorder.event("recovery.succeeded", { ...common, strategy });
     }
     const strategy = options.escalated ? "escalate" : (last?.strategy ?? "give_up");
-    return ctx.recorder.event("recovery.failed", { ...common, strategy, reason });
+    return ctx.output.recorder.event("recovery.failed", { ...common, strategy, reason });
   }
 
   /**
@@ -134,7 +134,7 @@ export class Episode {
     while (!budget.tryRetry()) {
       const action = decision.pattern?.onBudgetExhausted ?? "wait";
       const waitMs = Math.max(1, budget.waitMs());
-      await ctx.recorder.emit([this.refused(dependency, action, waitMs)]);
+      await ctx.output.recorder.emit([this.refused(dependency, action, waitMs)]);
       if (action === "escalate") return false;
       await ctx.services.clock.sleep(waitMs, signal).catch(() => {});
       if (signal.aborted) return true;

@@ -26,9 +26,9 @@ export interface Escalation {
  */
 export async function escalate(ctx: RunContext, e: Escalation): Promise<void> {
   const pattern = e.pattern ?? null;
-  await ctx.recorder.emit([
+  await ctx.output.recorder.emit([
     ...(e.before ?? []),
-    ctx.recorder.event("run.escalated", {
+    ctx.output.recorder.event("run.escalated", {
       stageId: e.stageId,
       stepId: e.stepId,
       patternId: pattern?.id ?? null,
@@ -63,9 +63,9 @@ export async function escalateStep(ctx: RunContext, s: StepEscalation): Promise<
     pattern: decision.pattern,
     error,
     context: {
-      workflow: ctx.plan.name,
-      inputs: ctx.inputs,
-      attempts: ctx.lastAttempt.get(step.id) ?? 0,
+      workflow: ctx.run.plan.name,
+      inputs: ctx.run.inputs,
+      attempts: ctx.journaled.lastAttempt.get(step.id) ?? 0,
       errorType: decision.type,
       ...(why ? { why } : {}),
     },

@@ -14,18 +14,20 @@ import { restoreStep } from "./step-runner.js";
  * result; rejects only when the journal itself fails.
  */
 export async function executeRun(ctx: RunContext, sessionId: string): Promise<RunResult> {
-  const { recorder, services } = ctx;
-  for (const stage of ctx.plan.stages) {
+  const { services } = ctx;
+  const { recorder } = ctx.output;
+  for (const stage of ctx.run.plan.stages) {
     if (ctx.cancel.aborted) return stop(ctx);
     if (services.draining) return drained(ctx);
-    if (stage.steps.every((s) => ctx.checkpoints.has(s.id))) {
+    if (stage.steps.every((s) => ctx.journaled.checkpoints.has(s.id))) {
       for (const step of stage.steps) restoreStep(ctx, step);
       continue;
     }
     const skip = skipReason(ctx, stage);
     if (skip instanceof Error) return finish(ctx, "failed", "invalid_input", toErrorInfo(skip));
     if (skip) {
-      for (const step of stage.steps) if (!ctx.checkpoints.has(step.id)) await skipStep(ctx, step, skip);
+      for (const step of stage.steps)
+        if (!ctx.journaled.checkpoints.has(step.id)) await skipStep(ctx, step, skip);
       await recorder.emit([recorder.event("stage.skipped", { stageId: stage.id, reason: skip })]);
       continue;
     }
@@ -41,7 +43,7 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
         { status: "waiting", reason: "escalated", releaseLeaseOf: services.leaseOwner },
         [],
       );
-      return { runId: ctx.runId, status: "waiting", reason: "escalated" };
+      return { runId: ctx.run.id, status: "waiting", reason: "escalated" };
     }
     if (outcome.status !== "succeeded") {
       const failedSteps = outcome.steps
@@ -62,10 +64,10 @@ export async function executeRun(ctx: RunContext, sessionId: string): Promise<Ru
     ]);
     if (services.hooks["after-stage"]) {
       await noted; // the crash point means "the stage's end is durable"
-      await crashPoint(services, "after-stage", { runId: ctx.runId, stageId: stage.id });
+      await crashPoint(services, "after-stage", { runId: ctx.run.id, stageId: stage.id });
     }
   }
-  if (ctx.degraded.length > 0) return finish(ctx, "degraded", "degraded");
+  if (ctx.recovery.degraded.length > 0) return finish(ctx, "degraded", "degraded");
   return finish(ctx, "succeeded", "succeeded");
 }
 
@@ -81,14 +83,14 @@ function skipReason(ctx: RunContext, stage: StagePlan): ReasonCode | null | Erro
 /** The run was aborted: cancelled (recorded) or its lease was lost (another owner records). */
 async function stop(ctx: RunContext): Promise<RunResult> {
   const reason = abortReason(ctx.cancel);
-  if (reason === "lease_lost") return { runId: ctx.runId, status: "running", reason: "lease_lost" };
+  if (reason === "lease_lost") return { runId: ctx.run.id, status: "running", reason: "lease_lost" };
   if (reason === "interrupted") {
     // A graceful shutdown: the run stays `running`; its lease is released so any process may resume it.
     const owner = String((ctx.cancel.reason as { owner?: string }).owner ?? "");
-    await ctx.recorder.emit([
-      ctx.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}`),
+    await ctx.output.recorder.emit([
+      ctx.output.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}`),
     ]);
-    return { runId: ctx.runId, status: "running", reason: "interrupted" };
+    return { runId: ctx.run.id, status: "running", reason: "interrupted" };
   }
   return finish(ctx, "cancelled", "cancelled");
 }
@@ -98,22 +100,24 @@ async function stop(ctx: RunContext): Promise<RunResult> {
  * condition and its lease released, in one write. The engine's scheduler wakes it.
  */
 async function park(ctx: RunContext, dedupeKey: string): Promise<RunResult> {
-  const { recorder, services } = ctx;
+  const { services } = ctx;
+  const { recorder } = ctx.output;
   const wake = ctx.waits.parked ?? { at: null, signals: [] };
   await recorder.updateRun(
     { status: "waiting", reason: "parked", releaseLeaseOf: services.leaseOwner, wake },
     [recorder.event("run.parked", { wakeAt: wake.at, signals: wake.signals }, dedupeKey)],
   );
-  return { runId: ctx.runId, status: "waiting", reason: "parked" };
+  return { runId: ctx.run.id, status: "waiting", reason: "parked" };
 }
 
 /** The engine drains: the run stays `running` with nothing in flight; any process resumes it. */
 async function drained(ctx: RunContext): Promise<RunResult> {
   const owner = ctx.services.leaseOwner;
-  await ctx.recorder.emit([
-    ctx.recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}/drain`),
+  const { recorder } = ctx.output;
+  await recorder.emit([
+    recorder.event("run.interrupted", { owner }, `${owner}/${ctx.services.clock.now()}/drain`),
   ]);
-  return { runId: ctx.runId, status: "running", reason: "interrupted" };
+  return { runId: ctx.run.id, status: "running", reason: "interrupted" };
 }
 
 async function finish(
@@ -123,18 +127,19 @@ async function finish(
   error?: ErrorInfo,
   failedSteps: string[] = [],
 ): Promise<RunResult> {
-  const { recorder, services } = ctx;
+  const { services } = ctx;
+  const { recorder } = ctx.output;
   if (ctx.cancel.aborted && status === "failed") {
     const r = abortReason(ctx.cancel);
     if (r === "lease_lost" || r === "interrupted" || r === "cancelled") return stop(ctx);
   }
   const now = services.clock.now();
-  const durationMs = now - ctx.startedAt;
+  const durationMs = now - ctx.run.startedAt;
   const event =
     status === "succeeded"
       ? recorder.event("run.succeeded", { durationMs })
       : status === "degraded"
-        ? recorder.event("run.degraded", { skipped: [...ctx.degraded], durationMs })
+        ? recorder.event("run.degraded", { skipped: [...ctx.recovery.degraded], durationMs })
         : status === "cancelled"
           ? recorder.event("run.cancelled", { durationMs })
           : recorder.event("run.failed", { reason, failedSteps, durationMs, ...(error ? { error } : {}) });
@@ -146,7 +151,7 @@ async function finish(
     releaseLeaseOf: services.leaseOwner,
   };
   await recorder.updateRun(patch, [event]);
-  const result: RunResult = { runId: ctx.runId, status, reason };
+  const result: RunResult = { runId: ctx.run.id, status, reason };
   if (error) result.error = error;
   return result;
 }

@@ -29,8 +29,8 @@ export async function runRound(
     const warnAfterMs = stage.warnAfterMs;
     timers.push(
       startTimer(clock, warnAfterMs, () => {
-        void ctx.recorder.emit([
-          ctx.recorder.event("stage.warning", {
+        void ctx.output.recorder.emit([
+          ctx.output.recorder.event("stage.warning", {
             stageId: stage.id,
             elapsedMs: clock.now() - startedAt,
             warnAfterMs,

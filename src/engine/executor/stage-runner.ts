@@ -35,7 +35,7 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
       return decide(ctx, all, false);
     const unfinished = stage.steps.filter((s) => !finished(outcomes.get(s.id)));
     const action = stage.onTimeout[round] ?? "fail";
-    const r = ctx.recorder;
+    const r = ctx.output.recorder;
     await r.emit([
       r.event(
         "stage.timed_out",
@@ -65,7 +65,7 @@ export async function runStage(ctx: RunContext, stage: StagePlan): Promise<Stage
         stageId: stage.id,
         stepId: null,
         error,
-        context: { workflow: ctx.plan.name, unfinished: unfinished.map((s) => s.id) },
+        context: { workflow: ctx.run.plan.name, unfinished: unfinished.map((s) => s.id) },
       });
       return { status: "waiting", reason: "escalated", steps: all };
     }

@@ -24,24 +24,24 @@ export function attemptStepContext({
   variant,
   signal,
 }: AttemptContextParts): StepContext {
-  const { logs, recorder } = run;
+  const { logs, recorder } = run.output;
   const stepId = step.id;
   return {
-    runId: run.runId,
+    runId: run.run.id,
     run: run.runServices.info,
     stageId: step.stageId,
     stepId,
     attempt,
-    idempotencyKey: `${run.runId}/${stepId}`,
+    idempotencyKey: `${run.run.id}/${stepId}`,
     signal,
-    logger: run.stepLogger,
+    logger: run.output.stepLogger,
     clock: run.services.clock,
     config: variant.config,
     with: variant.with,
     env: variant.env,
-    inputs: run.inputs,
+    inputs: run.run.inputs,
     evaluate: run.evaluate,
-    workDir: run.workDir,
+    workDir: run.output.workDir,
     log: (stream, line) => logs.line(stepId, attempt, stream, line),
     recordProcess: (process) => recorder.recordProcess(stepId, attempt, variant.kind, process),
     deadline: (ms) => run.waits.deadline(stepId, ms),

@@ -40,12 +40,12 @@ export async function skipStep(
 ): Promise<StepOutcome> {
   const now = ctx.services.clock.now();
   const cp = checkpoint(ctx, step, "skipped", reason, {}, 0, now);
-  await ctx.recorder.putCheckpoint(cp, [
+  await ctx.output.recorder.putCheckpoint(cp, [
     ...extra,
-    ctx.recorder.event("step.skipped", { stageId: step.stageId, stepId: step.id, reason }),
+    ctx.output.recorder.event("step.skipped", { stageId: step.stageId, stepId: step.id, reason }),
   ]);
   ctx.scope.steps[step.id] = { outputs: {}, outcome: "skipped" };
-  if (reason === "degraded") ctx.degraded.push(step.id);
+  if (reason === "degraded") ctx.recovery.degraded.push(step.id);
   return { stepId: step.id, status: "skipped", reason, continued: false };
 }
 
@@ -61,7 +61,7 @@ export function checkpoint(
   finishedAt = ctx.services.clock.now(),
 ): NewCheckpoint {
   // Properties written out (no spread): this runs once per step on the hot path.
-  const { runId } = ctx;
+  const runId = ctx.run.id;
   const { id: stepId, identity } = step;
   return {
     runId,
@@ -100,22 +100,22 @@ export async function finalFailure(
     durationMs: attempt ? now - attempt.startedAt : 0,
     continued,
   };
-  const events = [...extra, ctx.recorder.event("step.failed", payload)];
+  const events = [...extra, ctx.output.recorder.event("step.failed", payload)];
   const cp = continued
     ? checkpoint(ctx, step, "failed", "continued_on_error", {}, attempt?.no ?? 0, attempt?.startedAt ?? now)
     : null;
   if (attempt) {
-    const finish = { runId: ctx.runId, stepId: step.id, attempt: attempt.no, status: "failed" as const };
+    const finish = { runId: ctx.run.id, stepId: step.id, attempt: attempt.no, status: "failed" as const };
     const decision = attempt.decision ?? "give up";
-    await ctx.recorder.finishAttempt(
+    await ctx.output.recorder.finishAttempt(
       { ...finish, reason, finishedAt: now, error: info, decision },
       cp,
       events,
     );
   } else if (cp) {
-    await ctx.recorder.putCheckpoint(cp, events);
+    await ctx.output.recorder.putCheckpoint(cp, events);
   } else {
-    await ctx.recorder.emit(events);
+    await ctx.output.recorder.emit(events);
   }
   ctx.scope.steps[step.id] = { outputs: {}, outcome: "failure" };
   return { stepId: step.id, status: "failed", reason, continued, error: info };

@@ -14,10 +14,10 @@ const OUTCOME: Record<CheckpointStatus, string> = {
 
 /** A step finished before a resume: its recorded outputs go back into the scope; nothing runs. */
 export function restoreStep(ctx: RunContext, step: StepPlan): StepOutcome | undefined {
-  const restored = ctx.checkpoints.get(step.id);
+  const restored = ctx.journaled.checkpoints.get(step.id);
   if (!restored) return undefined;
   ctx.scope.steps[step.id] = { outputs: restored.outputs, outcome: OUTCOME[restored.status] };
-  if (restored.reason === "degraded") ctx.degraded.push(step.id);
+  if (restored.reason === "degraded") ctx.recovery.degraded.push(step.id);
   const failed = restored.status === "failed";
   return { stepId: step.id, status: restored.status, reason: restored.reason, continued: failed };
 }
@@ -26,7 +26,7 @@ export function restoreStep(ctx: RunContext, step: StepPlan): StepOutcome | unde
 export async function runStep(ctx: RunContext, step: StepPlan, cancel: Cancel): Promise<StepOutcome> {
   const restored = restoreStep(ctx, step);
   if (restored) return restored;
-  if (ctx.degradedSkips.has(step.id)) return skipStep(ctx, step, "degraded");
+  if (ctx.recovery.degradedSkips.has(step.id)) return skipStep(ctx, step, "degraded");
   if (step.if !== undefined) {
     let run: boolean;
     try {

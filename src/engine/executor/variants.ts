@@ -66,7 +66,7 @@ export function alternativeVariant(
   label?: string,
 ): Variant {
   if (alt.step) {
-    const other = ctx.plan.stages.flatMap((s) => s.steps).find((s) => s.id === alt.step);
+    const other = ctx.run.plan.stages.flatMap((s) => s.steps).find((s) => s.id === alt.step);
     if (!other) throw new InputError("definition_invalid", `alternative step '${alt.step}' does not exist`);
     return resolve(ctx, other, label ?? `step ${other.id}`, alt.with);
   }
