@@ -1,7 +1,7 @@
 /**
  * The `wait` kind: waits for a duration on the engine's Clock. Durable: its first execution
  * journals the deadline; after a restart or a wake it waits only the remainder. A run that only
- * waits is parked (docs/decisions/0009-parked-runs.md).
+ * waits is parked (docs/decisions/0010-parked-runs.md).
  */
 import { durationMs, parseDuration } from "../definition/durations.js";
 import { LIMITS } from "../definition/limits.js";

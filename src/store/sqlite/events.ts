@@ -6,10 +6,12 @@ import { unknownRun } from "../errors.js";
 import { isForeignKeyError } from "./constraints.js";
 
 export const EVENTS_V1 = `
--- No AUTOINCREMENT: events are never deleted, so rowids only grow, and each commit saves the
--- sqlite_sequence page. The dedupe index leads with run_id so one run's inserts touch few pages.
+-- AUTOINCREMENT: seq never goes back, even after \`prune\` deleted the runs holding the newest
+-- events (a plain rowid would be reused then, and a host catching up from a seq would skip the
+-- new events). It costs the sqlite_sequence page once per commit. The dedupe index leads with
+-- run_id so one run's inserts touch few pages.
 CREATE TABLE events (
-  seq            INTEGER PRIMARY KEY,
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
   run_id         TEXT NOT NULL REFERENCES runs (id),
   correlation_id TEXT NOT NULL,
   type           TEXT NOT NULL,

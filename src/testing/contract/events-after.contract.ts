@@ -76,6 +76,18 @@ export function describeEventsAfterContract(h: JournalHarness): void {
       expect(await h.journal.deleteRun("r1")).toBe(true);
       expect(await h.journal.listEventsAfter(0)).toEqual(before);
     });
+
+    it("never gives a seq again, even after the run holding the newest events was deleted", async () => {
+      await h.journal.createRun(newRun("r1"), [started("r1")]);
+      await h.journal.createRun(newRun("r2"), [started("r2")]);
+      await h.journal.appendEvents([warning("r2", 12), warning("r2", 13)]);
+      const newest = Math.max(...(await h.journal.listEventsAfter(0)).map((e) => e.seq));
+      await h.journal.updateRun("r2", { status: "succeeded", updatedAt: 9_000, finishedAt: 9_000 }, []);
+      expect(await h.journal.deleteRun("r2")).toBe(true);
+      await (await h.reopen()).appendEvents([warning("r1", 14)]);
+      const after = await h.journal.listEventsAfter(newest);
+      expect(after.map((e) => e.runId)).toEqual(["r1"]);
+    });
   });
 
   describe("storage codes", () => {
