@@ -346,7 +346,13 @@ async function micro(): Promise<void> {
     typeof checkpoint
   >[1];
   perCall("checkpoint() record: { ...base, more } + checkpointChecksum — 1 per step", 50_000, (i) =>
-    checkpoint(cpCtx, cpStep, "succeeded", "succeeded", {}, 1, i),
+    checkpoint(cpCtx, cpStep, {
+      status: "succeeded",
+      reason: "succeeded",
+      outputs: {},
+      attempts: 1,
+      startedAt: i,
+    }),
   );
   perCall("the same record with its properties written out (no spread)", 50_000, (i) => {
     const base = { runId, stepId: "m01", identity: "x".repeat(64), status: "succeeded", outputs: {} };

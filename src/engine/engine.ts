@@ -375,6 +375,7 @@ class StageflowEngine implements Engine {
           kinds: this.handlers,
           logger: this.services.logger,
           runServices: (run) => this.runServicesOf(run),
+          newId: this.newId,
         },
         runId,
         opts,

@@ -16,9 +16,6 @@ import type { ReasonCode } from "./reasons.js";
 import { secretInputsForResume } from "./secrets/run-inputs.js";
 import { closeInterrupted, endCancelled, takeOver } from "./takeover.js";
 
-/** Keeps two resumes by one owner in the same millisecond distinct events. */
-let resumes = 0;
-
 interface Deps {
   journal: Journal;
   clock: Clock;
@@ -29,6 +26,8 @@ interface Deps {
   logger: Logger;
   /** Makes what the run's execution here gets from the host (its handlers, its breaker scope). */
   runServices: (run: RunRecord) => RunServices;
+  /** A new unique id: keeps two resumes by one owner in the same millisecond distinct events. */
+  newId: () => string;
 }
 
 export interface Prepared {
@@ -194,7 +193,7 @@ async function prepareTaken(
   // Enqueued together, so the journal commits them in one transaction.
   const interrupted = closeInterrupted(journal, attempts, now, "run again on resume");
   const skippedSteps = [...checkpoints.keys()];
-  const resume = ++resumes;
+  const resume = deps.newId();
   const resumed = recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
     ...(wokenBy ? [recorder.event("run.woken", { by: wokenBy }, `${owner}/${now}/${resume}`)] : []),
     recorder.event(

@@ -55,7 +55,7 @@ export class StepAttempts {
     try {
       variant = primaryVariant(ctx, step);
     } catch (error) {
-      return finalFailure(ctx, step, error, null, []);
+      return finalFailure(ctx, step, { error });
     }
     for (;;) {
       const budget = variant.dependency ? ctx.services.budgets.get(variant.dependency) : undefined;
@@ -172,7 +172,7 @@ export class StepAttempts {
         try {
           return { variant: alternativeVariant(ctx, step, decision.alternative) };
         } catch (e) {
-          return { outcome: await finalFailure(ctx, step, e, null, []) };
+          return { outcome: await finalFailure(ctx, step, { error: e }) };
         }
       }
       case "degrade":
@@ -256,7 +256,12 @@ export class StepAttempts {
     if (episode.active) extra.push(episode.end("failed", reason));
     const decision = episode.lastDecisionText();
     if (attempt) await attempt.write.catch(() => {});
-    return finalFailure(ctx, step, error, attempt ? { ...attempt, decision } : null, extra, reason);
+    return finalFailure(ctx, step, {
+      error,
+      attempt: attempt ? { ...attempt, decision } : null,
+      extra,
+      reason,
+    });
   }
 
   private async succeed(produced: StepOutputs): Promise<StepOutcome> {
@@ -268,16 +273,14 @@ export class StepAttempts {
     const info = { runId: ctx.run.id, stageId: step.stageId, stepId: step.id };
     if (hooks["after-step-before-commit"]) await crashPoint(ctx.services, "after-step-before-commit", info);
     const now = ctx.services.clock.now();
-    const cp = checkpoint(
-      ctx,
-      step,
-      "succeeded",
-      "succeeded",
+    const cp = checkpoint(ctx, step, {
+      status: "succeeded",
+      reason: "succeeded",
       outputs,
-      attempt.no,
-      this.firstStartedAt ?? now,
-      now,
-    );
+      attempts: attempt.no,
+      startedAt: this.firstStartedAt ?? now,
+      finishedAt: now,
+    });
     const events: NewEvent[] = [];
     if (this.recovering) events.push(this.episode.end("succeeded", "succeeded"));
     events.push(

@@ -39,7 +39,7 @@ export async function skipStep(
   extra: NewEvent[] = [],
 ): Promise<StepOutcome> {
   const now = ctx.services.clock.now();
-  const cp = checkpoint(ctx, step, "skipped", reason, {}, 0, now);
+  const cp = checkpoint(ctx, step, { status: "skipped", reason, outputs: {}, attempts: 0, startedAt: now });
   await ctx.output.recorder.putCheckpoint(cp, [
     ...extra,
     ctx.output.recorder.event("step.skipped", { stageId: step.stageId, stepId: step.id, reason }),
@@ -49,16 +49,24 @@ export async function skipStep(
   return { stepId: step.id, status: "skipped", reason, continued: false };
 }
 
+/** How a step ended, as its checkpoint records it. */
+export interface StepEnding {
+  status: CheckpointStatus;
+  reason: ReasonCode;
+  outputs: StepOutputs;
+  /** Attempts made (0 for a step that never ran). */
+  attempts: number;
+  /** The first attempt's start (or the skip time). */
+  startedAt: number;
+  /** @default now */
+  finishedAt?: number;
+}
+
 /** The checkpoint of a step that ended, with its checksum. */
 export function checkpoint(
   ctx: RunContext,
   step: StepPlan,
-  status: CheckpointStatus,
-  reason: ReasonCode,
-  outputs: StepOutputs,
-  attempts: number,
-  startedAt: number,
-  finishedAt = ctx.services.clock.now(),
+  { status, reason, outputs, attempts, startedAt, finishedAt = ctx.services.clock.now() }: StepEnding,
 ): NewCheckpoint {
   // Properties written out (no spread): this runs once per step on the hot path.
   const runId = ctx.run.id;
@@ -79,13 +87,20 @@ export function checkpoint(
 }
 
 /** The step failed for good: record the last attempt (if any), the events, and the checkpoint of a continued failure. */
+/** A step's final failure: what failed, its last attempt (none when it never ran), what to record with it. */
+export interface FinalFailure {
+  error: unknown;
+  attempt?: { no: number; startedAt: number; decision?: string } | null;
+  /** Events recorded in the same write, before `step.failed`. */
+  extra?: NewEvent[];
+  /** @default the error's reason (reasonOf) */
+  reason?: ReasonCode;
+}
+
 export async function finalFailure(
   ctx: RunContext,
   step: StepPlan,
-  error: unknown,
-  attempt: { no: number; startedAt: number; decision?: string } | null,
-  extra: NewEvent[],
-  reasonOverride?: ReasonCode,
+  { error, attempt = null, extra = [], reason: reasonOverride }: FinalFailure,
 ): Promise<StepOutcome> {
   const reason = reasonOverride ?? reasonOf(error);
   const info: ErrorInfo = toErrorInfo(error instanceof RetriesExhaustedError ? error.lastError : error);
@@ -102,7 +117,13 @@ export async function finalFailure(
   };
   const events = [...extra, ctx.output.recorder.event("step.failed", payload)];
   const cp = continued
-    ? checkpoint(ctx, step, "failed", "continued_on_error", {}, attempt?.no ?? 0, attempt?.startedAt ?? now)
+    ? checkpoint(ctx, step, {
+        status: "failed",
+        reason: "continued_on_error",
+        outputs: {},
+        attempts: attempt?.no ?? 0,
+        startedAt: attempt?.startedAt ?? now,
+      })
     : null;
   if (attempt) {
     const finish = { runId: ctx.run.id, stepId: step.id, attempt: attempt.no, status: "failed" as const };

@@ -32,7 +32,7 @@ export async function runStep(ctx: RunContext, step: StepPlan, cancel: Cancel): 
     try {
       run = Boolean(evaluateExpression(step.if, ctx.scope));
     } catch (error) {
-      return finalFailure(ctx, step, error, null, []);
+      return finalFailure(ctx, step, { error });
     }
     if (!run) return skipStep(ctx, step, "condition_false");
   }
