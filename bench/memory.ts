@@ -18,7 +18,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createEngine } from "../src/engine/index.js";
 import { createSqliteJournal } from "../src/store/index.js";
-import { benchPlan, KIND, MIDDLE_STEPS, STAGES, tempDir, tick } from "./workload.js";
+import { benchPlan, KIND, MIDDLE_STEPS, runInChild, STAGES, tempDir, tick } from "./workload.js";
 
 export const WAVES = 10;
 export const WAVE_RUNS = 1_000;
@@ -59,21 +59,7 @@ export interface MemoryResult {
 
 /** Runs the memory benchmark in a child process and returns its result. */
 export function runMemoryBench(): Promise<MemoryResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["memory"], {
-      execArgv: [...process.execArgv, "--expose-gc"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    let result: MemoryResult | undefined;
-    child.on("message", (m) => {
-      result = m as MemoryResult;
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (result) resolve(result);
-      else reject(new Error(`memory benchmark exited (code ${code}, signal ${signal}) without a result`));
-    });
-  });
+  return runInChild<MemoryResult>(import.meta.url, "memory");
 }
 
 interface Gate {

@@ -15,12 +15,10 @@
  *    journals the signal, wakes the run from the journal, re-runs the signal step, which takes the
  *    signal, checkpoints it, then starts the next step). The other runs stay parked meanwhile.
  */
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { compileWorkflow } from "../src/engine/definition/index.js";
 import { createEngine } from "../src/engine/index.js";
 import { createSqliteJournal } from "../src/store/index.js";
-import { quantile, tempDir } from "./workload.js";
+import { quantile, runInChild, tempDir } from "./workload.js";
 
 export const PARKED_RUNS = 10_000;
 export const LATENCY_SAMPLES = 200;
@@ -42,21 +40,7 @@ export interface ParkedResult {
 
 /** Runs the parked-runs benchmark in a child process and returns its result. */
 export function runParkedBench(): Promise<ParkedResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["parked"], {
-      execArgv: [...process.execArgv, "--expose-gc"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    let result: ParkedResult | undefined;
-    child.on("message", (m) => {
-      result = m as ParkedResult;
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (result) resolve(result);
-      else reject(new Error(`parked benchmark exited (code ${code}, signal ${signal}) without a result`));
-    });
-  });
+  return runInChild<ParkedResult>(import.meta.url, "parked");
 }
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();

@@ -3,9 +3,11 @@
  * 3 stages — 1 step, 10 parallel steps, 1 step — of a registered custom kind, compiled with
  * compileWorkflow from a plain object; 200 workflows, 4 in flight.
  */
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { compileWorkflow, type Kinds } from "../src/engine/definition/index.js";
 import type { WorkflowPlan } from "../src/engine/definition/plan.js";
 
@@ -111,4 +113,27 @@ export function benchOptions(defaults: { reps: number; only: string }): {
     reps: Math.max(1, Number(args.get("reps") ?? defaults.reps)),
     only: new Set((args.get("only") ?? defaults.only).split(",")),
   };
+}
+
+/**
+ * Runs a benchmark module in a child process of its own (`--expose-gc`, so its RSS is the
+ * benchmark's alone): `module` is the benchmark file's `import.meta.url`, started with `role` as
+ * its argument; resolves with the one message it sends back.
+ */
+export function runInChild<T>(module: string, role: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(module), [role], {
+      execArgv: [...process.execArgv, "--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let result: T | undefined;
+    child.on("message", (m) => {
+      result = m as T;
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (result) resolve(result);
+      else reject(new Error(`${role} benchmark exited (code ${code}, signal ${signal}) without a result`));
+    });
+  });
 }

@@ -32,27 +32,35 @@ function reminders(): string[] {
   return out;
 }
 
-const violations = engineViolations();
-if (violations.length) {
-  console.log("The engine's rule is broken:");
-  for (const v of violations) console.log(`  ${v}`);
-} else {
-  console.log("src/engine imports nothing from outside the engine: ok");
+// Cut off by a pager or `head`: stop quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+/** Prints a rule's problems under `broken`, or `ok` when there are none; returns their count. */
+function report(problems: readonly string[], broken: string, ok: string): number {
+  if (problems.length === 0) {
+    console.log(`${ok}: ok`);
+    return 0;
+  }
+  console.log(broken);
+  for (const p of problems) console.log(`  ${p}`);
+  return problems.length;
 }
-const cli = cliViolations();
-if (cli.length) {
-  console.log("The CLI reaches around the package's entry points:");
-  for (const v of cli) console.log(`  ${v}`);
-} else {
-  console.log("src/cli uses the engine through src/index.ts and src/sqlite.ts only: ok");
-}
-const cycles = engineCycles();
-if (cycles.length) {
-  console.log("Import cycles in src/engine:");
-  for (const c of cycles) console.log(`  ${c}`);
-} else {
-  console.log("src/engine has no import cycle: ok");
-}
+
+const broken =
+  report(
+    engineViolations(),
+    "The engine's rule is broken:",
+    "src/engine imports nothing from outside the engine",
+  ) +
+  report(
+    cliViolations(),
+    "The CLI reaches around the package's entry points:",
+    "src/cli uses the engine through src/index.ts and src/sqlite.ts only",
+  ) +
+  report(engineCycles(), "Import cycles in src/engine:", "src/engine has no import cycle");
 console.log("Reminders:");
 for (const r of reminders()) console.log(`  - ${r}`);
-process.exitCode = violations.length || cli.length || cycles.length ? 1 : 0;
+process.exitCode = broken ? 1 : 0;

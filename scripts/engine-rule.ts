@@ -46,23 +46,37 @@ function* sourceFiles(dir: string): Generator<string> {
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g;
 
-export function engineViolations(): string[] {
-  const problems: string[] = [];
-  for (const file of sourceFiles(engineDir)) {
+/** An import in a source file: its specifier, the file and line, and where a relative one points. */
+interface Import {
+  file: string;
+  spec: string;
+  /** `path:line`, relative to the root, for messages. */
+  where: string;
+  /** The resolved path of a relative specifier (as written: `.js`, no extension lookup). */
+  target: string | undefined;
+}
+
+/** Every import of every source file under `dir`. */
+function* importsUnder(dir: string): Generator<Import> {
+  for (const file of sourceFiles(dir)) {
     const text = readFileSync(file, "utf8");
     for (const match of text.matchAll(SPECIFIER)) {
       const spec = match[1]!;
       const line = text.slice(0, match.index).split("\n").length;
-      const where = `${relative(root, file)}:${line}`;
-      if (spec.startsWith(".")) {
-        const target = resolve(dirname(file), spec);
-        if (!target.startsWith(engineDir + "/") && target !== engineDir)
-          problems.push(`${where}: imports ${spec} (outside src/engine)`);
-      } else if (
-        FORBIDDEN_PACKAGES.some((p) => spec === p || spec.startsWith(p.endsWith("/") ? p : `${p}/`))
-      ) {
-        problems.push(`${where}: imports ${spec}`);
-      }
+      const target = spec.startsWith(".") ? resolve(dirname(file), spec) : undefined;
+      yield { file, spec, where: `${relative(root, file)}:${line}`, target };
+    }
+  }
+}
+
+export function engineViolations(): string[] {
+  const problems: string[] = [];
+  for (const { spec, where, target } of importsUnder(engineDir)) {
+    if (target !== undefined) {
+      if (!target.startsWith(engineDir + "/") && target !== engineDir)
+        problems.push(`${where}: imports ${spec} (outside src/engine)`);
+    } else if (FORBIDDEN_PACKAGES.some((p) => spec === p || spec.startsWith(p.endsWith("/") ? p : `${p}/`))) {
+      problems.push(`${where}: imports ${spec}`);
     }
   }
   return problems;
@@ -71,25 +85,16 @@ export function engineViolations(): string[] {
 /** Imports in src/cli of anything outside src/cli other than the package's entry points. */
 export function cliViolations(): string[] {
   const problems: string[] = [];
-  for (const file of sourceFiles(cliDir)) {
-    const text = readFileSync(file, "utf8");
-    for (const match of text.matchAll(SPECIFIER)) {
-      const spec = match[1]!;
-      if (!spec.startsWith(".")) continue;
-      const target = resolve(dirname(file), spec);
-      if (target.startsWith(cliDir + "/") || CLI_ENTRY_POINTS.includes(relative(root, target))) continue;
-      const line = text.slice(0, match.index).split("\n").length;
-      problems.push(
-        `${relative(root, file)}:${line}: imports ${spec} (the CLI uses ${CLI_ENTRY_POINTS.join(" or ")} only)`,
-      );
-    }
+  for (const { spec, where, target } of importsUnder(cliDir)) {
+    if (target === undefined) continue;
+    if (target.startsWith(cliDir + "/") || CLI_ENTRY_POINTS.includes(relative(root, target))) continue;
+    problems.push(`${where}: imports ${spec} (the CLI uses ${CLI_ENTRY_POINTS.join(" or ")} only)`);
   }
   return problems;
 }
 
-/** Where a relative import points: the `.ts` file for a `.js` specifier, or the folder's index. */
-function resolveImport(from: string, spec: string, files: Set<string>): string | undefined {
-  const target = resolve(dirname(from), spec);
+/** The source file a relative import's target is: the `.ts` file for a `.js` specifier, or the folder's index. */
+function resolveImport(target: string, files: Set<string>): string | undefined {
   const candidates = [target, target.replace(/\.js$/, ".ts"), `${target}.ts`, join(target, "index.ts")];
   return candidates.find((c) => files.has(c));
 }
@@ -102,18 +107,12 @@ function resolveImport(from: string, spec: string, files: Set<string>): string |
  */
 export function engineCycles(dir: string = engineDir): string[] {
   const files = new Set(sourceFiles(dir));
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const text = readFileSync(file, "utf8");
-    const deps = new Set<string>();
-    for (const match of text.matchAll(SPECIFIER)) {
-      const spec = match[1]!;
-      if (!spec.startsWith(".")) continue;
-      const target = resolveImport(file, spec, files);
-      if (target) deps.add(target);
-    }
-    graph.set(file, [...deps].sort());
+  const deps = new Map<string, Set<string>>([...files].map((file) => [file, new Set<string>()]));
+  for (const { file, target } of importsUnder(dir)) {
+    const found = target === undefined ? undefined : resolveImport(target, files);
+    if (found) deps.get(file)!.add(found);
   }
+  const graph = new Map([...deps].map(([file, targets]) => [file, [...targets].sort()]));
   const cycles = new Set<string>();
   const done = new Set<string>();
   const path: string[] = [];

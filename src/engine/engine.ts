@@ -458,15 +458,7 @@ class StageflowEngine implements Engine {
   ): Promise<SignalReceipt> {
     this.refuseClosed("send a signal");
     await this.ready;
-    const run = await this.journal.getRun(runId);
-    if (!run) throw new RefusedError("run_not_found", `unknown run '${runId}'`, runId);
-    if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
-      throw new RefusedError(
-        "run_finished",
-        `run ${runId} already finished (${run.status}): no step waits for a signal`,
-        runId,
-      );
-    }
+    const run = await this.unfinishedRun(runId, "no step waits for a signal");
     const names = this.signalNames(run);
     if (names && !names.includes(name)) {
       const known = names.length
@@ -571,20 +563,26 @@ class StageflowEngine implements Engine {
     }
   }
 
-  private refuseClosed(what: string): void {
-    if (this.closed) throw new EngineClosedError(what);
-  }
-
-  async cancel(runId: string): Promise<void> {
+  /** The run, when it exists and is not finished: RefusedError `run_not_found` / `run_finished` otherwise. */
+  private async unfinishedRun(runId: string, finished: string): Promise<RunRecord> {
     const run = await this.journal.getRun(runId);
     if (!run) throw unknownRun(runId);
     if ((TERMINAL_RUN_STATUSES as string[]).includes(run.status)) {
       throw new RefusedError(
         "run_finished",
-        `run ${runId} already finished (${run.status}); nothing to cancel`,
+        `run ${runId} already finished (${run.status}); ${finished}`,
         runId,
       );
     }
+    return run;
+  }
+
+  private refuseClosed(what: string): void {
+    if (this.closed) throw new EngineClosedError(what);
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const run = await this.unfinishedRun(runId, "nothing to cancel");
     const recorder = new RunRecorder({
       journal: this.journal,
       bus: this.bus,
