@@ -4,15 +4,22 @@
  */
 
 interface ErrorLike {
+  name?: unknown;
   status?: unknown;
   message?: unknown;
   response?: { headers?: Record<string, unknown>; data?: unknown };
 }
 
-/** The HTTP status of a failed request, or undefined when no response came (network error). */
+/**
+ * The HTTP status of a failed request, or undefined when no response came (network error).
+ * Octokit reports a failed fetch as an `HttpError` with status 500 and no response: that is a
+ * network error, not an answer.
+ */
 export function httpStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const status = (error as ErrorLike).status;
+  const e = error as ErrorLike;
+  if (e.name === "HttpError" && e.response === undefined) return undefined;
+  const status = e.status;
   return typeof status === "number" && status > 0 ? status : undefined;
 }
 
