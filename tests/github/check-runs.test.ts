@@ -53,8 +53,7 @@ function fakeCheckRuns(options: { runs?: FakeCheckRun[]; failCreates?: number } 
       };
     }
   };
-  api.scope
-    .persist()
+  api.persistent
     .get(`/repos/o/r/commits/${SHA}/check-runs`)
     .query(true)
     .reply((uri) => {

@@ -32,8 +32,7 @@ export function fakeComments(
   const comments = [...(options.comments ?? [])];
   let failCreates = options.failCreates ?? 0;
   let nextId = 1000;
-  api.scope
-    .persist()
+  api.persistent
     .get(`/repos/${owner}/${repo}/issues/${issue}/comments`)
     .query(true)
     .reply((uri) => {

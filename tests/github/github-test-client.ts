@@ -41,8 +41,10 @@ export interface RecordedRequest {
 
 /** api.github.com as nock answers it, with every request it received. */
 export interface FakeApi {
-  /** Add interceptors here. */
+  /** Add one-off interceptors here (each answers once unless told otherwise). */
   scope: nock.Scope;
+  /** Add the interceptors of a fake resource here: they answer every matching request. */
+  persistent: nock.Scope;
   requests: RecordedRequest[];
   /** The recorded requests of one method whose path starts with `prefix`. */
   sent(method: string, prefix: string): RecordedRequest[];
@@ -51,16 +53,18 @@ export interface FakeApi {
 /** A nock scope for api.github.com that records what it receives. */
 export function fakeApi(): FakeApi {
   const requests: RecordedRequest[] = [];
-  const scope = nock(API);
-  scope.on("request", (req: { method?: string; path?: string }, _interceptor: unknown, body: string) => {
+  const record = (req: { method?: string; path?: string }, _interceptor: unknown, body: string) => {
     requests.push({
       method: String(req.method ?? "").toUpperCase(),
       path: String(req.path ?? ""),
       body: body ? (JSON.parse(body) as unknown) : undefined,
     });
-  });
+  };
+  const scope = nock(API).on("request", record);
+  const persistent = nock(API).persist().on("request", record);
   return {
     scope,
+    persistent,
     requests,
     sent: (method, prefix) => requests.filter((r) => r.method === method && r.path.startsWith(prefix)),
   };
