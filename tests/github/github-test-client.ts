@@ -9,6 +9,7 @@ import { retry } from "@octokit/plugin-retry";
 import { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
 import nock from "nock";
+import { checkRequest } from "../support/openapi.js";
 import { octokitDefaults, type OctokitDefaultsOptions } from "../../src/github/index.js";
 
 export const API = "https://api.github.com";
@@ -70,12 +71,8 @@ export function fakeApi(): FakeApi {
   };
 }
 
-/**
- * Holds each recorded request against GitHub's API description. Until the lead's checker lands
- * (`tests/support/openapi.ts`), it checks only that each request has a path under the API.
- */
+/** Holds each recorded request against GitHub's API description (`@octokit/openapi`). */
 export function checkRecorded(requests: RecordedRequest[]): void {
-  for (const request of requests) {
-    if (!request.path.startsWith("/")) throw new Error(`request without a path: ${JSON.stringify(request)}`);
-  }
+  const problems = requests.flatMap((request) => checkRequest(request));
+  if (problems.length > 0) throw new Error(`requests GitHub's API does not have:\n  ${problems.join("\n  ")}`);
 }
