@@ -28,13 +28,7 @@ export interface CheckRunAction {
 }
 
 export type CheckRunConclusion =
-  | "success"
-  | "failure"
-  | "neutral"
-  | "cancelled"
-  | "skipped"
-  | "timed_out"
-  | "action_required";
+  "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required";
 
 /** The state of a check run to write. */
 export interface UpsertCheckRunOptions {
@@ -155,7 +149,8 @@ export async function upsertCheckRun(
     ...(options.actions ? { actions: checkRunActions(options.actions) } : {}),
   };
   const first = annotations.slice(0, per);
-  const withAnnotations = (chunk: Annotation[]) => (chunk.length > 0 ? { ...output, annotations: chunk } : output);
+  const withAnnotations = (chunk: Annotation[]) =>
+    chunk.length > 0 ? { ...output, annotations: chunk } : output;
 
   const update = (id: number, body: object) =>
     client.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {

@@ -103,7 +103,8 @@ export async function upsertComment(
 ): Promise<{ id: number; created: boolean }> {
   const suffix = `\n\n${options.marker}`;
   const body =
-    fitBody(options.body, { limit: GITHUB_LIMITS.body, reserve: suffix.length, runId: options.runId }) + suffix;
+    fitBody(options.body, { limit: GITHUB_LIMITS.body, reserve: suffix.length, runId: options.runId }) +
+    suffix;
 
   if (options.commentId != null) {
     try {

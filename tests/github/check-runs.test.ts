@@ -24,7 +24,9 @@ afterEach(() => {
 });
 
 /** The check runs of repository o/r as GitHub keeps them (annotations appended on every write). */
-function fakeCheckRuns(options: { runs?: FakeCheckRun[]; failCreates?: number } = {}): { runs: FakeCheckRun[] } {
+function fakeCheckRuns(options: { runs?: FakeCheckRun[]; failCreates?: number } = {}): {
+  runs: FakeCheckRun[];
+} {
   const runs = [...(options.runs ?? [])];
   let failCreates = options.failCreates ?? 0;
   let nextId = 4000;
@@ -168,7 +170,10 @@ describe("upsertCheckRun", () => {
   it("converges on the check run a create made before answering 502: exactly one", async () => {
     api = fakeApi();
     const state = fakeCheckRuns({ failCreates: 1 });
-    const result = await upsertCheckRun(testClient(), { ...base, output: { ...base.output, annotations: annotations(3) } });
+    const result = await upsertCheckRun(testClient(), {
+      ...base,
+      output: { ...base.output, annotations: annotations(3) },
+    });
     expect(result.created).toBe(true);
     expect(state.runs).toHaveLength(1);
     expect(state.runs[0]?.id).toBe(result.id);
@@ -181,10 +186,15 @@ describe("upsertCheckRun", () => {
   it("writes 120 annotations in 3 requests of at most 50", async () => {
     api = fakeApi();
     const state = fakeCheckRuns();
-    await upsertCheckRun(testClient(), { ...base, output: { ...base.output, annotations: annotations(120) } });
+    await upsertCheckRun(testClient(), {
+      ...base,
+      output: { ...base.output, annotations: annotations(120) },
+    });
     const writes = api.requests.filter((r) => r.method !== "GET");
     expect(writes.map((r) => r.method)).toEqual(["POST", "PATCH", "PATCH"]);
-    const sizes = writes.map((r) => (r.body as { output: { annotations: unknown[] } }).output.annotations.length);
+    const sizes = writes.map(
+      (r) => (r.body as { output: { annotations: unknown[] } }).output.annotations.length,
+    );
     expect(sizes).toEqual([50, 50, 20]);
     expect(state.runs[0]?.annotations).toHaveLength(120);
     expect(state.runs[0]?.annotations).toEqual(annotations(120));
@@ -217,7 +227,9 @@ describe("upsertCheckRun", () => {
       ...base,
       actions: [{ label: "Retry the failed steps", description: "z".repeat(50), identifier: "retry" }],
     });
-    const post = api.sent("POST", "/repos/o/r/check-runs")[0]?.body as { actions: { label: string; description: string }[] };
+    const post = api.sent("POST", "/repos/o/r/check-runs")[0]?.body as {
+      actions: { label: string; description: string }[];
+    };
     expect(post.actions[0]?.label.length).toBeLessThanOrEqual(20);
     expect(post.actions[0]?.description.length).toBeLessThanOrEqual(40);
     expect(state.runs).toHaveLength(1);

@@ -93,7 +93,9 @@ describe("upsertComment", () => {
   it("does not list again after a 4xx create", async () => {
     api = fakeApi();
     api.scope.get("/repos/o/r/issues/7/comments").query(true).reply(200, []);
-    api.scope.post("/repos/o/r/issues/7/comments").reply(403, { message: "Resource not accessible by integration" });
+    api.scope
+      .post("/repos/o/r/issues/7/comments")
+      .reply(403, { message: "Resource not accessible by integration" });
     await expect(upsertComment(testClient(), { ...base, body: "x" })).rejects.toMatchObject({ status: 403 });
     expect(api.sent("GET", "/repos/o/r/issues/7/comments")).toHaveLength(1);
   });
@@ -130,7 +132,9 @@ describe("ownCommentBy", () => {
     expect(isOwn({ id: 1, user: { login: "stageflow[bot]", type: "Bot" } })).toBe(true);
     expect(isOwn({ id: 1, user: { login: "stageflow[bot]", type: "User" } })).toBe(false);
     expect(isOwn(botComment(1, "x", "other"))).toBe(false);
-    expect(ownCommentBy({ botLogin: "my-bot" })({ id: 1, user: { login: "my-bot", type: "Bot" } })).toBe(true);
+    expect(ownCommentBy({ botLogin: "my-bot" })({ id: 1, user: { login: "my-bot", type: "Bot" } })).toBe(
+      true,
+    );
     expect(() => ownCommentBy({})).toThrow(/appSlug or botLogin/);
   });
 });

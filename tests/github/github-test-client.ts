@@ -28,7 +28,13 @@ export function testClient(options: OctokitDefaultsOptions = {}): Octokit {
     log: { debug() {}, info() {}, warn() {}, error() {} },
     ...octokitDefaults({
       ...options,
-      throttle: { write: group(), notifications: group(), search: group(), retryAfterBaseValue: 1, ...options.throttle },
+      throttle: {
+        write: group(),
+        notifications: group(),
+        search: group(),
+        retryAfterBaseValue: 1,
+        ...options.throttle,
+      },
     }),
   });
 }
@@ -74,5 +80,6 @@ export function fakeApi(): FakeApi {
 /** Holds each recorded request against GitHub's API description (`@octokit/openapi`). */
 export function checkRecorded(requests: RecordedRequest[]): void {
   const problems = requests.flatMap((request) => checkRequest(request));
-  if (problems.length > 0) throw new Error(`requests GitHub's API does not have:\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new Error(`requests GitHub's API does not have:\n  ${problems.join("\n  ")}`);
 }

@@ -9,7 +9,10 @@ describe("fitBody", () => {
   });
 
   it("cuts a 70,000-character body at a line boundary with a note, under the limit with the marker", () => {
-    const lines = Array.from({ length: 1000 }, (_, i) => `line ${String(i).padStart(4, "0")} ${"z".repeat(59)}`);
+    const lines = Array.from(
+      { length: 1000 },
+      (_, i) => `line ${String(i).padStart(4, "0")} ${"z".repeat(59)}`,
+    );
     const text = lines.join("\n");
     expect(text.length).toBeGreaterThan(65_536);
     const marker = "\n\n<!-- stageflow:run:run-42 -->";
@@ -17,9 +20,16 @@ describe("fitBody", () => {
     expect((fitted + marker).length).toBeLessThanOrEqual(65_536);
     const [kept, note] = fitted.split("\n\n…");
     // Every kept line is a whole line of the original.
-    expect(kept?.split("\n").filter(Boolean).every((line) => lines.includes(line))).toBe(true);
+    expect(
+      kept
+        ?.split("\n")
+        .filter(Boolean)
+        .every((line) => lines.includes(line)),
+    ).toBe(true);
     const cut = text.length - (kept?.length ?? 0) - 1;
-    expect(note).toBe(`(cut: ${cut} characters over GitHub's limit; full report: \`stageflow report run-42\`)`);
+    expect(note).toBe(
+      `(cut: ${cut} characters over GitHub's limit; full report: \`stageflow report run-42\`)`,
+    );
   });
 
   it("cuts one long line without splitting a surrogate pair, and closes an open code block", () => {

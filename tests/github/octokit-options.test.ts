@@ -19,7 +19,9 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-const SECONDARY = { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." };
+const SECONDARY = {
+  message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+};
 const ROUTE = "/repos/o/r/collaborators/alice/permission";
 
 describe("octokitDefaults", () => {
@@ -45,7 +47,14 @@ describe("octokitDefaults", () => {
     expect(data.permission).toBe("write");
     expect(api.requests).toHaveLength(2);
     expect(events).toEqual([
-      { kind: "secondary", retryAfterSeconds: 7, method: "GET", url: "/repos/{owner}/{repo}/collaborators/{username}/permission", waits: 0, willWait: true },
+      {
+        kind: "secondary",
+        retryAfterSeconds: 7,
+        method: "GET",
+        url: "/repos/{owner}/{repo}/collaborators/{username}/permission",
+        waits: 0,
+        willWait: true,
+      },
     ]);
     expect(warnings[0]).toMatch(/Secondary rate limit hit by GET .*waiting 7 s \(wait 1 of 3\)/);
   });
@@ -56,7 +65,11 @@ describe("octokitDefaults", () => {
     const events: RateLimitEvent[] = [];
     const client = testClient({ maxRateLimitWaits: 2, onLimit: (e) => events.push(e) });
     const error = await client
-      .request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner: "o", repo: "r", username: "alice" })
+      .request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+        owner: "o",
+        repo: "r",
+        username: "alice",
+      })
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -73,11 +86,21 @@ describe("octokitDefaults", () => {
   it("waits out a primary rate limit (x-ratelimit-remaining: 0)", async () => {
     api = fakeApi();
     const reset = String(Math.floor(Date.now() / 1000));
-    api.scope.get(ROUTE).reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset });
+    api.scope
+      .get(ROUTE)
+      .reply(
+        403,
+        { message: "API rate limit exceeded" },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset },
+      );
     api.scope.get(ROUTE).reply(200, { permission: "read" });
     const events: RateLimitEvent[] = [];
     const client = testClient({ onLimit: (e) => events.push(e) });
-    await client.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner: "o", repo: "r", username: "alice" });
+    await client.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+      owner: "o",
+      repo: "r",
+      username: "alice",
+    });
     expect(api.requests).toHaveLength(2);
     expect(events.map((e) => e.kind)).toEqual(["primary"]);
   });
@@ -87,7 +110,11 @@ describe("octokitDefaults", () => {
     api.scope.get(ROUTE).reply(502, { message: "Bad Gateway" });
     api.scope.get(ROUTE).reply(200, { permission: "read" });
     await expect(
-      testClient().request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner: "o", repo: "r", username: "alice" }),
+      testClient().request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+        owner: "o",
+        repo: "r",
+        username: "alice",
+      }),
     ).rejects.toMatchObject({ status: 502 });
     expect(api.requests).toHaveLength(1);
   });

@@ -22,7 +22,11 @@ describe("checkPermission", () => {
     api = fakeApi();
     api.scope.get(PERMISSION).reply(200, collaborator("write", "write"));
     const decision = await checkPermission(testClient(), base);
-    expect(decision).toEqual({ allowed: true, permission: "write", reason: "@alice has write permission on o/r" });
+    expect(decision).toEqual({
+      allowed: true,
+      permission: "write",
+      reason: "@alice has write permission on o/r",
+    });
   });
 
   it("refuses a reader with a reason that says what is needed", async () => {
@@ -55,9 +59,15 @@ describe("checkPermission", () => {
     api = fakeApi();
     api.scope.get(PERMISSION).reply(200, collaborator("read", "read"));
     api.scope.get("/orgs/acme/teams/ops/memberships/alice").reply(404, { message: "Not Found" });
-    api.scope.get("/orgs/acme/teams/release/memberships/alice").reply(200, { state: "active", role: "member" });
+    api.scope
+      .get("/orgs/acme/teams/release/memberships/alice")
+      .reply(200, { state: "active", role: "member" });
     const decision = await checkPermission(testClient(), { ...base, teams: ["acme/ops", "acme/release"] });
-    expect(decision).toEqual({ allowed: true, permission: "read", reason: "@alice is a member of acme/release" });
+    expect(decision).toEqual({
+      allowed: true,
+      permission: "read",
+      reason: "@alice is a member of acme/release",
+    });
   });
 
   it("refuses a pending team membership and names the teams", async () => {
@@ -66,7 +76,9 @@ describe("checkPermission", () => {
     api.scope.get("/orgs/acme/teams/ops/memberships/alice").reply(200, { state: "pending", role: "member" });
     const decision = await checkPermission(testClient(), { ...base, teams: ["acme/ops"] });
     expect(decision.allowed).toBe(false);
-    expect(decision.reason).toBe("needs write permission on o/r or membership of acme/ops; @alice has no access");
+    expect(decision.reason).toBe(
+      "needs write permission on o/r or membership of acme/ops; @alice has no access",
+    );
   });
 
   it("refuses when the permission lookup fails, and says so", async () => {
