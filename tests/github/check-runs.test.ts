@@ -167,6 +167,15 @@ describe("upsertCheckRun", () => {
     expect(api.sent("GET", `/repos/o/r/commits/${SHA}/check-runs`)[0]?.path).toContain("filter=all");
   });
 
+  it("falls back to a search when the known check run is gone (404), then creates", async () => {
+    api = fakeApi();
+    const state = fakeCheckRuns();
+    const result = await upsertCheckRun(testClient(), { ...base, checkRunId: 999 });
+    expect(result.created).toBe(true);
+    expect(state.runs).toHaveLength(1);
+    expect(api.requests.map((r) => r.method)).toEqual(["PATCH", "GET", "POST"]);
+  });
+
   it("converges on the check run a create made before answering 502: exactly one", async () => {
     api = fakeApi();
     const state = fakeCheckRuns({ failCreates: 1 });
