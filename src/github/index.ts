@@ -1,6 +1,7 @@
 /** Everything stageflow says to GitHub's REST API; shared by the app and the Action. */
 export type { GitHubClient, RepoRef } from "./client.js";
 export * from "./octokit-options.js";
+export * from "./octokit.js";
 export * from "./errors.js";
 export * from "./limits.js";
 export * from "./comments.js";

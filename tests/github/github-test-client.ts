@@ -1,20 +1,16 @@
 /**
- * A real Octokit for the tests of src/github: @octokit/rest with the throttling and retry
- * plugins (as ProbotOctokit has them), built with stageflow's options, talking to api.github.com
+ * A real Octokit for the tests of src/github: `createOctokit` (@octokit/rest with the throttling
+ * and retry plugins, as ProbotOctokit has them) with stageflow's options, talking to api.github.com
  * as answered by nock. Every request nock receives is recorded, to be held against GitHub's API
  * description (`checkRecorded`).
  */
-import { throttling } from "@octokit/plugin-throttling";
-import { retry } from "@octokit/plugin-retry";
-import { Octokit } from "@octokit/rest";
+import type { Octokit } from "@octokit/rest";
 import Bottleneck from "bottleneck";
 import nock from "nock";
 import { checkRequest } from "../support/openapi.js";
-import { octokitDefaults, type OctokitDefaultsOptions } from "../../src/github/index.js";
+import { createOctokit, type OctokitDefaultsOptions } from "../../src/github/index.js";
 
 export const API = "https://api.github.com";
-
-const StageflowOctokit: typeof Octokit = Octokit.plugin(throttling, retry);
 
 /**
  * A client with stageflow's options. The throttling plugin spaces writes a second apart (shared
@@ -23,19 +19,16 @@ const StageflowOctokit: typeof Octokit = Octokit.plugin(throttling, retry);
  */
 export function testClient(options: OctokitDefaultsOptions = {}): Octokit {
   const group = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
-  return new StageflowOctokit({
+  return createOctokit({
     auth: "test",
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-    ...octokitDefaults({
-      ...options,
-      throttle: {
-        write: group(),
-        notifications: group(),
-        search: group(),
-        retryAfterBaseValue: 1,
-        ...options.throttle,
-      },
-    }),
+    ...options,
+    throttle: {
+      write: group(),
+      notifications: group(),
+      search: group(),
+      retryAfterBaseValue: 1,
+      ...options.throttle,
+    },
   });
 }
 
