@@ -32,7 +32,7 @@ describe("the stageflow command as a new user meets it", () => {
   beforeAll(() => {
     // A checkout without dist/: the package's files, linked into a directory of its own, so
     // `npm start` and `npx stageflow` write their default journal there.
-    for (const name of ["package.json", "bin", "src", "examples", "node_modules"]) {
+    for (const name of ["package.json", "bin", "src", "templates", "examples", "node_modules"]) {
       symlinkSync(join(repo, name), tmp.path(name));
     }
   });

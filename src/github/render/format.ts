@@ -7,7 +7,7 @@
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
   const value = Math.max(0, ms);
-  if (value < 1000) return `${Math.round(value)}ms`;
+  if (value < 999.5) return `${Math.round(value)}ms`;
   if (value < 9_950) return `${(value / 1000).toFixed(1).replace(/\.0$/, "")}s`;
   const totalSeconds = Math.round(value / 1000);
   if (totalSeconds < 60) return `${totalSeconds}s`;

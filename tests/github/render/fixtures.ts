@@ -11,6 +11,8 @@ import { FakeClock, MemoryJournal } from "stageflow/testing";
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const SECRET = "hunter2-very-secret-token";
+/** A secret input's default: recorded as it is by the engine, masked by the view. */
+export const DEFAULT_SECRET = "default-secret-value-123";
 
 /**
  * `release.yml`: `compile` fails twice then succeeds (retried), `deps` fails on mirror a and is
@@ -46,8 +48,10 @@ stages:
         boom: {}
 `;
 
-/** `gate.yml`: a stage that waits for an approval (the \`approval\` kind waits for signal \`approve\`). */
+/** `gate.yml`: a stage that waits for an approval (the `approval` kind waits for signal `approve`). */
 export const GATE = `name: gate
+inputs:
+  api_key: { type: string, secret: true, default: "${DEFAULT_SECRET}" }
 stages:
   - id: prepare
     steps:
