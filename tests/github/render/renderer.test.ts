@@ -413,6 +413,26 @@ describe("GitHub's limits", () => {
     expect(cut).toBe(`intro\n\`\`\`\n${"x".repeat(50)}\n${"y".repeat(50)}\n\`\`\`\n\nNOTE`);
   });
 
+  it("a built-in template whose output passes the output limit is cut there, with a warning", async () => {
+    const step = failed.stages[1]!.steps[0]!;
+    const big: RunView = {
+      ...failed,
+      stages: [
+        {
+          ...failed.stages[1]!,
+          steps: Array.from({ length: 300 }, (_, i) => ({ ...step, id: `s${i}`, error: "e".repeat(400) })),
+        },
+      ],
+    };
+    const out = await createRenderer({ limits: { outputLimit: 20_000 } }).render("check-run", big);
+    expect(out.source).toBe("builtin");
+    expect(out.warning).toBe(
+      "built-in template check-run.md exceeded the output limit of 20000 characters: output cut",
+    );
+    expect(out.text.length).toBeLessThanOrEqual(20_001);
+    expect(out.text).toContain("| &nbsp;&nbsp;❌ s0 | failed |");
+  });
+
   it("at most 50 annotations per request, the rest noted in the summary", async () => {
     const many: RunView = {
       ...failed,
