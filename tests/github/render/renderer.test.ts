@@ -16,6 +16,7 @@ import {
   type TemplateOverride,
 } from "stageflow/render";
 import { beforeAll, describe, expect, it } from "vitest";
+import { checkRequest } from "../../support/openapi.js";
 import { failedRelease, planOf, SECRET, testEngine, waitingGate } from "./fixtures.js";
 
 let failed: RunView;
@@ -431,6 +432,23 @@ describe("GitHub's limits", () => {
     );
     expect(out.text.length).toBeLessThanOrEqual(20_001);
     expect(out.text).toContain("| &nbsp;&nbsp;❌ s0 | failed |");
+  });
+
+  it("the check run's output is a valid body of GitHub's create-check-run request", async () => {
+    const output = await checkRunOutput(failed, createRenderer());
+    const { warnings: _, ...fields } = output;
+    const body = {
+      name: `stageflow: ${failed.workflow}`,
+      head_sha: "a".repeat(40),
+      external_id: failed.runId,
+      status: failed.checkStatus,
+      conclusion: failed.conclusion,
+      output: fields,
+    };
+    expect(checkRequest({ method: "POST", path: "/repos/octo/demo/check-runs", body })).toEqual([]);
+    expect(
+      checkRequest({ method: "POST", path: "/repos/octo/demo/check-runs", body: { ...body, bogus: 1 } }),
+    ).not.toEqual([]);
   });
 
   it("at most 50 annotations per request, the rest noted in the summary", async () => {
