@@ -54,7 +54,9 @@ describe("the stageflow command as a new user meets it", () => {
       expect(start.out).toMatch(/^run [0-9a-f-]{36} \(demo-release\)$/m);
       // What the GitHub App would post for the demo run (run --github-preview .stageflow/demo).
       expect(start.err).toContain(".stageflow/demo/check-run.md, .stageflow/demo/comment.md");
-      expect(readFileSync(tmp.path(".stageflow/demo/check-run.md"), "utf8")).toContain("demo-release degraded");
+      expect(readFileSync(tmp.path(".stageflow/demo/check-run.md"), "utf8")).toContain(
+        "demo-release degraded",
+      );
       expect(readFileSync(tmp.path(".stageflow/demo/comment.md"), "utf8")).toContain("<!-- stageflow:run:");
       const status = await spawn(tmp.dir, "npx", ["stageflow", "status", "--json"]);
       expect(status.code).toBe(0);
