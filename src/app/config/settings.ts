@@ -4,9 +4,10 @@
  * an absent file means DEFAULT_SETTINGS. Unknown keys are errors (a misspelt `permision` must
  * not silently leave the default in force).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import type { Problem } from "./problems.js";
+import { nodeOffset } from "./yaml-position.js";
 
 /** The default path of the settings file. */
 export const SETTINGS_FILE = ".github/stageflow.yml";
@@ -89,7 +90,7 @@ export function parseSettings(
   if (parsed.success) return { settings: parsed.data, problems: [] };
   const problems = parsed.error.issues
     .flatMap((issue) => issueProblems(issue, data))
-    .map(({ path, key, message }) => ({ file, ...at(locate(doc, path, key)), message }));
+    .map(({ path, key, message }) => ({ file, ...at(nodeOffset(doc, path, key)), message }));
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { settings: validKeys(data as Record<string, unknown>), problems };
 }
@@ -170,28 +171,6 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
 function formatPath(path: readonly (string | number)[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i ? `.${s}` : s)).join("") || "(root)";
 }
-
-/** The offset of the node at `path` (or of `key` in the mapping there): the deepest that exists. */
-function locate(doc: Document, path: readonly (string | number)[], key?: string): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node);
-  for (const segment of path) {
-    if (isSeq(node) && typeof segment === "number") node = node.items[segment];
-    else if (isMap(node)) node = node.items.find((pair) => keyText(pair.key) === String(segment))?.value;
-    else node = undefined;
-    if (rangeStart(node) === undefined) break;
-    offset = rangeStart(node);
-  }
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => keyText(p.key) === key);
-    offset = rangeStart(pair?.key) ?? offset;
-  }
-  return offset;
-}
-
-const keyText = (key: unknown): string => String(isScalar(key) ? key.value : key);
-const rangeStart = (node: unknown): number | undefined =>
-  (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
 
 /** ` (did you mean 'x'?)` for a key within a small edit distance, or a case-only difference. */
 function didYouMean(word: string, known: readonly string[]): string {

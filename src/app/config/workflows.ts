@@ -1,0 +1,351 @@
+/**
+ * Where the app's workflows come from: `.github/stageflow/*.yml` (and `*.yaml`), the settings in
+ * `.github/stageflow.yml` and template overrides in `.github/stageflow/templates/*.md`, read
+ * through the contents API from the repository's **default branch** only, so a pull request
+ * cannot change what runs for it. A repository's listing is cached until `invalidate` (the app
+ * calls it on a push to the default branch); file texts are cached by blob SHA, so after an
+ * invalidation only the files that changed are fetched again. A file that does not validate
+ * becomes problems with file:line; nothing here throws for a user's mistake (a failed request
+ * other than a 404 listing does throw: the caller retries the delivery).
+ */
+import { dirname } from "node:path/posix";
+import { LIMITS, parseWorkflow, type StepHandler, type WorkflowPlan } from "../../index.js";
+import type { GitHubClient, RepoRef } from "../../github/client.js";
+import { type Problem, workflowProblems } from "./problems.js";
+import { listDirectory, loadBlobText, type RepoEntry } from "./repo-files.js";
+import {
+  DEFAULT_SETTINGS,
+  MAX_SETTINGS_BYTES,
+  parseSettings,
+  SETTINGS_FILE,
+  type Settings,
+} from "./settings.js";
+import { positionIn } from "./yaml-position.js";
+
+export { loadBlobText as loadTemplateText } from "./repo-files.js";
+
+/** The most workflow files read from one repository; the others are reported, not read. */
+export const MAX_WORKFLOW_FILES = 100;
+/** The most template overrides listed; a template file is read up to this size. */
+export const MAX_TEMPLATE_FILES = 50;
+export const MAX_TEMPLATE_BYTES = 64 * 1024;
+/** What a workflow's own command may be (`on.commands`, with or without the leading `/`). */
+export const COMMAND_WORD = /^[A-Za-z0-9_.-]{1,40}$/;
+
+export interface WorkflowSourceOptions {
+  /** The step kinds the app registers (the engine's `wait` and `signal` are always known). */
+  kinds: ReadonlyMap<string, StepHandler>;
+  /** The directory of workflow files. @default ".github/stageflow" */
+  dir?: string;
+  /** The settings file. @default ".github/stageflow.yml" */
+  settingsFile?: string;
+  /** File texts kept by blob SHA, for every repository together. @default 2000 */
+  maxCachedFiles?: number;
+}
+
+/** A workflow of the repository that validated. */
+export interface LoadedWorkflow {
+  /** Its path in the repository, e.g. `.github/stageflow/deploy.yml`. */
+  file: string;
+  /** Its blob SHA on the default branch. */
+  sha: string;
+  plan: WorkflowPlan;
+  name: string;
+  /** `on.labels`. */
+  labels: string[];
+  /** `on.commands`, lower-cased, without `/`. */
+  commands: string[];
+}
+
+/** A template override in `.github/stageflow/templates/`. */
+export interface TemplateRef {
+  sha: string;
+  path: string;
+}
+
+/** Everything the app needs to know about a repository's stageflow configuration. */
+export interface RepoConfig {
+  settings: Settings;
+  /** The workflows that validated, by file name; a file with a problem is not among them. */
+  workflows: LoadedWorkflow[];
+  /** Every problem of the settings and the workflow files, each with its file and line. */
+  problems: Problem[];
+  /** Template overrides by file name (`comment.md`), for the renderer. */
+  templates: Map<string, TemplateRef>;
+  /** A workflow's own command word (lower case, without `/`) → the workflow's name. */
+  commands: Map<string, string>;
+}
+
+export interface WorkflowSourceStats {
+  /** Directory listings requested. */
+  listings: number;
+  /** Blobs fetched. */
+  blobFetches: number;
+  /** File texts taken from the SHA cache instead of fetched. */
+  hits: number;
+}
+
+export interface WorkflowSource {
+  /** The repository's configuration on its default branch (cached until `invalidate`). */
+  load(client: GitHubClient, repo: RepoRef & { defaultBranch: string }): Promise<RepoConfig>;
+  /** Forgets the repository's listing: the next `load` lists again (unchanged files stay cached). */
+  invalidate(repo: RepoRef): void;
+  /** The text of a template override by its blob SHA (from `RepoConfig.templates`), cached. */
+  templateText(client: GitHubClient, repo: RepoRef, sha: string): Promise<string>;
+  stats(): WorkflowSourceStats;
+}
+
+type Parsed = { plan: WorkflowPlan; text: string } | { problems: Problem[] };
+
+/** Creates a source of workflows with its own caches (one per app). */
+export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSource {
+  const dir = (options.dir ?? ".github/stageflow").replace(/\/+$/, "");
+  const settingsFile = options.settingsFile ?? SETTINGS_FILE;
+  const texts = new Lru<string>(options.maxCachedFiles ?? 2000);
+  const parsed = new Lru<Parsed>(options.maxCachedFiles ?? 2000);
+  const configs = new Map<string, { branch: string; config: Promise<RepoConfig> }>();
+  const stats: WorkflowSourceStats = { listings: 0, blobFetches: 0, hits: 0 };
+
+  const list = (client: GitHubClient, repo: RepoRef, path: string, ref: string) => {
+    stats.listings++;
+    return listDirectory(client, repo, path, ref);
+  };
+  const text = async (client: GitHubClient, repo: RepoRef, sha: string): Promise<string> => {
+    const known = texts.get(sha);
+    if (known !== undefined) {
+      stats.hits++;
+      return known;
+    }
+    stats.blobFetches++;
+    const loaded = await loadBlobText(client, repo, sha);
+    texts.set(sha, loaded);
+    return loaded;
+  };
+
+  async function read(client: GitHubClient, repo: RepoRef, ref: string): Promise<RepoConfig> {
+    const parents = new Map<string, RepoEntry[] | undefined>();
+    for (const parent of new Set([dirname(dir), dirname(settingsFile)])) {
+      parents.set(parent, await list(client, repo, parent, ref));
+    }
+    const entryAt = (path: string) => parents.get(dirname(path))?.find((e) => e.path === path);
+    const problems: Problem[] = [];
+
+    let settings: Settings = structuredClone(DEFAULT_SETTINGS) as Settings;
+    const settingsEntry = entryAt(settingsFile);
+    if (settingsEntry) {
+      const file = readable(settingsEntry, MAX_SETTINGS_BYTES);
+      if (file.problem) problems.push(file.problem);
+      else {
+        const result = parseSettings(await text(client, repo, settingsEntry.sha), settingsFile);
+        settings = result.settings;
+        problems.push(...result.problems);
+      }
+    }
+
+    const entries = entryAt(dir)?.type === "dir" ? ((await list(client, repo, dir, ref)) ?? []) : [];
+    const files = entries
+      .filter((e) => /\.ya?ml$/i.test(e.name) && e.type !== "dir")
+      .sort((a, b) => a.path.localeCompare(b.path));
+    for (const skipped of files.slice(MAX_WORKFLOW_FILES)) {
+      problems.push({
+        file: skipped.path,
+        message: `not read: at most ${MAX_WORKFLOW_FILES} workflow files are read`,
+      });
+    }
+    const loaded: LoadedWorkflow[] = [];
+    for (const entry of files.slice(0, MAX_WORKFLOW_FILES)) {
+      const file = readable(entry, LIMITS.fileBytes);
+      if (file.problem) {
+        problems.push(file.problem);
+        continue;
+      }
+      const result = await parseFile(client, repo, entry);
+      if ("problems" in result) problems.push(...result.problems);
+      else loaded.push(workflowOf(entry, result.plan));
+    }
+    const { workflows, commands } = checkTogether(loaded, settings, parsedText, problems);
+
+    const templates = new Map<string, TemplateRef>();
+    const templatesEntry = entries.find((e) => e.name === "templates" && e.type === "dir");
+    if (templatesEntry) {
+      const listed = ((await list(client, repo, templatesEntry.path, ref)) ?? [])
+        .filter((e) => e.type === "file" && /\.md$/i.test(e.name))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      for (const entry of listed.slice(0, MAX_TEMPLATE_FILES)) {
+        if (entry.size > MAX_TEMPLATE_BYTES) {
+          problems.push({
+            file: entry.path,
+            message: `the template has ${entry.size} bytes; at most ${MAX_TEMPLATE_BYTES} are read`,
+          });
+        } else templates.set(entry.name, { sha: entry.sha, path: entry.path });
+      }
+    }
+    return { settings, workflows, problems, templates, commands };
+
+    function parsedText(file: string): string | undefined {
+      const entry = files.find((e) => e.path === file);
+      const result = entry && parsed.get(`${entry.path}\0${entry.sha}`);
+      return result && "text" in result ? result.text : undefined;
+    }
+  }
+
+  async function parseFile(client: GitHubClient, repo: RepoRef, entry: RepoEntry): Promise<Parsed> {
+    const key = `${entry.path}\0${entry.sha}`;
+    const known = parsed.get(key);
+    if (known) {
+      stats.hits++;
+      return known;
+    }
+    const source = await text(client, repo, entry.sha);
+    let result: Parsed;
+    try {
+      result = { plan: parseWorkflow(source, { file: entry.path, kinds: options.kinds }), text: source };
+    } catch (e) {
+      result = { problems: workflowProblems(entry.path, e) };
+    }
+    parsed.set(key, result);
+    return result;
+  }
+
+  return {
+    load(client, repo) {
+      const key = repoKey(repo);
+      const cached = configs.get(key);
+      if (cached && cached.branch === repo.defaultBranch) return cached.config;
+      const config = read(client, repo, repo.defaultBranch);
+      const slot = { branch: repo.defaultBranch, config };
+      configs.set(key, slot);
+      config.catch(() => {
+        if (configs.get(key) === slot) configs.delete(key);
+      });
+      return config;
+    },
+    invalidate(repo) {
+      configs.delete(repoKey(repo));
+    },
+    templateText: text,
+    stats: () => ({ ...stats }),
+  };
+}
+
+/** A file entry that may be read, or the problem why not. */
+function readable(entry: RepoEntry, maxBytes: number): { problem?: Problem } {
+  if (entry.type !== "file")
+    return { problem: { file: entry.path, message: `is a ${entry.type}, not a file: not read` } };
+  if (entry.size > maxBytes) {
+    return {
+      problem: {
+        file: entry.path,
+        message: `the file has ${entry.size} bytes; at most ${maxBytes} are read`,
+      },
+    };
+  }
+  return {};
+}
+
+function workflowOf(entry: RepoEntry, plan: WorkflowPlan): LoadedWorkflow {
+  return {
+    file: entry.path,
+    sha: entry.sha,
+    plan,
+    name: plan.name,
+    labels: [...plan.on.labels],
+    commands: plan.on.commands.map((c) => c.replace(/^\//, "").toLowerCase()),
+  };
+}
+
+/**
+ * What no single file can check: names and commands unique in the repository, command words
+ * that a comment can hold and that are not the command prefix. A file with such a problem is not
+ * loaded (the first file, by path, keeps the name or command).
+ */
+function checkTogether(
+  loaded: LoadedWorkflow[],
+  settings: Settings,
+  textOf: (file: string) => string | undefined,
+  problems: Problem[],
+): { workflows: LoadedWorkflow[]; commands: Map<string, string> } {
+  const byName = new Map<string, LoadedWorkflow>();
+  const commands = new Map<string, string>();
+  const commandFiles = new Map<string, LoadedWorkflow>();
+  const workflows: LoadedWorkflow[] = [];
+  const prefix = settings.command_prefix.replace(/^\//, "").toLowerCase();
+  for (const workflow of loaded) {
+    const at = (path: (string | number)[], message: string): Problem => ({
+      file: workflow.file,
+      ...positionIn(textOf(workflow.file) ?? "", path),
+      message,
+    });
+    const own: Problem[] = [];
+    const other = byName.get(workflow.name);
+    if (other) {
+      own.push(
+        at(
+          ["name"],
+          `name: workflow '${workflow.name}' is also defined in ${other.file} (names are unique in a repository); this file is not loaded`,
+        ),
+      );
+    }
+    workflow.plan.on.commands.forEach((written, i) => {
+      const word = workflow.commands[i] as string;
+      const path = ["on", "commands", i];
+      if (!COMMAND_WORD.test(word)) {
+        own.push(
+          at(
+            path,
+            `on.commands[${i}]: '${written}' is not a command word (1–40 letters, digits, '_', '-' or '.')`,
+          ),
+        );
+      } else if (word === prefix) {
+        own.push(
+          at(
+            path,
+            `on.commands[${i}]: '/${word}' is the command prefix of the app (settings command_prefix)`,
+          ),
+        );
+      } else if (commandFiles.has(word)) {
+        const first = commandFiles.get(word) as LoadedWorkflow;
+        own.push(
+          at(
+            path,
+            `on.commands[${i}]: '/${word}' is also the command of workflow '${first.name}' (${first.file}); this file is not loaded`,
+          ),
+        );
+      }
+    });
+    if (own.length) {
+      problems.push(...own);
+      continue;
+    }
+    byName.set(workflow.name, workflow);
+    for (const word of workflow.commands) {
+      commands.set(word, workflow.name);
+      commandFiles.set(word, workflow);
+    }
+    workflows.push(workflow);
+  }
+  return { workflows, commands };
+}
+
+function repoKey(repo: RepoRef): string {
+  return `${repo.owner}/${repo.repo}`.toLowerCase();
+}
+
+/** A map that forgets its least recently used entries beyond `max`. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
