@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatProblem } from "../../../src/app/config/problems.js";
 import { DEFAULT_SETTINGS } from "../../../src/app/config/settings.js";
 import { createWorkflowSource, loadTemplateText } from "../../../src/app/config/workflows.js";
+import { githubNock } from "../../support/openapi.js";
 
 const API = "https://api.github.com";
 const repo = { owner: "octo-org", repo: "hello-world", defaultBranch: "trunk" };
@@ -12,6 +13,8 @@ const base = `/repos/${repo.owner}/${repo.repo}`;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const client = () => new Octokit({ auth: "test-token", log: silent });
 const kinds = new Map();
+/** nock at api.github.com, every request held against @octokit/openapi. */
+let gh: ReturnType<typeof githubNock>;
 
 const deploy = `name: deploy
 on: { commands: [deploy], labels: [ship-it] }
@@ -81,7 +84,7 @@ type Files = Record<string, string>;
 
 /** Answers the listings of `.github`, `.github/stageflow` and its templates, on the default branch only. */
 function listings(files: Files) {
-  const scope = nock(API);
+  const scope = gh.scope();
   const dirs = new Map<string, unknown[]>();
   const add = (dir: string, entry: unknown) => dirs.set(dir, [...(dirs.get(dir) ?? []), entry]);
   for (const [path, text] of Object.entries(files)) {
@@ -104,7 +107,7 @@ function listings(files: Files) {
 }
 
 function blobs(...texts: string[]) {
-  const scope = nock(API);
+  const scope = gh.scope();
   for (const text of texts) {
     const sha = blobSha(text);
     scope.get(`${base}/git/blobs/${sha}`).reply(200, {
@@ -123,12 +126,15 @@ function blobs(...texts: string[]) {
 
 beforeEach(() => {
   nock.disableNetConnect();
+  gh = githubNock();
 });
 afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   nock.enableNetConnect();
   expect(pending).toEqual([]);
+  gh.assertValid();
+  expect(gh.requests.map((r) => r.operation)).not.toContain(undefined);
 });
 
 describe("createWorkflowSource", () => {
@@ -162,11 +168,18 @@ describe("createWorkflowSource", () => {
   });
 
   it("never asks for another ref than the default branch, and fetches blobs only by SHA", async () => {
-    const scopes = [listings(files), blobs(settingsText, deploy, triage)];
-    const seen: string[] = [];
-    for (const scope of scopes)
-      scope.on("request", (req: { method: string; path: string }) => seen.push(`${req.method} ${req.path}`));
+    listings(files);
+    blobs(settingsText, deploy, triage);
     await createWorkflowSource({ kinds }).load(client(), repo);
+    const seen = gh.requests.map((r) => `${r.method} ${r.path}`);
+    expect(gh.requests.map((r) => r.operation)).toEqual([
+      "repos/get-content",
+      "git/get-blob",
+      "repos/get-content",
+      "git/get-blob",
+      "git/get-blob",
+      "repos/get-content",
+    ]);
     expect(seen).toEqual([
       `GET ${base}/contents/.github?ref=trunk`,
       `GET ${base}/git/blobs/${blobSha(settingsText)}`,
@@ -230,13 +243,10 @@ describe("createWorkflowSource", () => {
   });
 
   it("a repository without .github (404) has no workflows, the default settings and no problems", async () => {
-    nock(API)
-      .get(`${base}/contents/.github`)
-      .query({ ref: "trunk" })
-      .reply(404, {
-        message: "Not Found",
-        documentation_url: "https://docs.github.com/rest/repos/contents#get-repository-content",
-      });
+    gh.scope().get(`${base}/contents/.github`).query({ ref: "trunk" }).reply(404, {
+      message: "Not Found",
+      documentation_url: "https://docs.github.com/rest/repos/contents#get-repository-content",
+    });
     const source = createWorkflowSource({ kinds });
     expect(await source.load(client(), repo)).toEqual({
       settings: DEFAULT_SETTINGS,
@@ -293,7 +303,7 @@ describe("createWorkflowSource", () => {
   });
 
   it("a failed listing rejects and is not cached: the next load lists again", async () => {
-    nock(API).get(`${base}/contents/.github`).query({ ref: "trunk" }).reply(502, "Bad Gateway");
+    gh.scope().get(`${base}/contents/.github`).query({ ref: "trunk" }).reply(502, "Bad Gateway");
     const source = createWorkflowSource({ kinds });
     await expect(source.load(client(), repo)).rejects.toMatchObject({ status: 502 });
     listings({ ".github/stageflow/deploy.yml": deploy });
