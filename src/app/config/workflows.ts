@@ -20,6 +20,7 @@ import {
   SETTINGS_FILE,
   type Settings,
 } from "./settings.js";
+import { Lru } from "./lru.js";
 import { positionIn } from "./yaml-position.js";
 
 export { loadBlobText as loadTemplateText } from "./repo-files.js";
@@ -39,8 +40,12 @@ export interface WorkflowSourceOptions {
   dir?: string;
   /** The settings file. @default ".github/stageflow.yml" */
   settingsFile?: string;
-  /** File texts kept by blob SHA, for every repository together. @default 2000 */
-  maxCachedFiles?: number;
+  /** Characters of file text kept by blob SHA, for every repository together. @default 16_000_000 */
+  maxCachedText?: number;
+  /** Workflow files kept parsed (by path and blob SHA). @default 1000 */
+  maxCachedPlans?: number;
+  /** Repositories whose listing is kept (least recently loaded forgotten first). @default 1000 */
+  maxCachedRepos?: number;
 }
 
 /** A workflow of the repository that validated. */
@@ -95,15 +100,15 @@ export interface WorkflowSource {
   stats(): WorkflowSourceStats;
 }
 
-type Parsed = { plan: WorkflowPlan; text: string } | { problems: Problem[] };
+type Parsed = { plan: WorkflowPlan } | { problems: Problem[] };
 
 /** Creates a source of workflows with its own caches (one per app). */
 export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSource {
   const dir = (options.dir ?? ".github/stageflow").replace(/\/+$/, "");
   const settingsFile = options.settingsFile ?? SETTINGS_FILE;
-  const texts = new Lru<string>(options.maxCachedFiles ?? 2000);
-  const parsed = new Lru<Parsed>(options.maxCachedFiles ?? 2000);
-  const configs = new Map<string, { branch: string; config: Promise<RepoConfig> }>();
+  const texts = new Lru<string>(options.maxCachedText ?? 16_000_000, (text) => text.length);
+  const parsed = new Lru<Parsed>(options.maxCachedPlans ?? 1000);
+  const configs = new Lru<{ branch: string; config: Promise<RepoConfig> }>(options.maxCachedRepos ?? 1000);
   const stats: WorkflowSourceStats = { listings: 0, blobFetches: 0, hits: 0 };
 
   const list = (client: GitHubClient, repo: RepoRef, path: string, ref: string) => {
@@ -182,10 +187,10 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
     }
     return { settings, workflows, problems, templates, commands };
 
+    /** The text of a loaded file, for positions (none if it left the cache since: rare). */
     function parsedText(file: string): string | undefined {
       const entry = files.find((e) => e.path === file);
-      const result = entry && parsed.get(`${entry.path}\0${entry.sha}`);
-      return result && "text" in result ? result.text : undefined;
+      return entry && texts.get(entry.sha);
     }
   }
 
@@ -199,7 +204,7 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
     const source = await text(client, repo, entry.sha);
     let result: Parsed;
     try {
-      result = { plan: parseWorkflow(source, { file: entry.path, kinds: options.kinds }), text: source };
+      result = { plan: parseWorkflow(source, { file: entry.path, kinds: options.kinds }) };
     } catch (e) {
       result = { problems: workflowProblems(entry.path, e) };
     }
@@ -329,23 +334,4 @@ function checkTogether(
 
 function repoKey(repo: RepoRef): string {
   return `${repo.owner}/${repo.repo}`.toLowerCase();
-}
-
-/** A map that forgets its least recently used entries beyond `max`. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
 }

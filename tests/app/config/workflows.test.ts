@@ -214,6 +214,17 @@ describe("createWorkflowSource", () => {
     expect(source.stats()).toEqual({ listings: 9, blobFetches: 4, hits: 5 });
   });
 
+  it("with no room in its caches, a load after invalidate fetches every blob again", async () => {
+    const source = createWorkflowSource({ kinds, maxCachedText: 0, maxCachedPlans: 0 });
+    for (let i = 0; i < 2; i++) {
+      listings(files);
+      blobs(settingsText, deploy, triage);
+      expect((await source.load(client(), repo)).workflows).toHaveLength(2);
+      source.invalidate(repo);
+    }
+    expect(source.stats()).toEqual({ listings: 6, blobFetches: 6, hits: 0 });
+  });
+
   it("a workflow that does not validate is a problem with file and line, and the others still load", async () => {
     const withBroken = { ...files, ".github/stageflow/broken.yml": broken };
     listings(withBroken);
