@@ -21,17 +21,18 @@ import {
   type Settings,
 } from "./settings.js";
 import { Lru } from "./lru.js";
-import { positionIn } from "./yaml-position.js";
+import type { LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
+import { checkTogether } from "./workflow-checks.js";
 
 export { loadBlobText as loadTemplateText } from "./repo-files.js";
+export type { LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
+export { COMMAND_WORD } from "./workflow-checks.js";
 
 /** The most workflow files read from one repository; the others are reported, not read. */
 export const MAX_WORKFLOW_FILES = 100;
 /** The most template overrides listed; a template file is read up to this size. */
 export const MAX_TEMPLATE_FILES = 50;
 export const MAX_TEMPLATE_BYTES = 64 * 1024;
-/** What a workflow's own command may be (`on.commands`, with or without the leading `/`). */
-export const COMMAND_WORD = /^[A-Za-z0-9_.-]{1,40}$/;
 
 export interface WorkflowSourceOptions {
   /** The step kinds the app registers (the engine's `wait` and `signal` are always known). */
@@ -46,39 +47,6 @@ export interface WorkflowSourceOptions {
   maxCachedPlans?: number;
   /** Repositories whose listing is kept (least recently loaded forgotten first). @default 1000 */
   maxCachedRepos?: number;
-}
-
-/** A workflow of the repository that validated. */
-export interface LoadedWorkflow {
-  /** Its path in the repository, e.g. `.github/stageflow/deploy.yml`. */
-  file: string;
-  /** Its blob SHA on the default branch. */
-  sha: string;
-  plan: WorkflowPlan;
-  name: string;
-  /** `on.labels`. */
-  labels: string[];
-  /** `on.commands`, lower-cased, without `/`. */
-  commands: string[];
-}
-
-/** A template override in `.github/stageflow/templates/`. */
-export interface TemplateRef {
-  sha: string;
-  path: string;
-}
-
-/** Everything the app needs to know about a repository's stageflow configuration. */
-export interface RepoConfig {
-  settings: Settings;
-  /** The workflows that validated, by file name; a file with a problem is not among them. */
-  workflows: LoadedWorkflow[];
-  /** Every problem of the settings and the workflow files, each with its file and line. */
-  problems: Problem[];
-  /** Template overrides by file name (`comment.md`), for the renderer. */
-  templates: Map<string, TemplateRef>;
-  /** A workflow's own command word (lower case, without `/`) → the workflow's name. */
-  commands: Map<string, string>;
 }
 
 export interface WorkflowSourceStats {
@@ -257,79 +225,6 @@ function workflowOf(entry: RepoEntry, plan: WorkflowPlan): LoadedWorkflow {
     labels: [...plan.on.labels],
     commands: plan.on.commands.map((c) => c.replace(/^\//, "").toLowerCase()),
   };
-}
-
-/**
- * What no single file can check: names and commands unique in the repository, command words
- * that a comment can hold and that are not the command prefix. A file with such a problem is not
- * loaded (the first file, by path, keeps the name or command).
- */
-function checkTogether(
-  loaded: LoadedWorkflow[],
-  settings: Settings,
-  textOf: (file: string) => string | undefined,
-  problems: Problem[],
-): { workflows: LoadedWorkflow[]; commands: Map<string, string> } {
-  const byName = new Map<string, LoadedWorkflow>();
-  const commands = new Map<string, string>();
-  const commandFiles = new Map<string, LoadedWorkflow>();
-  const workflows: LoadedWorkflow[] = [];
-  const prefix = settings.command_prefix.replace(/^\//, "").toLowerCase();
-  for (const workflow of loaded) {
-    const at = (path: (string | number)[], message: string): Problem => ({
-      file: workflow.file,
-      ...positionIn(textOf(workflow.file) ?? "", path),
-      message,
-    });
-    const own: Problem[] = [];
-    const other = byName.get(workflow.name);
-    if (other) {
-      own.push(
-        at(
-          ["name"],
-          `name: workflow '${workflow.name}' is also defined in ${other.file} (names are unique in a repository); this file is not loaded`,
-        ),
-      );
-    }
-    workflow.plan.on.commands.forEach((written, i) => {
-      const word = workflow.commands[i] as string;
-      const path = ["on", "commands", i];
-      if (!COMMAND_WORD.test(word)) {
-        own.push(
-          at(
-            path,
-            `on.commands[${i}]: '${written}' is not a command word (1–40 letters, digits, '_', '-' or '.')`,
-          ),
-        );
-      } else if (word === prefix) {
-        own.push(
-          at(
-            path,
-            `on.commands[${i}]: '/${word}' is the command prefix of the app (settings command_prefix)`,
-          ),
-        );
-      } else if (commandFiles.has(word)) {
-        const first = commandFiles.get(word) as LoadedWorkflow;
-        own.push(
-          at(
-            path,
-            `on.commands[${i}]: '/${word}' is also the command of workflow '${first.name}' (${first.file}); this file is not loaded`,
-          ),
-        );
-      }
-    });
-    if (own.length) {
-      problems.push(...own);
-      continue;
-    }
-    byName.set(workflow.name, workflow);
-    for (const word of workflow.commands) {
-      commands.set(word, workflow.name);
-      commandFiles.set(word, workflow);
-    }
-    workflows.push(workflow);
-  }
-  return { workflows, commands };
 }
 
 function repoKey(repo: RepoRef): string {
