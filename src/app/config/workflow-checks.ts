@@ -1,7 +1,7 @@
 /** The checks across a repository's workflow files: unique names and commands. */
 import type { Problem } from "./problems.js";
 import type { Settings } from "./settings.js";
-import type { LoadedWorkflow } from "./types.js";
+import type { InvalidWorkflow, LoadedWorkflow } from "./types.js";
 import { positionIn } from "./yaml-position.js";
 
 /** What a workflow's own command may be (`on.commands`, with or without the leading `/`). */
@@ -17,7 +17,8 @@ export function checkTogether(
   settings: Settings,
   textOf: (file: string) => string | undefined,
   problems: Problem[],
-): { workflows: LoadedWorkflow[]; commands: Map<string, string> } {
+): { workflows: LoadedWorkflow[]; commands: Map<string, string>; invalid: InvalidWorkflow[] } {
+  const invalid: InvalidWorkflow[] = [];
   const byName = new Map<string, LoadedWorkflow>();
   const commands = new Map<string, string>();
   const commandFiles = new Map<string, LoadedWorkflow>();
@@ -53,7 +54,7 @@ export function checkTogether(
         own.push(
           at(
             path,
-            `on.commands[${i}]: '/${word}' is the command prefix of the app (settings command_prefix)`,
+            `on.commands[${i}]: '/${word}' is the command prefix of the app (settings command_prefix); this file is not loaded`,
           ),
         );
       } else if (commandFiles.has(word)) {
@@ -68,6 +69,8 @@ export function checkTogether(
     });
     if (own.length) {
       problems.push(...own);
+      const { file, name, labels, commands: words } = workflow;
+      invalid.push({ file, name, labels, commands: words, problems: own });
       continue;
     }
     byName.set(workflow.name, workflow);
@@ -77,5 +80,5 @@ export function checkTogether(
     }
     workflows.push(workflow);
   }
-  return { workflows, commands };
+  return { workflows, commands, invalid };
 }

@@ -21,11 +21,12 @@ import {
   type Settings,
 } from "./settings.js";
 import { Lru } from "./lru.js";
-import type { LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
+import { type Triggers, triggersOf } from "./triggers.js";
+import type { InvalidWorkflow, LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
 import { checkTogether } from "./workflow-checks.js";
 
 export { loadBlobText as loadTemplateText } from "./repo-files.js";
-export type { LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
+export type { InvalidWorkflow, LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
 export { COMMAND_WORD } from "./workflow-checks.js";
 
 /** The most workflow files read from one repository; the others are reported, not read. */
@@ -68,7 +69,7 @@ export interface WorkflowSource {
   stats(): WorkflowSourceStats;
 }
 
-type Parsed = { plan: WorkflowPlan } | { problems: Problem[] };
+type Parsed = { plan: WorkflowPlan } | { problems: Problem[]; triggers: Triggers };
 
 /** Creates a source of workflows with its own caches (one per app). */
 export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSource {
@@ -126,6 +127,7 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
       });
     }
     const loaded: LoadedWorkflow[] = [];
+    const invalid: InvalidWorkflow[] = [];
     for (const entry of files.slice(0, MAX_WORKFLOW_FILES)) {
       const file = readable(entry, LIMITS.fileBytes);
       if (file.problem) {
@@ -133,10 +135,14 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
         continue;
       }
       const result = await parseFile(client, repo, entry);
-      if ("problems" in result) problems.push(...result.problems);
-      else loaded.push(workflowOf(entry, result.plan));
+      if ("problems" in result) {
+        problems.push(...result.problems);
+        invalid.push({ file: entry.path, ...result.triggers, problems: result.problems });
+      } else loaded.push(workflowOf(entry, result.plan));
     }
-    const { workflows, commands } = checkTogether(loaded, settings, parsedText, problems);
+    const together = checkTogether(loaded, settings, parsedText, problems);
+    const { workflows, commands } = together;
+    invalid.push(...together.invalid);
 
     const templates = new Map<string, TemplateRef>();
     const templatesEntry = entries.find((e) => e.name === "templates" && e.type === "dir");
@@ -153,7 +159,7 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
         } else templates.set(entry.name, { sha: entry.sha, path: entry.path });
       }
     }
-    return { settings, workflows, problems, templates, commands };
+    return { settings, workflows, problems, invalid, templates, commands };
 
     /** The text of a loaded file, for positions (none if it left the cache since: rare). */
     function parsedText(file: string): string | undefined {
@@ -174,7 +180,7 @@ export function createWorkflowSource(options: WorkflowSourceOptions): WorkflowSo
     try {
       result = { plan: parseWorkflow(source, { file: entry.path, kinds: options.kinds }) };
     } catch (e) {
-      result = { problems: workflowProblems(entry.path, e) };
+      result = { problems: workflowProblems(entry.path, e), triggers: triggersOf(source) };
     }
     parsed.set(key, result);
     return result;

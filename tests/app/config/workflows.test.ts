@@ -235,6 +235,35 @@ describe("createWorkflowSource", () => {
     ]);
     expect(config.problems[0]).toMatchObject({ file: ".github/stageflow/broken.yml", line: 7, column: 9 });
     expect(config.workflows.map((w) => w.name)).toEqual(["deploy", "triage"]);
+    expect(config.invalid).toEqual([
+      {
+        file: ".github/stageflow/broken.yml",
+        name: "broken",
+        labels: [],
+        commands: [],
+        problems: config.problems,
+      },
+    ]);
+  });
+
+  it("a broken file's triggers are read as far as they can be, so its command is answered with its problems", async () => {
+    const text = `name: ship\non: { commands: [/Ship], labels: [go] }\nstages: 3\n`;
+    listings({ ".github/stageflow/ship.yml": text });
+    blobs(text);
+    const config = await createWorkflowSource({ kinds }).load(client(), repo);
+    expect(config.commands).toEqual(new Map());
+    expect(config.invalid).toEqual([
+      {
+        file: ".github/stageflow/ship.yml",
+        name: "ship",
+        labels: ["go"],
+        commands: ["ship"],
+        problems: config.problems,
+      },
+    ]);
+    expect(config.problems.map(formatProblem)).toEqual([
+      ".github/stageflow/ship.yml:3:9 stages: expected a list, got number 3",
+    ]);
   });
 
   it("malformed YAML and an unknown kind are problems too, never a throw", async () => {
@@ -250,6 +279,10 @@ describe("createWorkflowSource", () => {
       [".github/stageflow/b.yml", 5],
     ]);
     expect(config.problems[1]?.message).toMatch(/unknown step kind 'dispach'/);
+    expect(config.invalid.map((w) => [w.file, w.name])).toEqual([
+      [".github/stageflow/a.yml", "x"], // best effort: as far as the broken YAML reads
+      [".github/stageflow/b.yml", "y"],
+    ]);
     expect(config.settings).toEqual(DEFAULT_SETTINGS);
   });
 
@@ -263,6 +296,7 @@ describe("createWorkflowSource", () => {
       settings: DEFAULT_SETTINGS,
       workflows: [],
       problems: [],
+      invalid: [],
       templates: new Map(),
       commands: new Map(),
     });
@@ -295,10 +329,16 @@ describe("createWorkflowSource", () => {
     const config = await createWorkflowSource({ kinds }).load(client(), repo);
     expect(config.workflows.map((w) => w.file)).toEqual([".github/stageflow/a.yml"]);
     expect(config.commands).toEqual(new Map([["deploy", "deploy"]]));
+    expect(config.invalid.map((w) => [w.file, w.name, w.commands, w.problems.length])).toEqual([
+      [".github/stageflow/b.yml", "deploy", [], 1],
+      [".github/stageflow/c.yml", "other", ["ship", "deploy"], 1],
+      [".github/stageflow/d.yml", "pre", ["stageflow"], 1],
+      [".github/stageflow/e.yml", "bad", ["two words"], 1],
+    ]);
     expect(config.problems.map(formatProblem)).toEqual([
       ".github/stageflow/b.yml:1:7 name: workflow 'deploy' is also defined in .github/stageflow/a.yml (names are unique in a repository); this file is not loaded",
       ".github/stageflow/c.yml:3:20 on.commands[1]: '/deploy' is also the command of workflow 'deploy' (.github/stageflow/a.yml); this file is not loaded",
-      ".github/stageflow/d.yml:2:18 on.commands[0]: '/stageflow' is the command prefix of the app (settings command_prefix)",
+      ".github/stageflow/d.yml:2:18 on.commands[0]: '/stageflow' is the command prefix of the app (settings command_prefix); this file is not loaded",
       ".github/stageflow/e.yml:2:18 on.commands[0]: 'two words' is not a command word (1–40 letters, digits, '_', '-' or '.')",
     ]);
   });
