@@ -199,7 +199,6 @@ function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const n = text.length;
-  const isSpace = (c: string | undefined) => c === " " || c === "\t";
   while (i < n) {
     while (isSpace(text[i])) i++;
     if (i >= n) break;
@@ -269,9 +268,14 @@ function quoted(text: string, at: number): [string, number] {
   throw new CommandSyntaxError(`unterminated ${quote} quote: ${text.slice(at, at + 40)}`);
 }
 
+/** Any Unicode space (a phone may type a no-break space). */
+function isSpace(c: string | undefined): boolean {
+  return c !== undefined && /\s/.test(c);
+}
+
 function endOfToken(text: string, at: number): number {
   const c = text[at];
-  if (c !== undefined && c !== " " && c !== "\t") {
+  if (c !== undefined && !isSpace(c)) {
     throw new CommandSyntaxError(
       `a quoted value must be followed by a space (at '${text.slice(at, at + 20)}')`,
     );

@@ -76,6 +76,7 @@ describe("parseCommand", () => {
     // where the command is
     ["leading blank lines", "\n  \r\n/stageflow status\r\nthanks", { kind: "status" }],
     ["up to 3 spaces of indent", "   /stageflow status", { kind: "status" }],
+    ["a no-break space between words", "/stageflow\u00a0retry\u00a0build", { kind: "retry", step: "build" }],
     ["text after the first line is not read", "/stageflow cancel\n/deploy env=x", { kind: "cancel" }],
     // not commands
     ["a second-line command", "Looks good!\n/deploy env=staging", undefined],
