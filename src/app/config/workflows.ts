@@ -28,6 +28,7 @@ import { checkTogether } from "./workflow-checks.js";
 export { loadBlobText as loadTemplateText } from "./repo-files.js";
 export type { InvalidWorkflow, LoadedWorkflow, RepoConfig, TemplateRef } from "./types.js";
 export { COMMAND_WORD } from "./workflow-checks.js";
+export { byLabel, byName, commandWords, type Lookup } from "./lookup.js";
 
 /** The most workflow files read from one repository; the others are reported, not read. */
 export const MAX_WORKFLOW_FILES = 100;
