@@ -65,7 +65,7 @@ function approvalProblems(config: unknown): Array<[string, string]> {
     else
       teams.forEach((team, i) => {
         if (typeof team !== "string" || !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(team))
-          problems.push([`teams[${i}]`, `must be org/slug, got ${JSON.stringify(team)}`]);
+          problems.push([`teams.${i}`, `must be org/slug, got ${JSON.stringify(team)}`]);
       });
   }
   if (timeout !== undefined && !isExpression(timeout) && parseDuration(timeout) === undefined)
