@@ -16,8 +16,9 @@
  * success, neutral or skipped fails the step, naming the workflow run's URL. `timeout` fails it
  * `timed_out` (a durable deadline, fixed by the first execution).
  *
- * One workflow run per step and run: a retry or resume of a step whose workflow run failed reads
- * the same result again (re-run the workflow on GitHub's side, or start a new stageflow run).
+ * A step that runs again after its workflow run failed (a retry: recovery, or `resume` of the
+ * failed run) dispatches again. Since a step takes one signal of its name (the same one each time
+ * it runs), it then waits for the new workflow run by asking GitHub every minute, durably.
  */
 import { durationMs, parseDuration } from "../../engine/definition/durations.js";
 import { InputError, TimeoutError } from "../../engine/errors.js";
@@ -35,6 +36,8 @@ import {
 } from "./shared.js";
 
 const KEYS = ["workflow", "ref", "inputs", "repo", "timeout"];
+/** How often a re-dispatched step asks GitHub whether its workflow run completed. */
+const POLL_MS = 60_000;
 /** Conclusions that do not fail the step. */
 const PASSING = new Set(["success", "neutral", "skipped"]);
 
@@ -120,24 +123,44 @@ async function executeDispatch(
       : durationMs(config.timeout, `step '${ctx.stepId}': dispatch.timeout`);
   // Fixed by the first execution: a step that runs again waits only the remainder.
   const deadline = timeoutMs === undefined ? undefined : await ctx.deadline(timeoutMs);
-  const key = ctx.idempotencyKey;
-  let record = await options.dispatches.get(key);
-  if (!record) {
-    record = await dispatch(ctx, client, config);
-    await options.dispatches.put(record);
-  } else {
+  let record = await options.dispatches.get(ctx.idempotencyKey);
+  if (record) {
     // Ran before (a wake, a resume): the workflow run may have completed while nobody listened.
     const found = await completedRun(ctx, client, record);
-    if (found) return finish(ctx, options, record, found);
+    // A failure already reported (the record is completed): this execution is a retry.
+    const retry = found && record.status === "completed" && !PASSING.has(found.conclusion);
+    if (found && !retry) return finish(ctx, options, record, found);
+    if (retry) record = undefined;
   }
-  const got = await ctx.waitFor({ signal, ...(deadline === undefined ? {} : { deadline }) });
-  if (!got) {
-    throw new TimeoutError(
+  if (!record) {
+    if (deadline !== undefined && deadline <= ctx.clock.now()) {
+      throw new TimeoutError(
+        `step '${ctx.stepId}': its timeout (${String(config.timeout)}, counted from its first execution) has passed: not dispatching again`,
+        timeoutMs ?? 0,
+      );
+    }
+    record = await dispatch(ctx, client, config);
+    await options.dispatches.put(record);
+  }
+  const timedOut = () =>
+    new TimeoutError(
       `step '${ctx.stepId}': workflow run ${record.url} did not complete within ${String(config.timeout)}`,
       timeoutMs ?? 0,
     );
+  const got = await ctx.waitFor({ signal, ...(deadline === undefined ? {} : { deadline }) });
+  if (!got) throw timedOut();
+  const result = resultOf(got.payload, record, ctx.stepId);
+  if (result.workflowRunId === record.workflowRunId) return finish(ctx, options, record, result);
+  // The signal this step took is an earlier workflow run's (a step takes one signal of its name,
+  // the same one each time it runs): after a re-dispatch the step polls GitHub, durably.
+  // A wait that parks the run ends this execution; the wake runs the step again from the top.
+  for (;;) {
+    const now = ctx.clock.now();
+    if (deadline !== undefined && deadline <= now) throw timedOut();
+    await ctx.waitFor({ deadline: Math.min(now + POLL_MS, deadline ?? Infinity) });
+    const found = await completedRun(ctx, client, record);
+    if (found) return finish(ctx, options, record, found);
   }
-  return finish(ctx, options, record, resultOf(got.payload, record, ctx.stepId));
 }
 
 async function dispatch(

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { isRefused } from "stageflow";
+import { type Engine, isRefused, isRunBusy } from "stageflow";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { githubNock } from "../../support/openapi.js";
 import { harness, METADATA, nextEvent, outputsOf, plan } from "./support.js";
@@ -23,6 +23,18 @@ async function code(promise: Promise<unknown>): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     return isRefused(error) ? error.code : String(error);
+  }
+}
+
+/** Resumes the run once the execution that just ended it here has let it go. */
+async function resumeWhenIdle(engine: Engine, runId: string) {
+  for (;;) {
+    try {
+      return await engine.resume(runId);
+    } catch (error) {
+      if (!isRunBusy(error)) throw error;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 }
 
@@ -147,6 +159,51 @@ describe("the dispatch kind", () => {
     });
     const event = await failed;
     expect(JSON.stringify(event.payload)).toContain(`ended failure: ${RUN_URL}`);
+    api.assertValid();
+  });
+
+  it("resuming the failed run dispatches again and waits for the new workflow run by asking GitHub", async () => {
+    const { engine, clock, dispatches } = harness();
+    const api = githubNock();
+    const NEXT_URL = "https://github.com/octo-org/octo-repo/actions/runs/4243";
+    api
+      .scope()
+      .post(DISPATCHES)
+      .reply(200, DETAILS)
+      .get(`${REPO}/actions/runs/4242`)
+      .reply(200, { id: 4242, status: "in_progress", conclusion: null, html_url: RUN_URL });
+    const handle = await engine.start(plan(engine, E2E), { metadata: METADATA });
+    await handle.done;
+    const failed = nextEvent(engine, "run.failed", handle.runId);
+    await engine.signal(handle.runId, "dispatch:e2e", {
+      workflowRunId: 4242,
+      conclusion: "failure",
+      url: RUN_URL,
+    });
+    await failed;
+
+    // `/stageflow retry`: the host resumes the failed run; the step sees the failure and dispatches again.
+    api
+      .scope()
+      .get(`${REPO}/actions/runs/4242`)
+      .reply(200, { id: 4242, status: "completed", conclusion: "failure", html_url: RUN_URL })
+      .post(DISPATCHES)
+      .reply(200, { ...DETAILS, workflow_run_id: 4243, html_url: NEXT_URL })
+      .get(`${REPO}/actions/runs/4243`)
+      .reply(200, { id: 4243, status: "completed", conclusion: "success", html_url: NEXT_URL });
+    const parked = nextEvent(engine, "run.parked", handle.runId);
+    const resumed = await resumeWhenIdle(engine, handle.runId);
+    expect((await parked).payload).toEqual({ wakeAt: clock.now() + 60_000, signals: [] });
+    expect(await resumed.done).toMatchObject({ status: "waiting", reason: "parked" });
+    expect((await dispatches.get(`${handle.runId}/e2e`))?.workflowRunId).toBe(4243);
+
+    const succeeded = nextEvent(engine, "run.succeeded", handle.runId);
+    await clock.advance(60_000);
+    await succeeded;
+    expect(await outputsOf(engine, handle.runId, "e2e")).toMatchObject({
+      outputs: { conclusion: "success", url: NEXT_URL, run_id: 4243 },
+    });
+    expect(api.writes()).toHaveLength(2);
     api.assertValid();
   });
 
