@@ -168,6 +168,16 @@ export interface ResumeOptions {
    * safe, throw a ChangesRefusedError (an InputError) and record nothing. @default false
    */
   acceptChanges?: boolean;
+  /**
+   * Step ids of a failed or blocked run that the user skips: each is recorded `skipped` with
+   * reason `skipped_by_user` (checkpoint and `step.skipped` event) before the run goes on, and
+   * never executes; later steps find no outputs of it (`steps.<id>.outcome` is `skipped`; reading
+   * one of its outputs fails `unknown_output`). A run with a step skipped so
+   * ends `degraded`, never `succeeded`. An id that is not a step of the run, or a step that has
+   * already ended (succeeded, skipped, failed and continued), or a run that is not failed or
+   * blocked: InputError naming it, nothing recorded. @default []
+   */
+  skip?: string[];
 }
 
 export interface RunResult {

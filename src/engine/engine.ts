@@ -45,7 +45,7 @@ import {
   storageRefusalOf,
   TERMINAL_RUN_STATUSES,
 } from "./journal.js";
-import { ENGINE_KINDS, signalNameOf } from "./kinds/index.js";
+import { ENGINE_KINDS } from "./kinds/index.js";
 import { RunWaits } from "./parking/run-waits.js";
 import { type WakeCause, WakeScheduler } from "./parking/scheduler.js";
 import { BreakerRegistry } from "./policies/index.js";
@@ -463,7 +463,7 @@ class StageflowEngine implements Engine {
     if (names && !names.includes(name)) {
       const known = names.length
         ? `it waits for ${names.map((n) => `'${n}'`).join(", ")}`
-        : "it has no signal step";
+        : "none of its steps waits for a signal";
       throw new RefusedError(
         "signal_unknown",
         `run ${runId} (${run.workflow}) waits for no signal '${name}': ${known}`,
@@ -486,7 +486,10 @@ class StageflowEngine implements Engine {
     return { runId, name, seq: record.seq, at };
   }
 
-  /** The signal names the run's `signal` steps wait for; undefined when its definition cannot tell. */
+  /**
+   * The signal names the steps of the run's plan wait for (each kind's `signals`); undefined when
+   * its definition cannot tell (it does not compile, or a step's names are known only when it runs).
+   */
   private signalNames(run: RunRecord): string[] | undefined {
     let plan: WorkflowPlan;
     try {
@@ -494,16 +497,17 @@ class StageflowEngine implements Engine {
     } catch {
       return undefined;
     }
-    const names: string[] = [];
+    const names = new Set<string>();
     for (const stage of plan.stages) {
       for (const step of stage.steps) {
-        if (step.kind !== "signal") continue;
-        const name = signalNameOf(step.config);
-        if (name === undefined) return undefined;
-        names.push(name);
+        const handler = this.handlers.get(step.kind);
+        if (!handler?.signals) continue;
+        const declared = handler.signals(step.config, step.id);
+        if (declared === undefined) return undefined;
+        for (const name of declared) names.add(name);
       }
     }
-    return names;
+    return [...names];
   }
 
   async wake(): Promise<number> {

@@ -136,6 +136,14 @@ export interface StepHandler {
    * (`defaults.timeout`, 10 minutes) does not apply to it; a step's own `timeout:` does.
    */
   waits?: boolean;
+  /**
+   * The names of the signals a step of this kind waits for (see `engine.signal`), from its config
+   * as written and its id; `undefined` when they cannot be known before the step runs (e.g. a
+   * name given by an expression). `engine.signal` accepts any name a step of the run's plan
+   * declares here; a run with a step whose kind returns `undefined` accepts every name. A kind
+   * without `signals` waits for none.
+   */
+  signals?(config: unknown, stepId: string): string[] | undefined;
 }
 
 export type StepHandlerLike = StepHandler | StepHandler["execute"];

@@ -24,6 +24,9 @@ export const REASONS = [
   "run_busy",
   "interrupted",
   "degraded",
+  // A step of a failed or blocked run that the user skipped on resume (ResumeOptions.skip): never
+  // executed, no outputs; the run ends `degraded`.
+  "skipped_by_user",
   "escalated",
   // A run whose only work is waiting (a timer or a signal): recorded `waiting`, woken by the engine.
   "parked",

@@ -1,7 +1,8 @@
 import type { EventBus } from "./bus.js";
 import type { WorkflowPlan } from "./definition/plan.js";
 import type { EngineOptions, ResumeOptions, RunResult } from "./engine-api.js";
-import { RefusedError, toErrorInfo } from "./errors.js";
+import { checkpointChecksum } from "./canonical.js";
+import { InputError, RefusedError, toErrorInfo } from "./errors.js";
 import { checkChanges, recordChanges } from "./changes/accept.js";
 import { loadCheckpoints } from "./executor/checkpoints.js";
 import type { LeaseKeeper } from "./executor/leases.js";
@@ -66,7 +67,7 @@ function notResumable(run: RunRecord | undefined, runId: string): RefusedError |
 export async function prepareResume(
   deps: Deps,
   runId: string,
-  opts: Pick<ResumeOptions, "plan" | "acceptChanges" | "secretInputs"> & { wokenBy?: WakeCause },
+  opts: Pick<ResumeOptions, "plan" | "acceptChanges" | "secretInputs" | "skip"> & { wokenBy?: WakeCause },
   compile: (definition: unknown, hash: string) => WorkflowPlan,
 ): Promise<Prepared | { ended: RunResult }> {
   const { journal, clock, leases } = deps;
@@ -101,8 +102,9 @@ async function prepareTaken(
   {
     plan: current,
     acceptChanges = false,
+    skip = [],
     wokenBy,
-  }: Pick<ResumeOptions, "plan" | "acceptChanges"> & {
+  }: Pick<ResumeOptions, "plan" | "acceptChanges" | "skip"> & {
     wokenBy?: WakeCause;
   },
   compile: (definition: unknown, hash: string) => WorkflowPlan,
@@ -174,6 +176,9 @@ async function prepareTaken(
     run.inputs = accepted.inputs;
   }
 
+  // Checked before anything is recorded: a bad id throws (the lease is released by the caller).
+  const skipped = userSkips(run, plan, checkpoints, skip, now);
+
   // What a dead owner's steps left running is stopped before anything runs again.
   const runServices = deps.runServices(run);
   await stopOrphans(journal, deps.kinds, runServices, deps.logger, runId, attempts).catch(
@@ -192,6 +197,14 @@ async function prepareTaken(
   }
   // Enqueued together, so the journal commits them in one transaction.
   const interrupted = closeInterrupted(journal, attempts, now, "run again on resume");
+  for (const cp of skipped) {
+    interrupted.push(
+      recorder.putCheckpoint(cp, [
+        recorder.event("step.skipped", { stageId: cp.stageId, stepId: cp.stepId, reason: cp.reason }),
+      ]),
+    );
+    checkpoints.set(cp.stepId, cp);
+  }
   const skippedSteps = [...checkpoints.keys()];
   const resume = deps.newId();
   const resumed = recorder.updateRun({ status: "running", reason: null, error: null, finishedAt: null }, [
@@ -204,4 +217,55 @@ async function prepareTaken(
   ]);
   await Promise.all([...interrupted, resumed]);
   return { recorder, plan, run, checkpoints, lastAttempt, failedAttempts, runServices };
+}
+
+/**
+ * The checkpoints of the steps a user skips on resume (`ResumeOptions.skip`): `skipped` with
+ * reason `skipped_by_user`, no outputs. Only a failed or blocked run's steps that have not ended
+ * (no checkpoint) can be skipped: InputError naming the step otherwise.
+ */
+function userSkips(
+  run: RunRecord,
+  plan: WorkflowPlan,
+  checkpoints: ReadonlyMap<string, CheckpointRecord>,
+  skip: readonly string[],
+  now: number,
+): CheckpointRecord[] {
+  if (skip.length === 0) return [];
+  if (run.status !== "failed" && run.status !== "blocked") {
+    throw new InputError(
+      "invalid_input",
+      `skip: run ${run.id} is ${run.status}: only the steps of a failed or blocked run can be skipped`,
+    );
+  }
+  const steps = new Map(plan.stages.flatMap((stage) => stage.steps.map((step) => [step.id, step] as const)));
+  const out = new Map<string, CheckpointRecord>();
+  for (const stepId of skip) {
+    const step = steps.get(stepId);
+    if (!step) {
+      const known = [...steps.keys()].map((id) => `'${id}'`).join(", ");
+      throw new InputError(
+        "invalid_input",
+        `skip: run ${run.id} (${run.workflow}) has no step '${stepId}' (its steps: ${known})`,
+      );
+    }
+    const ended = checkpoints.get(stepId);
+    if (ended) {
+      throw new InputError(
+        "invalid_input",
+        `skip: step '${stepId}' of run ${run.id} already ended (${ended.status}, ${ended.reason}): only a step that has not ended can be skipped`,
+      );
+    }
+    const base = { runId: run.id, stepId, identity: step.identity, status: "skipped" as const, outputs: {} };
+    out.set(stepId, {
+      ...base,
+      stageId: step.stageId,
+      reason: "skipped_by_user",
+      attempts: 0,
+      startedAt: now,
+      finishedAt: now,
+      checksum: checkpointChecksum(base),
+    });
+  }
+  return [...out.values()];
 }

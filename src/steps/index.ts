@@ -3,6 +3,7 @@
  * `http`; `run` (shell commands) only when the host passes the directory and the
  * environment commands get, `builtinSteps({ run: { cwd, env } })`.
  * `wait` and `signal` are the engine's own durable kinds (src/engine/kinds/), always registered.
+ * The GitHub App's kinds (`github`, `dispatch`, `approval`) are `githubSteps(options)`, apart.
  */
 import type { StepHandler } from "../engine/handler.js";
 import { createHttpStep, type HttpStepOptions } from "./http.js";
@@ -39,4 +40,14 @@ export { createHttpStep, type FetchFunction, httpStep, type HttpStepOptions } fr
 export { HTTP_METHODS, type HttpConfig } from "./http-config.js";
 export { OutputFileError, parseOutputFile } from "./output-file.js";
 export { createRunStep, type RunStepOptions } from "./run.js";
+export {
+  APPROVE_SIGNAL,
+  type DispatchRecord,
+  type DispatchRegistry,
+  type DispatchResult,
+  dispatchSignal,
+  GitHubRequestError,
+  githubSteps,
+  type GitHubStepsOptions,
+} from "./github/index.js";
 export { rewriteCommand } from "./run-template.js";

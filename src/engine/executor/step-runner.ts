@@ -17,7 +17,9 @@ export function restoreStep(ctx: RunContext, step: StepPlan): StepOutcome | unde
   const restored = ctx.journaled.checkpoints.get(step.id);
   if (!restored) return undefined;
   ctx.scope.steps[step.id] = { outputs: restored.outputs, outcome: OUTCOME[restored.status] };
-  if (restored.reason === "degraded") ctx.recovery.degraded.push(step.id);
+  // Skipped by degradation or by the user (resume with `skip`): the run ends `degraded`.
+  if (restored.reason === "degraded" || restored.reason === "skipped_by_user")
+    ctx.recovery.degraded.push(step.id);
   const failed = restored.status === "failed";
   return { stepId: step.id, status: restored.status, reason: restored.reason, continued: failed };
 }

@@ -51,6 +51,10 @@ export const signalKind: StepHandler = {
   dependency: () => undefined,
   outputs: ["payload", "sender", "at"],
   waits: true,
+  signals(config) {
+    const name = signalNameOf(config);
+    return name === undefined ? undefined : [name];
+  },
   async execute(ctx) {
     const config = ctx.config;
     const object = typeof config === "object" && config !== null ? (config as Record<string, unknown>) : null;
