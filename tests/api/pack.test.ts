@@ -104,7 +104,7 @@ describe("the package as a host installs it", () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("publishes the build, the command, the schema and the docs; no tests, sources or journals", () => {
+  it("publishes the build, the command, the schema, the docs and the report templates; no tests, sources or journals", () => {
     const installed = join(host, "node_modules/stageflow");
     expect(readdirSync(installed).sort()).toEqual([
       "README.md",
@@ -113,6 +113,7 @@ describe("the package as a host installs it", () => {
       "docs",
       "package.json",
       "schema",
+      "templates",
     ]);
     expect(readdirSync(join(installed, "dist")).sort()).toEqual(
       expect.arrayContaining(["index.d.ts", "index.js", "sqlite.d.ts", "sqlite.js", "testing"]),
