@@ -3,7 +3,8 @@
  * `pulls.requestReviewers`, ...): read from `@octokit/rest`'s endpoint methods, without any
  * network, so a workflow naming a method that does not exist is refused before its run starts.
  */
-import { Octokit } from "@octokit/rest";
+import { createRequire } from "node:module";
+import type { Octokit } from "@octokit/rest";
 
 /** A REST method's HTTP method and route template. */
 export interface RestMethod {
@@ -27,7 +28,8 @@ type Scopes = Record<string, Record<string, { endpoint: { DEFAULTS: { method: st
 export function createRestMethodCatalog(): RestMethodCatalog {
   let scopes: Scopes | undefined;
   let allNames: string[] | undefined;
-  const rest = (): Scopes => (scopes ??= new Octokit().rest as unknown as Scopes);
+  // Loaded on first use, not at import: @octokit/rest costs ~0.1 s, which no CLI start should pay.
+  const rest = (): Scopes => (scopes ??= new (loadOctokit())().rest as unknown as Scopes);
   const names = (): string[] =>
     (allNames ??= Object.keys(rest())
       .flatMap((scope) => Object.keys(rest()[scope] ?? {}).map((method) => `${scope}.${method}`))
@@ -76,6 +78,11 @@ export function restMethodNames(): string[] {
 /** The closest REST method names to `name`, for an error message. */
 export function suggestMethod(name: string, max = 3): string[] {
   return createRestMethodCatalog().suggest(name, max);
+}
+
+function loadOctokit(): typeof Octokit {
+  const require = createRequire(import.meta.url);
+  return (require("@octokit/rest") as { Octokit: typeof Octokit }).Octokit;
 }
 
 function editDistance(a: string, b: string): number {

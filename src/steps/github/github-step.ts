@@ -8,13 +8,13 @@
 import type { RunInfo, StepContext, StepOutputs } from "../../engine/handler.js";
 import { InputError } from "../../engine/errors.js";
 import type { GitHubClient } from "../../github/client.js";
-import type { RestMethods } from "./method-list.js";
+import type { RestMethodCatalog } from "../../github/methods.js";
 import { type GitHubStepsOptions, isExpression, requestWaitingOutLimits, withRunClient } from "./shared.js";
 
 const NAME = /^[a-z][A-Za-z0-9]*\.[a-z][A-Za-z0-9]*$/;
 
 /** The `github` kind over a method table (see `githubSteps`). */
-export function createGithubStep(options: GitHubStepsOptions, methods: RestMethods) {
+export function createGithubStep(options: GitHubStepsOptions, methods: RestMethodCatalog) {
   return withRunClient(
     options,
     {
@@ -26,14 +26,14 @@ export function createGithubStep(options: GitHubStepsOptions, methods: RestMetho
   );
 }
 
-function methodProblems(config: unknown, methods: RestMethods): Array<[string, string]> {
+function methodProblems(config: unknown, methods: RestMethodCatalog): Array<[string, string]> {
   if (typeof config !== "string" || !NAME.test(config)) {
     return [
       ["", `must be an Octokit REST method name such as 'issues.addLabels', got ${JSON.stringify(config)}`],
     ];
   }
-  if (methods.get(config)) return [];
-  const suggestion = methods.suggest(config);
+  if (methods.lookup(config)) return [];
+  const suggestion = methods.suggest(config, 1)[0];
   return [
     [
       "",
@@ -65,10 +65,10 @@ export function metadataDefaults(run: RunInfo, names: readonly string[]): Record
 async function executeGithub(
   ctx: StepContext,
   client: GitHubClient,
-  methods: RestMethods,
+  methods: RestMethodCatalog,
 ): Promise<StepOutputs> {
   const name = ctx.config;
-  const route = typeof name === "string" ? methods.get(name) : undefined;
+  const route = typeof name === "string" ? methods.lookup(name) : undefined;
   if (!route || isExpression(name)) {
     throw new InputError(
       "invalid_input",

@@ -9,7 +9,7 @@ import type { StepHandler } from "../../engine/handler.js";
 import { createApprovalStep } from "./approval-step.js";
 import { createDispatchStep } from "./dispatch-step.js";
 import { createGithubStep } from "./github-step.js";
-import { loadRestMethods } from "./method-list.js";
+import { createRestMethodCatalog } from "../../github/methods.js";
 import type { GitHubStepsOptions } from "./shared.js";
 
 /** The GitHub step kinds by name. Each run's steps use `options.clientFor(run)` (once per execution of the run). */
@@ -19,7 +19,7 @@ export function githubSteps(options: GitHubStepsOptions): {
   approval: StepHandler;
 } {
   return {
-    github: createGithubStep(options, loadRestMethods()),
+    github: createGithubStep(options, createRestMethodCatalog()),
     dispatch: createDispatchStep(options),
     approval: createApprovalStep(options),
   };
@@ -28,5 +28,4 @@ export function githubSteps(options: GitHubStepsOptions): {
 export { APPROVE_SIGNAL, type ApprovalConfig, approvalConfig, PERMISSIONS } from "./approval-step.js";
 export type { DispatchRecord, DispatchRegistry, DispatchResult } from "./dispatch-registry.js";
 export { dispatchSignal } from "./dispatch-step.js";
-export { loadRestMethods, RestMethods, type RestRoute } from "./method-list.js";
 export { GitHubRequestError, type GitHubStepsOptions } from "./shared.js";
