@@ -3,8 +3,10 @@
  * the engine and Probot, starts the inbox worker, the intake server and the reconciler.
  * `startApp` is what tests call in-process; `runApp` is the process entry (`npm run app`).
  */
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
 import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
@@ -197,14 +199,34 @@ export function setupMessage(port: number): string {
 }
 
 /**
- * The process entry: reads the environment, starts the app (or, with no APP_ID, Probot's
- * manifest set-up flow, as a Probot app does; in production it exits 1 instead), and stops it
- * on SIGINT/SIGTERM. Resolves with the exit code when it stopped.
+ * The variables of `.env` in `cwd` (where Probot's set-up flow writes APP_ID, PRIVATE_KEY and
+ * WEBHOOK_SECRET) under those of `env`, which win. No file: `env` as it is.
  */
-export async function runApp(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let config: AppConfig;
+export function withDotEnv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  let text: string;
   try {
-    config = readAppConfig(env);
+    text = readFileSync(join(cwd, ".env"), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return env;
+    throw new AppConfigError(`cannot read ${join(cwd, ".env")}: ${(e as Error).message}`);
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+/**
+ * The process entry: reads the environment (and `.env`), starts the app (or, with no APP_ID,
+ * Probot's manifest set-up flow, as a Probot app does; in production it exits 1 instead), and
+ * stops it on SIGINT/SIGTERM. Resolves with the exit code when it stopped.
+ */
+export async function runApp(
+  processEnv: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
+  let config: AppConfig;
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = withDotEnv(processEnv, cwd);
+    config = readAppConfig(env, { cwd });
   } catch (e) {
     process.stderr.write(`stageflow app: ${(e as Error).message}\n`);
     return 1;
