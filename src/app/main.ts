@@ -10,13 +10,19 @@ import { parseEnv } from "node:util";
 import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
 import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
+import { journalPragmas } from "../store/sqlite/open.js";
 import { AppConfigError, type AppConfig, readAppConfig } from "./config.js";
 import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
 import { type Reconciler, startReconciler } from "./intake/reconcile.js";
 import { createInboxWorker, type InboxWorker } from "./intake/worker.js";
 import { appOwnerId, isAppOwnerAlive } from "./owner.js";
+import { startCheckpointer } from "./state/checkpointer.js";
 import { createSqliteAppStore } from "./state/sqlite.js";
 import type { AppStore, InboxEntry } from "./state/types.js";
+
+/** The journal's automatic checkpoint pragma, restored if the checkpoint thread fails. */
+const AUTOCHECKPOINT =
+  journalPragmas("process").find((p) => p.startsWith("wal_autocheckpoint")) ?? "wal_autocheckpoint = 1000";
 
 /** What the app's parts share; handed to the app function and to `handle`. */
 export interface AppServices {
@@ -100,8 +106,22 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   await probot.ready();
   const log = deps.log ?? pinoLogger(probot.log);
 
-  const store = createSqliteAppStore({ path: config.dbPath });
+  // Automatic WAL checkpoints would run inside a commit on the thread that answers webhooks: a
+  // thread of their own runs them instead (see state/checkpointer.ts); if it fails, they are
+  // automatic again.
+  const store = createSqliteAppStore({ path: config.dbPath, autoCheckpoint: false });
   const journal = createSqliteJournal({ path: config.dbPath });
+  journal.db.pragma("wal_autocheckpoint = 0");
+  let automatic = false;
+  const checkpointer = startCheckpointer({
+    path: config.dbPath,
+    log,
+    onFailure: () => {
+      if (automatic || !store.db.open) return;
+      automatic = true;
+      for (const db of [store.db, journal.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
+    },
+  });
   const engine = createEngine({
     journal,
     clock,
@@ -130,6 +150,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   closers.push(
     () => store.close(),
     () => journal.close(),
+    () => checkpointer.stop(),
     () => engine.close(),
   );
   try {

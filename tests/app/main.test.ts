@@ -101,6 +101,13 @@ describe("startApp", () => {
     expect(await running.engine.listRuns()).toEqual([]);
     expect(await running.store.inboxStats()).toEqual({ pending: 0, oldestPendingAt: null, total: 0 });
     expect(running.engine.kinds.has("run")).toBe(false);
+    // Checkpoints run in a thread, never inside a commit on the thread that answers webhooks.
+    expect(
+      (running.store as unknown as { db: { pragma(s: string, o: object): unknown } }).db.pragma(
+        "wal_autocheckpoint",
+        { simple: true },
+      ),
+    ).toBe(0);
     await running.close();
     app = await start({}, { STAGEFLOW_ALLOW_RUN_STEPS: "1" });
     expect(app.engine.kinds.has("run")).toBe(true);

@@ -7,11 +7,15 @@
 import type Database from "better-sqlite3";
 import { StoreError } from "../../store/errors.js";
 
+/**
+ * The inbox: one row per delivery, its payload in a table of its own, so that the worker's
+ * status updates rewrite a small row and not the payload's pages (a payload is up to 25 MB;
+ * a typical one 5-30 KB).
+ */
 export const APP_INBOX_V1 = `
 CREATE TABLE app_inbox (
   id          TEXT PRIMARY KEY,
   name        TEXT NOT NULL,
-  payload     TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'ignored', 'failed')),
   attempts    INTEGER NOT NULL DEFAULT 0,
@@ -19,6 +23,10 @@ CREATE TABLE app_inbox (
   finished_at INTEGER
 );
 CREATE INDEX app_inbox_pending ON app_inbox (received_at) WHERE status = 'pending';
+CREATE TABLE app_inbox_payloads (
+  id      TEXT PRIMARY KEY REFERENCES app_inbox (id) ON DELETE CASCADE,
+  payload TEXT NOT NULL
+);
 `;
 
 export const APP_REPORT_TARGETS_V1 = `

@@ -17,6 +17,17 @@ export interface SqliteAppStoreOptions {
   path: string;
   /** What a committed write survives (see the journal's `durability`). @default "process" */
   durability?: Durability;
+  /**
+   * Whether this connection checkpoints the WAL itself when it grows (SQLite's automatic
+   * checkpoint, at the journal's threshold). The app turns it off and checkpoints in a thread
+   * (see checkpointer.ts). @default true
+   */
+  autoCheckpoint?: boolean;
+}
+
+/** The AppStore on SQLite, with its connection (for pragmas the host sets, e.g. checkpoints). */
+export interface SqliteAppStoreHandle extends AppStore {
+  readonly db: Database.Database;
 }
 
 interface InboxRow {
@@ -62,8 +73,8 @@ const FINISHED: ReadonlySet<string> = new Set(["done", "ignored", "failed"]);
  * Opens (creating and migrating the app's tables) the AppStore at `path`. Throws StoreError
  * naming the path (`not_sqlite`, `bad_path`, `newer_schema`, `locked`, ...).
  */
-export function createSqliteAppStore(options: SqliteAppStoreOptions): AppStore {
-  const { path, durability = "process" } = options;
+export function createSqliteAppStore(options: SqliteAppStoreOptions): SqliteAppStoreHandle {
+  const { path, durability = "process", autoCheckpoint = true } = options;
   if (path !== ":memory:") prepareJournalFile(path);
   let db: Database.Database;
   try {
@@ -73,6 +84,7 @@ export function createSqliteAppStore(options: SqliteAppStoreOptions): AppStore {
   }
   try {
     for (const pragma of journalPragmas(durability)) db.pragma(pragma);
+    if (!autoCheckpoint) db.pragma("wal_autocheckpoint = 0");
     migrateAppSchema(db, path);
     return new SqliteAppStore(db, path);
   } catch (e) {
@@ -118,23 +130,34 @@ const targetOf = (r: TargetRow): ReportTarget => ({
   commentId: r.comment_id,
 });
 
-class SqliteAppStore implements AppStore {
+class SqliteAppStore implements SqliteAppStoreHandle {
   private closed = false;
   private readonly sql;
+  /** One transaction: the delivery's row and, when it is new, its payload. */
+  private readonly recordTx: (d: {
+    id: string;
+    name: string;
+    payload: string;
+    receivedAt: number;
+  }) => boolean;
 
   constructor(
-    private readonly db: Database.Database,
+    readonly db: Database.Database,
     private readonly path: string,
   ) {
     const p = (s: string) => db.prepare(s);
     this.sql = {
-      record: p(
-        "INSERT OR IGNORE INTO app_inbox (id, name, payload, received_at) VALUES (@id, @name, @payload, @receivedAt)",
+      record: p("INSERT OR IGNORE INTO app_inbox (id, name, received_at) VALUES (@id, @name, @receivedAt)"),
+      recordPayload: p("INSERT INTO app_inbox_payloads (id, payload) VALUES (@id, @payload)"),
+      pending: p(
+        "SELECT i.*, p.payload FROM app_inbox i JOIN app_inbox_payloads p ON p.id = i.id " +
+          "WHERE i.status = 'pending' ORDER BY i.received_at, i.rowid LIMIT ?",
       ),
-      pending: p("SELECT * FROM app_inbox WHERE status = 'pending' ORDER BY received_at, rowid LIMIT ?"),
       start: p("UPDATE app_inbox SET attempts = attempts + 1 WHERE id = ?"),
       finish: p("UPDATE app_inbox SET status = @status, error = @error, finished_at = @at WHERE id = @id"),
-      getDelivery: p("SELECT * FROM app_inbox WHERE id = ?"),
+      getDelivery: p(
+        "SELECT i.*, p.payload FROM app_inbox i JOIN app_inbox_payloads p ON p.id = i.id WHERE i.id = ?",
+      ),
       stats: p(
         "SELECT (SELECT count(*) FROM app_inbox WHERE status = 'pending') AS pending, " +
           "(SELECT min(received_at) FROM app_inbox WHERE status = 'pending') AS oldest, " +
@@ -164,6 +187,12 @@ class SqliteAppStore implements AppStore {
       waiting: p("SELECT * FROM app_dispatches WHERE status = 'waiting' ORDER BY created_at, key"),
       complete: p("UPDATE app_dispatches SET status = 'completed' WHERE key = ?"),
     };
+    const record = db.transaction((d: { id: string; name: string; payload: string; receivedAt: number }) => {
+      if (this.sql.record.run(d).changes !== 1) return false;
+      this.sql.recordPayload.run(d);
+      return true;
+    });
+    this.recordTx = (d) => record.immediate(d);
   }
 
   /** Runs `fn` now (better-sqlite3 is synchronous: a write is committed when it returns). */
@@ -178,7 +207,7 @@ class SqliteAppStore implements AppStore {
   }
 
   recordDelivery(d: { id: string; name: string; payload: string; receivedAt: number }): Promise<boolean> {
-    return this.run(() => this.sql.record.run(d).changes === 1);
+    return this.run(() => this.recordTx(d));
   }
   pendingDeliveries(limit: number): Promise<InboxEntry[]> {
     return this.run(() => (this.sql.pending.all(limit) as InboxRow[]).map(entryOf));
