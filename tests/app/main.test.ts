@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "stageflow/testing";
 import { readAppConfig } from "../../src/app/config.js";
 import { type AppDeps, type RunningApp, startApp } from "../../src/app/main.js";
+import { githubNock } from "../support/openapi.js";
 import { memoryLog } from "./intake/harness.js";
 import { delivery, example, SECRET, send } from "./intake/support.js";
 
@@ -115,7 +116,9 @@ describe("startApp", () => {
 
   it("asks GitHub, as the app (JWT), for the deliveries that failed while it was down", async () => {
     let authorization: string | undefined;
-    const scope = nock("https://api.github.com")
+    const github = githubNock();
+    const scope = github
+      .scope()
       .get("/app/hook/deliveries")
       .query({ per_page: 100 })
       .reply(function () {
@@ -126,6 +129,7 @@ describe("startApp", () => {
     for (let i = 0; i < 500 && !scope.isDone(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(scope.isDone()).toBe(true);
     expect(authorization).toMatch(/^bearer [\w-]+\.[\w-]+\.[\w-]+$/i);
+    github.assertValid();
   });
 
   it("refuses to start without a webhook secret, naming the variable", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
+import { githubNock } from "../../support/openapi.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "stageflow/testing";
 import { nextCursor, reconcileDeliveries, startReconciler } from "../../../src/app/intake/reconcile.js";
@@ -14,10 +15,13 @@ const API = "https://api.github.com";
 let dir: string;
 let store: AppStore;
 let clock: FakeClock;
-const appClient = new Octokit({ auth: "jwt-for-tests" });
+let github: ReturnType<typeof githubNock>;
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const appClient = new Octokit({ auth: "jwt-for-tests", log: quiet });
 
 beforeEach(async () => {
   nock.disableNetConnect();
+  github = githubNock(API);
   dir = await mkdtemp(join(tmpdir(), "stageflow-reconcile-"));
   store = createSqliteAppStore({ path: join(dir, "app.db") });
   clock = new FakeClock(Date.parse("2026-12-05T12:00:00Z"));
@@ -29,6 +33,7 @@ afterEach(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
   expect(pending).toEqual([]);
+  github.assertValid();
 });
 
 let nextId = 1000;
@@ -66,7 +71,8 @@ describe("reconcileDeliveries", () => {
     const recorded = item("guid-recorded", 55, 504);
     const tooOld = item("guid-old", 120, 0);
     const hopeless = [1, 2, 3, 4].map((n) => item("guid-hopeless", 60 - n, 500, n > 1));
-    const scope = nock(API)
+    const scope = github
+      .scope()
       .get("/app/hook/deliveries")
       .query({ per_page: 100 })
       .reply(200, [downAagain, downA, failed502, recovered[1], recovered[0]], { link: link("page2") })
@@ -101,7 +107,8 @@ describe("reconcileDeliveries", () => {
   it("counts a refused redelivery and goes on with the others", async () => {
     const a = item("guid-a", 5, 503);
     const b = item("guid-b", 4, 0);
-    nock(API)
+    github
+      .scope()
       .get("/app/hook/deliveries")
       .query({ per_page: 100 })
       .reply(200, [b, a])
@@ -128,7 +135,8 @@ describe("startReconciler", () => {
   it("runs a pass at start-up and then every interval, until stopped", async () => {
     let passes = 0;
     const failing = item("guid-x", 1, 0);
-    nock(API)
+    github
+      .scope()
       .get("/app/hook/deliveries")
       .query({ per_page: 100 })
       .times(2)
