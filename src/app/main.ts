@@ -11,7 +11,7 @@ import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun 
 import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
-import { AppConfigError, type AppConfig, readAppConfig } from "./config.js";
+import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
 import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
 import { type Reconciler, startReconciler } from "./intake/reconcile.js";
 import { createInboxWorker, type InboxWorker } from "./intake/worker.js";

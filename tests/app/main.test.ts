@@ -6,7 +6,7 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "stageflow/testing";
-import { readAppConfig } from "../../src/app/config.js";
+import { readAppConfig } from "../../src/app/env-config.js";
 import { type AppDeps, type RunningApp, startApp } from "../../src/app/main.js";
 import { githubNock } from "../support/openapi.js";
 import { memoryLog } from "./intake/harness.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readAppConfig } from "../../src/app/config.js";
+import { readAppConfig } from "../../src/app/env-config.js";
 
 const PEM = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
 
