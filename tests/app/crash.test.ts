@@ -119,3 +119,34 @@ describe("a crash between recording a delivery and its work", () => {
     expect(lines(handled)).toEqual([`${d.id} issue_comment`]);
   });
 });
+
+describe("npm run app", () => {
+  it("answers deliveries and stops on SIGTERM with exit code 0", async () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), "../../bin/stageflow-app.js");
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (!/^(STAGEFLOW_|APP_ID|PRIVATE_KEY|WEBHOOK_|GHE_)/.test(k)) env[k] = v;
+    Object.assign(env, {
+      APP_ID: "12345",
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      STAGEFLOW_RECONCILE_MINUTES: "0",
+    });
+    const child = spawn(process.execPath, [bin], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    await until("the app to listen", () => /port: \d+/.test(out));
+    const port = Number(/port: (\d+)/.exec(out)?.[1]);
+    const d = await delivery(example("ping"));
+    expect((await send(port, d)).status).toBe(202);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dir, ".stageflow/app.db"))).toBe(true);
+  });
+});

@@ -71,6 +71,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     async stop() {
       if (stopping) return exited;
       stopping = true;
+      worker.ref(); // kept alive until its last checkpoint is done
       worker.postMessage("stop");
       await exited;
     },
