@@ -152,3 +152,29 @@ describe("withDotEnv", () => {
     expect(withDotEnv({ A: "1" }, join(dir, "nowhere"))).toEqual({ A: "1" });
   });
 });
+
+describe("every example payload through startApp and probot.receive", () => {
+  it("is answered 2xx and reaches the Probot app once, none failed", async () => {
+    const { allExamples } = await import("./intake/support.js");
+    const seen = new Map<string, number>();
+    const running = await start({
+      appFn: (probot) => {
+        probot.onAny(async (event) => {
+          seen.set(event.id, (seen.get(event.id) ?? 0) + 1);
+        });
+      },
+    });
+    const examples = allExamples();
+    const statuses: number[] = [];
+    for (let i = 0; i < examples.length; i += 16) {
+      const batch = await Promise.all(examples.slice(i, i + 16).map((ex) => delivery(ex)));
+      statuses.push(...(await Promise.all(batch.map((d) => send(running.port, d)))).map((a) => a.status));
+    }
+    expect(statuses.filter((s) => s !== 202)).toEqual([]);
+    await running.worker.drain();
+    expect(seen.size).toBe(examples.length);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    expect(await running.store.inboxStats()).toMatchObject({ pending: 0, total: examples.length });
+    expect(running.worker.retrying()).toBe(0);
+  });
+});
