@@ -56,6 +56,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   const active = new Map<string, Promise<void>>();
   /** Retries waiting for their backoff: their cancellers. */
   const timers = new Map<string, () => void>();
+  /** Retries whose backoff is over, waiting for a free slot. */
+  const due: InboxEntry[] = [];
   let stopped = false;
   let pumping: Promise<void> | null = null;
   let again = false;
@@ -83,7 +85,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
           entry.id,
           startTimer(clock, wait, () => {
             timers.delete(entry.id);
-            if (!stopped) run({ ...entry, attempts, status: "failed", error });
+            due.push({ ...entry, attempts, status: "failed", error });
+            kick();
           }),
         );
       } else {
@@ -115,6 +118,7 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   async function pump(): Promise<void> {
     do {
       again = false;
+      while (!stopped && active.size < concurrency && due.length > 0) run(due.shift() as InboxEntry);
       while (!stopped && active.size < concurrency) {
         const free = concurrency - active.size;
         const pending = (await store.pendingDeliveries(free + active.size)).filter(
@@ -167,10 +171,11 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       stopped = true;
       for (const cancel of timers.values()) cancel();
       timers.clear();
+      due.length = 0;
       await pumping;
       await Promise.all(active.values());
       notifyIdle();
     },
-    retrying: () => timers.size,
+    retrying: () => timers.size + due.length,
   };
 }

@@ -177,6 +177,30 @@ describe("inbox worker", () => {
     expect(await store.getDelivery("next")).toMatchObject({ status: "pending", attempts: 0 });
   });
 
+  it("runs a retry that is due only when a slot is free", async () => {
+    await record("a", 1);
+    await record("b", 2);
+    const g = gate();
+    const calls: string[] = [];
+    const w = worker(async (e) => {
+      calls.push(e.id);
+      if (e.id === "a" && calls.length === 1) throw new Error("first try fails");
+      if (e.id === "b") await g.opened;
+      return "done";
+    });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(["a", "b"]);
+    await clock.advance(1000); // a's retry is due, b still holds the only slot
+    expect(calls).toEqual(["a", "b"]);
+    expect(w.retrying()).toBe(1);
+    g.open();
+    await w.drain();
+    for (let i = 0; i < 5 && calls.length < 3; i++) await new Promise((r) => setImmediate(r));
+    await w.drain();
+    expect(calls).toEqual(["a", "b", "a"]);
+    expect(await store.getDelivery("a")).toMatchObject({ status: "done", attempts: 2 });
+  });
+
   it("refuses a bad concurrency", () => {
     expect(() =>
       createInboxWorker({ store, handle: async () => "done", clock, log: memoryLog(), concurrency: 0 }),
