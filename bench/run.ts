@@ -7,8 +7,10 @@
  *   (c) peak RSS with 10,000 runs recorded and 1,000 in flight vs RSS before the load; resume time
  *   (d) RSS of 10,000 parked runs vs the same engine with none (< 150 MB), and p50/p95 latency
  *       from a signal to a parked run's next step (< 50 ms): absolute targets (issue 10)
+ *   (e) webhook intake: answer latency p50/p99 of 2,000 signed deliveries at 200/s with the inbox
+ *       durable (p99 < 20 ms) vs the same server answering without recording; deliveries/s
  *
- * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d to run a subset.
+ * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d,e to run a subset.
  * Prints progress, a table, PASS/FAIL per target and one `BENCH_JSON {...}` line.
  */
 import { cpus, totalmem } from "node:os";
@@ -17,6 +19,7 @@ import { type MemoryResult, runMemoryBench } from "./memory.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
 import { PARKED_TARGET, type ParkedResult, runParkedBench } from "./parked.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
+import { runWebhooksBench, WEBHOOK_TARGET, type WebhooksResult } from "./webhooks.js";
 import { benchOptions, IN_FLIGHT, mb, median, round, STEPS_PER_WORKFLOW, WORKFLOWS } from "./workload.js";
 
 type Durability = "process" | "machine";
@@ -27,7 +30,7 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d" });
+const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d,e" });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const passFail = (ok: boolean) => (ok ? "PASS" : "FAIL");
@@ -135,6 +138,13 @@ async function main(): Promise<void> {
     );
     d = await runParkedBench();
   }
+  let e: WebhooksResult | undefined;
+  if (only.has("e")) {
+    log(
+      "(e) webhook intake: 2,000 signed deliveries at 200/s, baseline then durable (server in a child process)…",
+    );
+    e = await runWebhooksBench();
+  }
   const totalS = round((performance.now() - started) / 1000, 1);
 
   const rows: string[][] = [["benchmark", "measured", "baseline (same run)", "ratio", "target", "result"]];
@@ -216,6 +226,26 @@ async function main(): Promise<void> {
       passFail(parkedPass.latency),
     ]);
   }
+  const webhooksPass = e && e.durable.p99Ms < WEBHOOK_TARGET.p99Ms && e.durable.errors === 0;
+  if (e) {
+    const { durable: w, baseline: base } = e;
+    rows.push([
+      "(e) webhook answer, durable inbox",
+      `p50 ${w.p50Ms} ms, p99 ${w.p99Ms} ms`,
+      `p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms (not recorded)`,
+      `p99 ${round(w.p99Ms / base.p99Ms, 2)}×`,
+      `p99 < ${WEBHOOK_TARGET.p99Ms} ms`,
+      passFail(Boolean(webhooksPass)),
+    ]);
+    rows.push([
+      "(e) deliveries/s, saturation",
+      `${w.saturationPerSec}/s (at 200/s offered: ${w.offeredPerSec}/s)`,
+      `${base.saturationPerSec}/s (at 200/s offered: ${base.offeredPerSec}/s)`,
+      `${round(w.saturationPerSec / base.saturationPerSec, 2)}×`,
+      "(report)",
+      "",
+    ]);
+  }
   console.log(`\n${table(rows)}\n`);
   if (a) {
     for (const s of [a.process, a.machine]) {
@@ -250,6 +280,13 @@ async function main(): Promise<void> {
         `peak RSS of the child (maxRSS: starting 50 runs at a time, parking, signalling) ${mb(d.maxRssBytes)} MB; starting and parking them took ${round(d.fillMs / 1000, 1)} s`,
     );
   }
+  if (e) {
+    console.log(
+      `webhooks: ${e.payloadBytes}-byte issue_comment.created payloads; durable: ${e.durable.sent} sent, ` +
+        `${e.durable.recorded} recorded, ${e.durable.handled} handled by the worker, ${e.durable.errors} non-2xx, ` +
+        `max ${e.durable.maxMs} ms; baseline: ${e.baseline.errors} non-2xx, max ${e.baseline.maxMs} ms`,
+    );
+  }
   console.log(`total ${totalS} s`);
   const json = {
     date: new Date().toISOString(),
@@ -264,6 +301,7 @@ async function main(): Promise<void> {
       sampledRssRatio: round(c.peakRssBytes / c.baselineRssBytes, 3),
     },
     parked: d && { ...d, target: PARKED_TARGET, pass: parkedPass },
+    webhooks: e && { ...e, target: WEBHOOK_TARGET, pass: webhooksPass },
     totalSeconds: totalS,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);

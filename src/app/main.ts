@@ -1,0 +1,288 @@
+/**
+ * The app's composition root: opens the journal and the app's state (one SQLite file), creates
+ * the engine and Probot, starts the inbox worker, the intake server and the reconciler.
+ * `startApp` is what tests call in-process; `runApp` is the process entry (`npm run app`).
+ */
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
+import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
+import { createSqliteJournal } from "../sqlite.js";
+import { journalPragmas } from "../store/sqlite/open.js";
+import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
+import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
+import { type Reconciler, startReconciler } from "./intake/reconcile.js";
+import { createInboxWorker, type InboxWorker } from "./intake/worker.js";
+import { appOwnerId, isAppOwnerAlive } from "./owner.js";
+import { startCheckpointer } from "./state/checkpointer.js";
+import { createSqliteAppStore } from "./state/sqlite.js";
+import type { AppStore, InboxEntry } from "./state/types.js";
+
+/** The journal's automatic checkpoint pragma, restored if the checkpoint thread fails. */
+const AUTOCHECKPOINT =
+  journalPragmas("process").find((p) => p.startsWith("wal_autocheckpoint")) ?? "wal_autocheckpoint = 1000";
+
+/** What the app's parts share; handed to the app function and to `handle`. */
+export interface AppServices {
+  config: AppConfig;
+  engine: Engine;
+  store: AppStore;
+  probot: Probot;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface AppDeps {
+  /**
+   * The Probot app (the handlers), made from the app's services. It may register step kinds on
+   * `services.engine` (it runs before the worker takes the first delivery).
+   */
+  app?: (services: AppServices) => ApplicationFunction | Promise<ApplicationFunction>;
+  /** A ready-made Probot app function (when it needs none of the services). */
+  appFn?: ApplicationFunction;
+  /** What the worker does with each delivery. @default `probot.receive({ id, name, payload })`, then "done" */
+  handle?: (entry: InboxEntry, services: AppServices) => Promise<"done" | "ignored">;
+  /** Probot's Octokit class (tests: retries and throttling off). */
+  Octokit?: typeof ProbotOctokit;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default Probot's logger (pino) at LOG_LEVEL */
+  log?: Logger;
+  /** Extra HTTP routes beside the webhook path (e.g. /health). */
+  routes?: IntakeServerOptions["routes"];
+  /** Deliveries handled at once by the worker. @default 1 */
+  concurrency?: number;
+}
+
+export interface RunningApp {
+  /** The port the intake server listens on. */
+  port: number;
+  probot: Probot;
+  engine: Engine;
+  store: AppStore;
+  worker: InboxWorker;
+  /** Stops the server, the reconciler and the worker (waiting for the delivery in hand), then the engine, and closes the database. */
+  close(): Promise<void>;
+}
+
+/** A Logger over Probot's pino logger. */
+export function pinoLogger(pino: Probot["log"]): Logger {
+  return {
+    debug: (msg, fields) => pino.debug(fields ?? {}, msg),
+    info: (msg, fields) => pino.info(fields ?? {}, msg),
+    warn: (msg, fields) => pino.warn(fields ?? {}, msg),
+    error: (msg, fields) => pino.error(fields ?? {}, msg),
+  };
+}
+
+/** The environment a `run` step's commands start from in the app: no secrets of the app's own. */
+function runStepEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ"];
+  return Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+}
+
+/**
+ * Starts the app. Requires `config.appId`, `config.privateKey` and `config.webhookSecret`
+ * (AppConfigError naming the missing variable). Deliveries recorded before a crash are handled
+ * first; the reconciler (when enabled) asks GitHub for what failed while the app was down.
+ */
+export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<RunningApp> {
+  if (config.appId === undefined) throw new AppConfigError("APP_ID is not set");
+  if (!config.privateKey) throw new AppConfigError("PRIVATE_KEY or PRIVATE_KEY_PATH is not set");
+  if (!config.webhookSecret) throw new AppConfigError("WEBHOOK_SECRET is not set");
+  if (deps.app && deps.appFn) throw new TypeError("give startApp either `app` or `appFn`, not both");
+  const clock = deps.clock ?? systemClock;
+
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    baseUrl: config.baseUrl,
+    logLevel: config.logLevel,
+    ...(deps.Octokit ? { Octokit: deps.Octokit } : {}),
+  });
+  await probot.ready();
+  const log = deps.log ?? pinoLogger(probot.log);
+
+  // Automatic WAL checkpoints would run inside a commit on the thread that answers webhooks: a
+  // thread of their own runs them instead (see state/checkpointer.ts); if it fails, they are
+  // automatic again.
+  const store = createSqliteAppStore({ path: config.dbPath, autoCheckpoint: false });
+  const journal = createSqliteJournal({ path: config.dbPath });
+  journal.db.pragma("wal_autocheckpoint = 0");
+  let automatic = false;
+  const checkpointer = startCheckpointer({
+    path: config.dbPath,
+    log,
+    onFailure: () => {
+      if (automatic || !store.db.open) return;
+      automatic = true;
+      for (const db of [store.db, journal.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
+    },
+  });
+  const engine = createEngine({
+    journal,
+    clock,
+    logger: log,
+    owner: appOwnerId(),
+    isOwnerAlive: isAppOwnerAlive,
+    workDir: join(tmpdir(), "stageflow-app"),
+    env: config.env,
+  });
+  const steps = builtinSteps(
+    config.allowRunSteps ? { run: { cwd: process.cwd(), env: runStepEnv(config.env) } } : {},
+  );
+  for (const [kind, handler] of Object.entries(steps)) engine.register(kind, handler);
+
+  const services: AppServices = { config, engine, store, probot, clock, log };
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        log.error("close failed", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+  closers.push(
+    () => store.close(),
+    () => journal.close(),
+    () => checkpointer.stop(),
+    () => engine.close(),
+  );
+  try {
+    const appFn = deps.appFn ?? (deps.app ? await deps.app(services) : undefined);
+    if (appFn) await probot.load(appFn);
+
+    const handle =
+      deps.handle ??
+      (async (entry: InboxEntry) => {
+        await probot.receive({
+          id: entry.id,
+          name: entry.name,
+          payload: JSON.parse(entry.payload),
+        } as Parameters<Probot["receive"]>[0]);
+        return "done" as const;
+      });
+    const worker = createInboxWorker({
+      store,
+      clock,
+      log,
+      concurrency: deps.concurrency,
+      handle: (entry) => handle(entry, services),
+    });
+    closers.push(() => worker.stop());
+
+    const server = createIntakeServer({
+      secret: config.webhookSecret,
+      store,
+      path: config.webhookPath,
+      clock,
+      log,
+      onRecorded: worker.kick,
+      routes: deps.routes,
+    });
+    const { port } = await server.listen(config.port, config.host);
+    closers.push(() => server.close());
+    log.info("stageflow app listening", { port, path: config.webhookPath, db: config.dbPath });
+
+    if (config.reconcile.enabled) {
+      const reconciler: Reconciler = startReconciler({
+        appClient: await probot.auth(),
+        store,
+        clock,
+        log,
+        intervalMs: config.reconcile.intervalMs,
+      });
+      closers.push(() => reconciler.stop());
+    }
+    return { port, probot, engine, store, worker, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** What to print when the app is not registered yet. */
+export function setupMessage(port: number): string {
+  return [
+    "stageflow: no APP_ID is set, so the GitHub App is not registered yet.",
+    `Starting Probot's set-up: open http://localhost:${port}/probot and follow the steps to register`,
+    "an app from app.yml (its events and permissions); Probot writes APP_ID, PRIVATE_KEY and",
+    "WEBHOOK_SECRET to .env. Then restart with `npm run app`.",
+    "By hand instead: create an app with the events and permissions of app.yml at",
+    "https://github.com/settings/apps/new, download its private key, and set APP_ID,",
+    "PRIVATE_KEY_PATH and WEBHOOK_SECRET (see README: the GitHub App).",
+  ].join("\n");
+}
+
+/**
+ * The variables of `.env` in `cwd` (where Probot's set-up flow writes APP_ID, PRIVATE_KEY and
+ * WEBHOOK_SECRET) under those of `env`, which win. No file: `env` as it is.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, ".env"), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return env;
+    throw new AppConfigError(`cannot read ${join(cwd, ".env")}: ${(e as Error).message}`);
+  }
+  return { ...parseEnv(text), ...env };
+}
+
+/**
+ * The process entry: reads the environment (and `.env`), starts the app (or, with no APP_ID,
+ * Probot's manifest set-up flow, as a Probot app does; in production it exits 1 instead), and
+ * stops it on SIGINT/SIGTERM. Resolves with the exit code when it stopped.
+ */
+export async function runApp(
+  processEnv: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): Promise<number> {
+  let config: AppConfig;
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = withDotEnv(processEnv, cwd);
+    config = readAppConfig(env, { cwd });
+  } catch (e) {
+    process.stderr.write(`stageflow app: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (config.appId === undefined || !config.privateKey) {
+    process.stderr.write(`${setupMessage(config.port)}\n`);
+    if (env.NODE_ENV === "production") {
+      process.stderr.write(
+        "NODE_ENV is production: not starting the set-up page; set APP_ID and PRIVATE_KEY.\n",
+      );
+      return 1;
+    }
+    const setup = await probotRun(() => {}, { env });
+    return waitForSignal(() => setup.stop());
+  }
+  try {
+    const app = await startApp(config);
+    return waitForSignal(() => app.close());
+  } catch (e) {
+    process.stderr.write(`stageflow app: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function waitForSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
