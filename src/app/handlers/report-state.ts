@@ -1,0 +1,69 @@
+/**
+ * What a run's state means on GitHub: the check run's status and conclusion, and the buttons
+ * (requested actions) it offers.
+ */
+import type { RunReport } from "../../engine/index.js";
+import type { CheckRunAction } from "./deps.js";
+import { waitingApproval } from "./steer.js";
+
+export interface CheckRunState {
+  status: "in_progress" | "completed";
+  conclusion?: "success" | "neutral" | "failure" | "cancelled" | "action_required";
+  actions: CheckRunAction[];
+  /** The run has finished for good: nothing will change its report any more. */
+  final: boolean;
+}
+
+const RETRY: CheckRunAction = {
+  label: "Retry failed",
+  description: "Run the failed steps again",
+  identifier: "retry",
+};
+const RESUME: CheckRunAction = {
+  label: "Resume",
+  description: "Continue the run where it stopped",
+  identifier: "resume",
+};
+const APPROVE: CheckRunAction = {
+  label: "Approve",
+  description: "Approve the waiting step",
+  identifier: "approve",
+};
+const CANCEL: CheckRunAction = { label: "Cancel", description: "Cancel the run", identifier: "cancel" };
+
+/**
+ * succeeded → success, degraded → neutral, failed → failure, cancelled → cancelled, waiting for
+ * an approval → action_required (completed, with Approve), anything else in progress.
+ */
+export function checkRunState(report: RunReport): CheckRunState {
+  switch (report.state) {
+    case "succeeded":
+      return { status: "completed", conclusion: "success", actions: [], final: true };
+    case "degraded":
+      return { status: "completed", conclusion: "neutral", actions: [], final: true };
+    case "cancelled":
+      return { status: "completed", conclusion: "cancelled", actions: [], final: true };
+    case "failed":
+      // Failed is resumable (retry): the run may still change.
+      return { status: "completed", conclusion: "failure", actions: [RETRY], final: false };
+    case "waiting":
+      if (waitingApproval(report.run, report)) {
+        return {
+          status: "completed",
+          conclusion: "action_required",
+          actions: [APPROVE, CANCEL],
+          final: false,
+        };
+      }
+      return {
+        status: "in_progress",
+        actions: report.run.reason === "parked" ? [CANCEL] : [RESUME, CANCEL],
+        final: false,
+      };
+    case "blocked":
+    case "interrupted":
+      return { status: "in_progress", actions: [RESUME, CANCEL], final: false };
+    case "running":
+      return { status: "in_progress", actions: [CANCEL], final: false };
+  }
+}
