@@ -91,7 +91,13 @@ export async function harness(options: HarnessOptions) {
     privateKey: keyPem(),
     baseUrl: gh.baseUrl,
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // A function, not an object: Probot puts its own throttle options over object defaults (which
+    // would turn throttling back on: one write per second), but calls a function last.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options.throttle as object), enabled: false },
+    })),
   });
   const store = memoryStore();
   const workflows = workflowSource(engine, options.files, options.settings, options.problems);
