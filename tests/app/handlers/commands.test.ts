@@ -182,19 +182,19 @@ describe("pull requests", () => {
 
   it("when the head moves before the run starts, it asks again and starts nothing", async () => {
     const moved = "0000000000000000000000000000000000000002";
-    let pulls: Map<number, { sha: string }> | undefined;
+    const fake: { pulls?: Map<number, { sha: string }> } = {};
     h = await harness({
       files,
       github: { pulls: { 2: { sha: SHA } } },
       githubPort: {
         ...github,
         async checkPermission(client, o) {
-          pulls?.set(2, { sha: moved }); // a push lands while the command is being checked
+          fake.pulls?.set(2, { sha: moved }); // a push lands while the command is being checked
           return github.checkPermission(client, o);
         },
       },
     });
-    pulls = h.gh.pulls;
+    fake.pulls = h.gh.pulls;
     await h.send("issue_comment", comment("/deploy env=staging", { pr: 2 }));
     expect(await h.runs()).toEqual([]);
     expect(h.replies(2)[0]!.body).toContain("head moved");
