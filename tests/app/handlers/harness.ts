@@ -149,7 +149,7 @@ export async function harness(options: HarnessOptions) {
     },
     /** Waits (turning the event loop, never the clock) until some run satisfies `until`. */
     async runWhere(until: (run: RunRecord) => boolean): Promise<RunRecord> {
-      for (let i = 0; i < 500; i++) {
+      for (let i = 0; i < 5000; i++) {
         const found = (await engine.listRuns()).find(until);
         if (found) return found;
         await new Promise((r) => setImmediate(r));
