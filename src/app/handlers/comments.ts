@@ -4,7 +4,7 @@
  * Edits and deletions are never read (the app subscribes to `created` only).
  */
 import type { RepoConfig } from "./deps.js";
-import { findWorkflow, problemsAbout, workflowErrorData } from "./labels.js";
+import { findWorkflow, replyWorkflowError, settingsBroken } from "./labels.js";
 import { ignoredSender, type EventScope } from "./scope.js";
 import { fetchPull, startWorkflow } from "./start.js";
 import { findRun, refuse, steer } from "./steer.js";
@@ -16,7 +16,7 @@ export interface CommentEvent {
   isPull: boolean;
 }
 
-/** Whether a body can hold a command at all (its first line starts with `/`): no API call otherwise. */
+/** Whether a body can hold a command at all (it starts with `/`): no API call otherwise. */
 export function mayBeCommand(body: string): boolean {
   return body.trimStart().startsWith("/");
 }
@@ -29,36 +29,51 @@ export async function onCommentCreated(scope: EventScope, event: CommentEvent): 
     prefix: config.settings.command_prefix,
     commands: config.commands,
   });
-  if (!command) return;
+  if (!command) {
+    // A command word of a workflow file that did not load: answer with its problems.
+    const word = event.body.trimStart().split(/\s/, 1)[0]!.slice(1).toLowerCase();
+    const broken = config.invalid.filter((w) => w.commands.includes(word));
+    if (broken.length) {
+      scope.command = event.body.trimStart().split("\n", 1)[0]!.trim();
+      await scope.react("eyes");
+      await replyWorkflowError(
+        scope,
+        broken.flatMap((w) => w.problems),
+      );
+    }
+    return;
+  }
+  scope.command = command.raw;
   await scope.react("eyes");
+  if (await settingsBroken(scope, config)) return;
   switch (command.kind) {
     case "invalid":
       await refuse(scope, command.message);
       return;
     case "help":
     case "unknown":
-      await scope.reply(
-        "reply-help",
-        helpData(config, command.kind === "unknown" ? command.name : undefined),
-      );
+      await scope.reply("reply-help", helpData(config, command.kind === "unknown" ? command.word : null));
       return;
     case "run": {
       const workflow = findWorkflow(config.workflows, command.workflow);
       if (!workflow) {
-        const problems = problemsAbout(config, command.workflow);
-        if (problems.length) {
-          await scope.react("-1");
-          await scope.reply("reply-workflow-error", workflowErrorData(problems));
-        } else {
-          await scope.reply("reply-help", helpData(config, command.workflow));
-        }
+        const broken = config.invalid.filter(
+          (w) => w.name === command.workflow || w.commands.includes(command.workflow.toLowerCase()),
+        );
+        if (broken.length)
+          await replyWorkflowError(
+            scope,
+            broken.flatMap((w) => w.problems),
+          );
+        else
+          await refuse(scope, `there is no workflow '${command.workflow}' in ${scope.owner}/${scope.repo}`);
         return;
       }
       const pr = event.isPull ? await fetchPull(scope, event.issueNumber) : null;
       await startWorkflow(scope, {
         workflow,
         source: "command",
-        detail: event.body.trimStart().split("\n", 1)[0]?.trim() ?? "",
+        detail: command.raw,
         inputs: command.params,
         issueNumber: event.issueNumber,
         pr,
@@ -82,29 +97,37 @@ export async function onCommentCreated(scope: EventScope, event: CommentEvent): 
 }
 
 /** The data of `reply-help`: the repository's workflows, their commands, labels and inputs. */
-export function helpData(config: RepoConfig, unknown?: string): Record<string, unknown> {
+export function helpData(config: RepoConfig, unknown: string | null): Record<string, unknown> {
   const prefix = config.settings.command_prefix;
   return {
     prefix,
     unknown,
-    workflows: config.workflows.map((w) => ({
-      name: w.name,
-      file: w.file,
-      description: w.plan.description,
-      labels: w.labels,
-      commands: [`${prefix} run ${w.name}`, ...w.commands.map((c) => `/${c}`)],
-      inputs: Object.entries(w.plan.inputs).map(([name, spec]) => ({ name, ...spec })),
-    })),
+    workflows: [...config.workflows]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((w) => ({
+        name: w.name,
+        description: w.plan.description ?? null,
+        commands: w.commands,
+        labels: w.labels,
+        inputs: Object.entries(w.plan.inputs).map(([name, spec]) => ({
+          name,
+          type: spec.type,
+          required: spec.required && spec.default === undefined,
+          default: spec.secret ? null : (spec.default ?? null),
+          description: spec.description ?? null,
+          options: spec.options ?? [],
+          secret: spec.secret === true,
+        })),
+      })),
     commands: [
-      "run NAME key=value ...",
-      "retry [STEP]",
-      "skip STEP",
-      "resume",
-      "cancel",
-      "approve",
-      "status",
-      "help",
-    ].map((c) => `${prefix} ${c}`),
-    problems: workflowErrorData(config.problems).problems,
+      ["run NAME key=value ...", "start workflow NAME with these inputs"],
+      ["status [#RUN]", "show the latest run of this thread (or run RUN)"],
+      ["retry [STEP] [#RUN]", "run the failed steps again (succeeded steps are kept)"],
+      ["skip STEP [#RUN]", "record STEP as skipped and go on"],
+      ["resume [#RUN]", "resume a run that stopped or waits for a person"],
+      ["approve [#RUN]", "approve the step that waits for an approval"],
+      ["cancel [#RUN]", "cancel the run"],
+      ["help", "this list"],
+    ].map(([usage, description]) => ({ usage: `${prefix} ${usage}`, description })),
   };
 }

@@ -11,7 +11,7 @@ import type { AppStore } from "../state/types.js";
 /** A repository permission level, lowest first. */
 export type Permission = "read" | "triage" | "write" | "maintain" | "admin";
 
-/** The repository's settings (`.github/stageflow.yml`). */
+/** The repository's settings (`.github/stageflow.yml`; src/app/config/settings.ts). */
 export interface AppSettings {
   command_prefix: string;
   permission: Permission;
@@ -22,6 +22,9 @@ export interface AppSettings {
   needs_trust: string[];
 }
 
+/** The settings file; while it has problems the app acts on nothing (fails closed) and says why. */
+export const SETTINGS_FILE = ".github/stageflow.yml";
+
 /** A workflow file of the repository that validated. */
 export interface LoadedWorkflow {
   file: string;
@@ -29,6 +32,7 @@ export interface LoadedWorkflow {
   plan: WorkflowPlan;
   name: string;
   labels: string[];
+  /** `on.commands`, lower-cased, without `/`. */
   commands: string[];
 }
 
@@ -40,15 +44,25 @@ export interface WorkflowProblem {
   message: string;
 }
 
-/** What the repository's default branch says: settings, workflows, problems, template overrides. */
+/** A workflow file that did not load, with the triggers it names as far as they can be read. */
+export interface InvalidWorkflow {
+  file: string;
+  name?: string;
+  labels: string[];
+  commands: string[];
+  problems: WorkflowProblem[];
+}
+
+/** What the repository's default branch says (src/app/config/types.ts). */
 export interface RepoConfig {
   settings: AppSettings;
   workflows: LoadedWorkflow[];
   problems: WorkflowProblem[];
-  /** Template overrides by name (`.github/stageflow/templates/<name>.md`). */
-  templates: Record<string, string>;
-  /** The workflows' own commands, as the command parser takes them. */
-  commands: unknown;
+  invalid: InvalidWorkflow[];
+  /** Template overrides by file name (`comment.md`). */
+  templates: ReadonlyMap<string, { sha: string; path: string }>;
+  /** A workflow's own command word → the workflow's name. */
+  commands: ReadonlyMap<string, string>;
 }
 
 /** The workflow source (src/app/config/workflows.ts). */
@@ -56,35 +70,46 @@ export interface WorkflowSourcePort {
   load(client: GitHubClient, where: RepoRef & { defaultBranch: string }): Promise<RepoConfig>;
   /** Forgets what is cached for the repository (a push to its default branch). */
   invalidate(repo: RepoRef): void;
+  /** The text of a template override by its blob SHA. */
+  templateText(client: GitHubClient, repo: RepoRef, sha: string): Promise<string>;
 }
 
 /** A command parsed from a comment's first line (src/github/commands.ts). */
-export type ParsedCommand =
-  | { kind: "run"; workflow: string; params: Record<string, string>; run?: string }
+export type ParsedCommand = { raw: string } & (
+  | { kind: "run"; workflow: string; params: Record<string, string> }
   | { kind: "retry"; step?: string; run?: string }
   | { kind: "skip"; step: string; run?: string }
-  | { kind: "resume" | "cancel" | "approve" | "status" | "help"; run?: string }
-  | { kind: "unknown"; name: string; run?: string }
-  | { kind: "invalid"; message: string; run?: string };
+  | { kind: "resume" | "cancel" | "approve" | "status"; run?: string }
+  | { kind: "help" }
+  | { kind: "unknown"; word: string }
+  | { kind: "invalid"; message: string }
+);
 
 export type ParseCommand = (
   body: string,
-  options: { prefix: string; commands: unknown },
+  options: { prefix: string; commands: ReadonlyMap<string, string> },
 ) => ParsedCommand | undefined;
 
 /** A comment as the comments API returns it (what `isOwn` looks at). */
 export interface CommentLike {
   id: number;
   body?: string | null;
-  user?: { login?: string; type?: string } | null;
-  performed_via_github_app?: { slug?: string } | null;
+  user?: { login: string; type?: string } | null;
+  performed_via_github_app?: { slug?: string | null } | null;
 }
 
 export interface CheckRunOutput {
   title: string;
   summary: string;
   text?: string;
-  annotations?: unknown[];
+  annotations?: Array<{
+    path: string;
+    start_line: number;
+    end_line: number;
+    annotation_level: "notice" | "warning" | "failure";
+    message: string;
+    title?: string;
+  }>;
 }
 
 export interface CheckRunAction {
@@ -93,7 +118,7 @@ export interface CheckRunAction {
   identifier: string;
 }
 
-export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
+export type ReactionContent = "eyes" | "rocket" | "-1" | "+1" | "confused";
 
 /** What the app writes on GitHub (src/github). */
 export interface GitHubPort {
@@ -105,6 +130,7 @@ export interface GitHubPort {
       body: string;
       commentId?: number | null;
       isOwn: (comment: CommentLike) => boolean;
+      runId?: string;
     },
   ): Promise<{ id: number; created: boolean }>;
   ownCommentBy(who: { appSlug?: string; botLogin?: string }): (comment: CommentLike) => boolean;
@@ -117,12 +143,13 @@ export interface GitHubPort {
       headSha: string;
       externalId: string;
       status: "queued" | "in_progress" | "completed";
-      conclusion?: string;
+      conclusion?: "success" | "neutral" | "failure" | "cancelled" | "action_required";
       startedAt?: string;
       completedAt?: string;
       detailsUrl?: string;
       output: CheckRunOutput;
       actions?: CheckRunAction[];
+      runId?: string;
     },
   ): Promise<{ id: number; created: boolean }>;
   addReaction(
@@ -133,17 +160,29 @@ export interface GitHubPort {
     client: GitHubClient,
     options: RepoRef & { username: string; required: Permission; teams?: string[] },
   ): Promise<{ allowed: boolean; permission: string | null; reason: string }>;
-  /** Whether an error is a (secondary) rate limit; the delay GitHub asked for when it said. */
-  isRateLimited?(error: unknown): boolean | { retryAfterMs?: number };
+  /** Whether an error is a (secondary) rate limit: how long GitHub asked to wait. */
+  isRateLimited?(error: unknown, nowMs?: number): { retryAfterMs: number } | undefined;
 }
 
-/** The report templates (src/github/render). `View` is the renderer's RunView. */
+/** A repository's template: its blob SHA (the renderer's cache key) and how to read it. */
+export interface TemplateOverride {
+  sha: string;
+  load(): Promise<string>;
+  path?: string;
+}
+
+export type TemplateOverrides = Partial<Record<string, TemplateOverride>>;
+
+/**
+ * The report templates (src/github/render), bound to one renderer. `View` is the renderer's
+ * RunView.
+ */
 export interface RendererPort<View = unknown> {
   runView(report: RunReport, options: { now: number; plan?: WorkflowPlan }): View;
-  checkRunOutput(view: View, overrides?: Record<string, string>): CheckRunOutput;
-  commentBody(view: View, overrides?: Record<string, string>): string;
-  /** Renders a reply template (`reply-refused`, `reply-help`, ...), or its repository override. */
-  render(name: string, data: Record<string, unknown>, override?: string): string;
+  checkRunOutput(view: View, overrides?: TemplateOverrides): Promise<CheckRunOutput>;
+  commentBody(view: View, overrides?: TemplateOverrides): Promise<string>;
+  /** Renders a template (`reply-refused`, `reply-help`, ...), or the repository's override of it. */
+  render(name: string, data: object, override?: TemplateOverride): Promise<{ text: string }>;
 }
 
 /** The reporter, as the handlers see it: told about a run as soon as its target is saved. */

@@ -2,7 +2,7 @@
  * `issues.labeled` and `pull_request.labeled`: a label in a workflow's `on.labels` starts it on
  * that issue or PR (for a PR, on the head the event names).
  */
-import type { LoadedWorkflow, RepoConfig, WorkflowProblem } from "./deps.js";
+import { type LoadedWorkflow, type RepoConfig, SETTINGS_FILE, type WorkflowProblem } from "./deps.js";
 import { ignoredSender, type EventScope } from "./scope.js";
 import { type PullRef, startWorkflow } from "./start.js";
 
@@ -14,11 +14,14 @@ export async function onLabeled(
   if (await ignoredSender(scope)) return;
   const config = await scope.config();
   const matching = config.workflows.filter((w) => w.labels.includes(event.label));
-  if (matching.length === 0) {
-    const problems = problemsAbout(config, event.label);
-    if (problems.length) await scope.reply("reply-workflow-error", workflowErrorData(problems));
-    return;
-  }
+  const broken = config.invalid.filter((w) => w.labels.includes(event.label));
+  if (matching.length === 0 && broken.length === 0) return;
+  if (await settingsBroken(scope, config)) return;
+  if (broken.length)
+    await replyWorkflowError(
+      scope,
+      broken.flatMap((w) => w.problems),
+    );
   for (const workflow of matching) {
     await startWorkflow(scope, {
       workflow,
@@ -32,39 +35,33 @@ export async function onLabeled(
 }
 
 /**
- * The problems of files that may be what the user meant by `name` (a label, a command, a
- * workflow name): the file is named after it, or a problem mentions it. A broken file cannot say
- * which labels it listens to, so this is the best guess there is.
+ * While the settings file has problems the app acts on nothing it concerns (who may act is
+ * unknown): it fails closed and says why. True when it did.
  */
-export function problemsAbout(config: RepoConfig, name: string): WorkflowProblem[] {
-  const lower = name.toLowerCase();
-  const files = new Set(
-    config.problems
-      .filter((p) => {
-        const base = p.file
-          .split("/")
-          .pop()
-          ?.replace(/\.ya?ml$/, "")
-          .toLowerCase();
-        return base === lower || p.message.toLowerCase().includes(lower);
-      })
-      .map((p) => p.file),
-  );
-  return config.problems.filter((p) => files.has(p.file));
+export async function settingsBroken(scope: EventScope, config: RepoConfig): Promise<boolean> {
+  const problems = config.problems.filter((p) => p.file === SETTINGS_FILE);
+  if (!problems.length) return false;
+  await replyWorkflowError(scope, problems);
+  return true;
 }
 
-/** The data of `reply-workflow-error`: each problem with its `file:line`. */
-export function workflowErrorData(problems: WorkflowProblem[]): Record<string, unknown> {
-  return {
+/** 👎 and `reply-workflow-error`: each problem with its `file:line:column`. */
+export async function replyWorkflowError(scope: EventScope, problems: WorkflowProblem[]): Promise<void> {
+  await scope.react("-1");
+  await scope.reply("reply-workflow-error", {
+    file: problems[0]?.file ?? null,
     problems: problems.map((p) => ({
-      ...p,
-      where:
-        p.line === undefined ? p.file : `${p.file}:${p.line}${p.column === undefined ? "" : `:${p.column}`}`,
+      location: [p.file, p.line, p.column].filter((part) => part !== undefined).join(":"),
+      path: "",
+      message: p.message,
+      hint: null,
     })),
-  };
+  });
 }
 
 /** The workflow a name designates: by its name, or by one of its commands. */
 export function findWorkflow(workflows: LoadedWorkflow[], name: string): LoadedWorkflow | undefined {
-  return workflows.find((w) => w.name === name) ?? workflows.find((w) => w.commands.includes(name));
+  return (
+    workflows.find((w) => w.name === name) ?? workflows.find((w) => w.commands.includes(name.toLowerCase()))
+  );
 }

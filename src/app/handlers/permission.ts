@@ -31,12 +31,9 @@ export async function mayAct(scope: EventScope, need: Requirement): Promise<bool
   scope.deps.log.info("refused", { actor: scope.actor, action: need.action, reason: verdict.reason });
   await scope.react("-1");
   await scope.reply("reply-refused", {
-    action: need.action,
-    required: need.required,
+    reason: `${need.action} needs ${neededText(need)}: ${verdict.reason}`,
+    permission: need.required,
     teams: need.teams,
-    permission: verdict.permission,
-    reason: verdict.reason,
-    needed: neededText(need),
   });
   return false;
 }

@@ -10,7 +10,7 @@
 import { type Clock, type Engine, type Logger, nullLogger, startTimer } from "../../engine/index.js";
 import type { GitHubClient } from "../../github/client.js";
 import type { AppStore, ReportTarget } from "../state/types.js";
-import type { GitHubPort, RendererPort, ReporterHandle } from "./deps.js";
+import type { GitHubPort, RendererPort, ReporterHandle, TemplateOverrides } from "./deps.js";
 import { checkRunState } from "./report-state.js";
 
 export interface ReporterOptions {
@@ -27,8 +27,8 @@ export interface ReporterOptions {
   minIntervalMs?: number;
   /** The longest wait before a failed write is tried again. @default 60_000 */
   maxRetryDelayMs?: number;
-  /** The repository's template overrides for a run's target. @default none */
-  templates?(target: ReportTarget): Promise<Record<string, string> | undefined>;
+  /** The repository's template overrides for a run's target (see templateOverrides). @default none */
+  templates?(target: ReportTarget, client: GitHubClient): Promise<TemplateOverrides | undefined>;
 }
 
 export interface Reporter extends ReporterHandle {
@@ -139,7 +139,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         slot.failures++;
         slot.dirty = true;
         if (pendingFrom !== null) slot.firstSeq = Math.min(pendingFrom, slot.firstSeq ?? pendingFrom);
-        retryAfter = retryAfterOf(github, error);
+        retryAfter = retryAfterOf(github, error, clock.now());
         log.warn("report write failed; retried at the next flush", {
           runId: slot.runId,
           error: String(error),
@@ -164,8 +164,19 @@ export function createReporter(options: ReporterOptions): Reporter {
     const report = await engine.report(slot.runId);
     const state = checkRunState(report);
     const view = renderer.runView(report, { now: clock.now() });
-    const overrides = await options.templates?.(target);
     const client = await options.clientFor(target.installationId);
+    const overrides = await options.templates?.(target, client).catch((error: unknown) => {
+      log.warn("template overrides not read; the built-in templates are used", { error: String(error) });
+      return undefined;
+    });
+    const rendered = await renderer.checkRunOutput(view, overrides);
+    // Only the fields of a check run's output (the renderer may add its own, e.g. warnings).
+    const output = {
+      title: rendered.title,
+      summary: rendered.summary,
+      ...(rendered.text === undefined ? {} : { text: rendered.text }),
+      annotations: rendered.annotations ?? [],
+    };
     const where = { owner: target.owner, repo: target.repo };
     if (target.headSha) {
       const { id } = await github.upsertCheckRun(client, {
@@ -181,8 +192,9 @@ export function createReporter(options: ReporterOptions): Reporter {
           state.status === "completed"
             ? new Date(report.run.finishedAt ?? clock.now()).toISOString()
             : undefined,
-        output: renderer.checkRunOutput(view, overrides),
+        output,
         actions: state.actions,
+        runId: report.run.id,
       });
       if (id !== target.checkRunId) {
         target.checkRunId = id;
@@ -193,9 +205,10 @@ export function createReporter(options: ReporterOptions): Reporter {
       ...where,
       issueNumber: target.issueNumber,
       marker: github.markerFor(report.run.id),
-      body: renderer.commentBody(view, overrides),
+      body: await renderer.commentBody(view, overrides),
       commentId: target.commentId,
       isOwn,
+      runId: report.run.id,
     });
     if (id !== target.commentId) {
       target.commentId = id;
@@ -287,9 +300,9 @@ export function createReporter(options: ReporterOptions): Reporter {
 }
 
 /** How long GitHub asked to wait (rate limit, `retry-after`), in ms, when it said. */
-function retryAfterOf(github: GitHubPort, error: unknown): number | undefined {
-  const limited = github.isRateLimited?.(error);
-  if (typeof limited === "object" && limited.retryAfterMs !== undefined) return limited.retryAfterMs;
+function retryAfterOf(github: GitHubPort, error: unknown, now: number): number | undefined {
+  const limited = github.isRateLimited?.(error, now);
+  if (limited) return limited.retryAfterMs;
   const headers = (error as { response?: { headers?: Record<string, string> } } | null)?.response?.headers;
   const seconds = Number(headers?.["retry-after"]);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;

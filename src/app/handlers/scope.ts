@@ -4,7 +4,7 @@
  * (a reaction on the comment, a reply on the issue or PR).
  */
 import type { GitHubClient, RepoRef } from "../../github/client.js";
-import type { AppDeps, ReactionContent, RepoConfig } from "./deps.js";
+import type { AppDeps, ReactionContent, RepoConfig, TemplateOverrides } from "./deps.js";
 
 /** The fields of a webhook payload the handlers read (every event the app handles has them). */
 export interface PayloadBasics {
@@ -25,9 +25,32 @@ export interface EventScope extends RepoRef {
   issueNumber: number | null;
   /** The comment that carried a command (reactions go there). */
   commentId: number | null;
+  /** The command line as written (replies quote it); null for a label or a button. */
+  command: string | null;
   config(): Promise<RepoConfig>;
   react(content: ReactionContent): Promise<void>;
   reply(template: string, data: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * The repository's template overrides (`.github/stageflow/templates/<name>.md`) as the renderer
+ * takes them: by template name, each read (by blob SHA) only when the renderer's cache misses.
+ */
+export function templateOverrides(
+  deps: Pick<AppDeps, "workflows">,
+  client: GitHubClient,
+  repo: RepoRef,
+  config: Pick<RepoConfig, "templates">,
+): TemplateOverrides {
+  const overrides: TemplateOverrides = {};
+  for (const [file, ref] of config.templates) {
+    overrides[file.replace(/\.md$/, "")] = {
+      sha: ref.sha,
+      path: ref.path,
+      load: () => deps.workflows.templateText(client, repo, ref.sha),
+    };
+  }
+  return overrides;
 }
 
 /** The scope of an event, or undefined when it has no installation or repository (ignored). */
@@ -54,6 +77,7 @@ export async function scopeOf(
     client,
     issueNumber: where.issueNumber,
     commentId: where.commentId ?? null,
+    command: null,
     config: () =>
       (config ??= deps.workflows.load(client, {
         owner: scope.owner,
@@ -76,10 +100,14 @@ export async function scopeOf(
     reply: async (template, data) => {
       if (scope.issueNumber === null) return;
       const overrides = await scope.config().then(
-        (c) => c.templates,
-        () => ({}) as Record<string, string>,
+        (c) => templateOverrides(deps, client, scope, c),
+        (): TemplateOverrides => ({}),
       );
-      const body = deps.renderer.render(template, { actor: scope.actor, ...data }, overrides[template]);
+      const { text: body } = await deps.renderer.render(
+        template,
+        { actor: scope.actor, command: scope.command, ...data },
+        overrides[template],
+      );
       await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
         owner: scope.owner,
         repo: scope.repo,

@@ -53,6 +53,16 @@ export async function fetchPull(scope: EventScope, number: number): Promise<Pull
   return pullRefOf(data as PullPayload);
 }
 
+/** How a workflow's command is written: `/deploy env=<staging|production> [dry_run=<boolean>]`. */
+export function usageOf(workflow: LoadedWorkflow, prefix: string): string {
+  const head = workflow.commands[0] ? `/${workflow.commands[0]}` : `${prefix} run ${workflow.name}`;
+  const inputs = Object.entries(workflow.plan.inputs).map(([key, spec]) => {
+    const value = `${key}=<${spec.options?.join("|") ?? spec.type}>`;
+    return spec.required && spec.default === undefined ? value : `[${value}]`;
+  });
+  return [head, ...inputs].join(" ");
+}
+
 /** Whether the settings mark the workflow as needing trust (no start from a fork). */
 export function needsTrust(needs: readonly string[], workflow: string): boolean {
   return needs.includes("*") || needs.includes(workflow);
@@ -66,9 +76,9 @@ export async function startWorkflow(scope: EventScope, request: StartRequest): P
   if (request.pr?.fork && needsTrust(settings.needs_trust, name)) {
     await scope.react("-1");
     await scope.reply("reply-refused", {
-      action: `start ${name}`,
-      reason: "fork",
-      needed: `a pull request from a branch of ${scope.owner}/${scope.repo}: ${name} needs trust, and this pull request comes from a fork`,
+      reason: `a pull request from a fork cannot start ${name}: the settings mark it as needing trust (needs_trust)`,
+      permission: null,
+      teams: [],
     });
     return undefined;
   }
@@ -86,7 +96,8 @@ export async function startWorkflow(scope: EventScope, request: StartRequest): P
       await scope.react("confused");
       await scope.reply("reply-invalid", {
         workflow: name,
-        reason: "head_moved",
+        usage: null,
+        prefix: settings.command_prefix,
         problems: [
           `the pull request's head moved from ${request.pr.headSha.slice(0, 7)} to ${now.headSha.slice(0, 7)} ` +
             `before ${name} started: nothing was started; ask again to run it on the new head`,
@@ -120,9 +131,9 @@ export async function startWorkflow(scope: EventScope, request: StartRequest): P
     await scope.react("-1");
     await scope.reply("reply-invalid", {
       workflow: name,
-      reason: "invalid_input",
       problems: [...error.issues],
-      inputs: request.workflow.plan.inputs,
+      usage: usageOf(request.workflow, settings.command_prefix),
+      prefix: settings.command_prefix,
     });
     return undefined;
   }

@@ -74,7 +74,21 @@ export async function steer(scope: EventScope, run: RunRecord, request: SteerReq
   const report = await deps.engine.report(run.id);
   if (request.kind === "status") {
     const view = deps.renderer.runView(report, { now: deps.clock.now() });
-    await scope.reply("reply-status", { view, run: view, runId: run.id });
+    const runs = await deps.engine.listRuns({
+      metadata: { owner: scope.owner, repo: scope.repo, issue: Number(run.metadata.issue) },
+      limit: 10,
+    });
+    await scope.reply("reply-status", {
+      run: view,
+      runs: runs.map((r) => ({
+        runId: r.id,
+        workflow: r.workflow,
+        status: r.status,
+        emoji: "",
+        duration: "",
+      })),
+      pr: run.metadata.pr === true,
+    });
     return;
   }
   if (request.kind === "approve") {
@@ -150,7 +164,7 @@ async function act(scope: EventScope, run: RunRecord, call: () => Promise<unknow
     await call();
   } catch (error) {
     if (isRefused(error) || isInputError(error)) {
-      await refuse(scope, refusalText(run, error), { code: isRefused(error) ? error.code : error.reason });
+      await refuse(scope, refusalText(run, error), { workflow: run.workflow });
       return;
     }
     throw error;

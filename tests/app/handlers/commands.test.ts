@@ -65,7 +65,7 @@ describe("slash commands", () => {
     const body = h.replies()[0]!.body;
     expect(body).toContain("reply-help");
     expect(body).toContain('"unknown":"frobnicate"');
-    expect(body).toContain("/deploy");
+    expect(body).toContain('"commands":["deploy"]');
     expect(body).toContain('"labels":["release"]');
     expect(body).toContain('"name":"env"');
   });

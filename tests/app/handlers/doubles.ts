@@ -14,7 +14,7 @@ import type {
   Permission,
   RendererPort,
   RepoConfig,
-  WorkflowProblem,
+  InvalidWorkflow,
   WorkflowSourcePort,
 } from "../../../src/app/handlers/deps.js";
 import type { AppStore, InboxEntry, ReportTarget } from "../../../src/app/state/types.js";
@@ -98,7 +98,7 @@ export function workflowSource(
   engine: Engine,
   files: Record<string, string>,
   settings: Partial<AppSettings> = {},
-  problems: WorkflowProblem[] = [],
+  invalid: InvalidWorkflow[] = [],
 ): WorkflowSourcePort & { loads: number; invalidated: string[] } {
   const source = {
     loads: 0,
@@ -112,10 +112,14 @@ export function workflowSource(
       return {
         settings: { ...DEFAULT_SETTINGS, ...settings },
         workflows,
-        problems,
-        templates: {},
-        commands: workflows.flatMap((w) => w.commands),
+        problems: invalid.flatMap((w) => w.problems),
+        invalid,
+        templates: new Map(),
+        commands: new Map(workflows.flatMap((w) => w.commands.map((c) => [c, w.name] as const))),
       };
+    },
+    async templateText(): Promise<string> {
+      throw new Error("no template overrides here");
     },
     invalidate(repo: { owner: string; repo: string }) {
       source.invalidated.push(`${repo.owner}/${repo.repo}`);
@@ -126,63 +130,58 @@ export function workflowSource(
 
 /** The command grammar, just enough of it: `/stageflow VERB ...`, `/CMD k=v`, `#RUN`. */
 export const parseCommand: ParseCommand = (body, { prefix, commands }) => {
-  const line = body.trimStart().split("\n", 1)[0]!.trim();
-  const words = line.split(/\s+/);
+  const raw = body.trimStart().split("\n", 1)[0]!.trim();
+  const words = raw.split(/\s+/);
   const run = words.find((w) => w.startsWith("#"))?.slice(1);
   const rest = words.filter((w) => !w.startsWith("#"));
-  const params = (list: string[]): ParsedCommand => {
-    const out: Record<string, string> = {};
+  const at = run === undefined ? {} : { run };
+  const start = (workflow: string, list: string[]): ParsedCommand => {
+    const params: Record<string, string> = {};
     for (const p of list) {
       const i = p.indexOf("=");
-      if (i <= 0) return { kind: "invalid", message: `'${p}' is not key=value` };
-      out[p.slice(0, i)] = p.slice(i + 1);
+      if (i <= 0) return { raw, kind: "invalid", message: `'${p}' is not key=value` };
+      params[p.slice(0, i)] = p.slice(i + 1);
     }
-    return { kind: "run", workflow: "", params: out };
+    return { raw, kind: "run", workflow, params };
   };
-  const withRun = (c: ParsedCommand): ParsedCommand => (run === undefined ? c : { ...c, run });
   if (rest[0] === prefix) {
     const verb = rest[1] ?? "help";
     switch (verb) {
-      case "run": {
-        const p = params(rest.slice(3));
-        return p.kind === "run" ? { ...p, workflow: rest[2] ?? "" } : p;
-      }
+      case "run":
+        return start(rest[2] ?? "", rest.slice(3));
       case "retry":
-        return withRun({ kind: "retry", step: rest[2] });
+        return { raw, kind: "retry", ...(rest[2] ? { step: rest[2] } : {}), ...at };
       case "skip":
         return rest[2]
-          ? withRun({ kind: "skip", step: rest[2] })
-          : { kind: "invalid", message: "skip needs a STEP" };
+          ? { raw, kind: "skip", step: rest[2], ...at }
+          : { raw, kind: "invalid", message: "skip needs a STEP" };
       case "resume":
       case "cancel":
       case "approve":
       case "status":
+        return { raw, kind: verb, ...at };
       case "help":
-        return withRun({ kind: verb });
+        return { raw, kind: "help" };
       default:
-        return { kind: "unknown", name: verb };
+        return { raw, kind: "unknown", word: verb };
     }
   }
   const name = rest[0]!.slice(1);
-  if ((commands as string[]).includes(name)) {
-    const p = params(rest.slice(1));
-    return p.kind === "run" ? { ...p, workflow: name } : p;
-  }
-  return undefined;
+  return commands.has(name) ? start(commands.get(name)!, rest.slice(1)) : undefined;
 };
 
 /** A renderer whose outputs say what the tests look for (state, steps, data of replies). */
 export const renderer: RendererPort<RunReport> = {
   runView: (report) => report,
-  checkRunOutput: (report) => ({
+  checkRunOutput: async (report) => ({
     title: `${report.run.workflow}: ${report.state}`,
     summary: report.stages
       .flatMap((s) => s.steps.map((step) => `| ${step.id} | ${step.status} | ${step.attempts} |`))
       .join("\n"),
     annotations: [],
   }),
-  commentBody: (report) => `**${report.run.workflow}**: ${report.state}`,
-  render: (name, data) => `${name}\n${JSON.stringify(data)}`,
+  commentBody: async (report) => `**${report.run.workflow}**: ${report.state}`,
+  render: async (name, data) => ({ text: `${name}\n${JSON.stringify(data)}` }),
 };
 
 const RANK: Permission[] = ["read", "triage", "write", "maintain", "admin"];
@@ -195,7 +194,7 @@ export const github: GitHubPort = {
     (c: CommentLike) =>
       c.performed_via_github_app?.slug === appSlug,
   async upsertComment(client, o) {
-    const body = `${o.marker}\n${o.body}`;
+    const body = `${o.body}\n\n${o.marker}`;
     if (o.commentId) {
       await client.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
         owner: o.owner,

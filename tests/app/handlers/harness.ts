@@ -9,7 +9,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createEngine, type RunRecord, type StepContext, type StepHandler } from "stageflow";
 import { FakeClock, MemoryJournal } from "stageflow/testing";
 import { createStageflowApp } from "../../../src/app/handlers/app.js";
-import type { AppDeps, AppSettings, WorkflowProblem } from "../../../src/app/handlers/deps.js";
+import type { AppDeps, AppSettings, InvalidWorkflow } from "../../../src/app/handlers/deps.js";
 import { createReporter } from "../../../src/app/handlers/reporter.js";
 import type { GitHubClient } from "../../../src/github/client.js";
 import { type FakeGitHubOptions, startFakeGitHub } from "../../support/fake-github.js";
@@ -51,7 +51,7 @@ const keyPem = () =>
 export interface HarnessOptions {
   files: Record<string, string>;
   settings?: Partial<AppSettings>;
-  problems?: WorkflowProblem[];
+  invalid?: InvalidWorkflow[];
   github?: FakeGitHubOptions;
   /** Steps (by id) of the `work` kind that fail while listed. */
   failing?: string[];
@@ -100,7 +100,7 @@ export async function harness(options: HarnessOptions) {
     })),
   });
   const store = memoryStore();
-  const workflows = workflowSource(engine, options.files, options.settings, options.problems);
+  const workflows = workflowSource(engine, options.files, options.settings, options.invalid);
   const clientFor = async (id: number) => (await probot.auth(id)) as unknown as GitHubClient;
   const port = options.githubPort ?? github;
   const reporter = createReporter({

@@ -111,10 +111,18 @@ describe("a label starts a workflow", () => {
     expect(reply!.body).toContain("fork");
   });
 
-  it("a broken workflow file named after the label gets a reply with file:line", async () => {
+  it("a label of a workflow file that does not validate gets a reply with file:line", async () => {
+    const file = ".github/stageflow/triage.yml";
     h = await harness({
       files: {},
-      problems: [{ file: ".github/stageflow/triage.yml", line: 7, column: 5, message: "stages: required" }],
+      invalid: [
+        {
+          file,
+          labels: ["triage"],
+          commands: [],
+          problems: [{ file, line: 7, column: 5, message: "stages: required" }],
+        },
+      ],
     });
     await h.send("issues", labeled("triage"));
     const [reply] = h.replies();
