@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^stageflow\/sqlite$/, replacement: src("sqlite.ts") },
       { find: /^stageflow\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^stageflow\/render$/, replacement: src("render.ts") },
       { find: /^stageflow$/, replacement: src("index.ts") },
     ],
   },

@@ -13,9 +13,10 @@ const cliDir = join(root, "src", "cli");
 
 /**
  * What the CLI may import from outside src/cli: the package's entry points, `stageflow`
- * (src/index.ts) and `stageflow/sqlite` (src/sqlite.ts). No exceptions.
+ * (src/index.ts), `stageflow/sqlite` (src/sqlite.ts) and `stageflow/render` (src/render.ts, the
+ * GitHub report templates that `run --github-preview` renders). No exceptions.
  */
-export const CLI_ENTRY_POINTS: readonly string[] = ["src/index.js", "src/sqlite.js"];
+export const CLI_ENTRY_POINTS: readonly string[] = ["src/index.js", "src/sqlite.js", "src/render.js"];
 
 /** Packages the engine must not import (prefix match on the specifier). */
 const FORBIDDEN_PACKAGES = [

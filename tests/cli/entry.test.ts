@@ -32,7 +32,7 @@ describe("the stageflow command as a new user meets it", () => {
   beforeAll(() => {
     // A checkout without dist/: the package's files, linked into a directory of its own, so
     // `npm start` and `npx stageflow` write their default journal there.
-    for (const name of ["package.json", "bin", "src", "examples", "node_modules"]) {
+    for (const name of ["package.json", "bin", "src", "templates", "examples", "node_modules"]) {
       symlinkSync(join(repo, name), tmp.path(name));
     }
   });
@@ -52,6 +52,12 @@ describe("the stageflow command as a new user meets it", () => {
       const start = await spawn(tmp.dir, "npm", ["start", "--silent"]);
       expect(start.code).toBe(0);
       expect(start.out).toMatch(/^run [0-9a-f-]{36} \(demo-release\)$/m);
+      // What the GitHub App would post for the demo run (run --github-preview .stageflow/demo).
+      expect(start.err).toContain(".stageflow/demo/check-run.md, .stageflow/demo/comment.md");
+      expect(readFileSync(tmp.path(".stageflow/demo/check-run.md"), "utf8")).toContain(
+        "demo-release degraded",
+      );
+      expect(readFileSync(tmp.path(".stageflow/demo/comment.md"), "utf8")).toContain("<!-- stageflow:run:");
       const status = await spawn(tmp.dir, "npx", ["stageflow", "status", "--json"]);
       expect(status.code).toBe(0);
       const runs = JSON.parse(status.out); // nothing but the document on stdout

@@ -4,6 +4,7 @@ import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";
 import { planJson, renderPlan } from "../render/plan.js";
+import { writeGithubPreview } from "./github-preview.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
 import { finishRuns, seedFromPlan, watchRuns } from "./watch.js";
 import { loadWorkflow, readInputs } from "./workflow-file.js";
@@ -12,6 +13,7 @@ interface RunOptions extends CommonOptions {
   input: string[];
   inputFile?: string;
   dryRun?: boolean;
+  githubPreview?: string;
 }
 
 export function registerRun(program: Command, ctx: CommandContext): void {
@@ -24,6 +26,10 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option(
       "--dry-run",
       "show the plan (stages, steps, order, conditions known from inputs); run and record nothing",
+    )
+    .option(
+      "--github-preview <dir>",
+      "also write what the GitHub App would post for the run (check-run.md, comment.md) to <dir>",
     );
   withCommonOptions(cmd).action(async (file: string, opts: RunOptions) => {
     ctx.exitCode = await runWorkflow(ctx, file, opts);
@@ -44,7 +50,12 @@ export async function runWorkflow(ctx: CommandContext, file: string, opts: RunOp
     try {
       const handle = await root.engine.start(plan, { inputs, trigger: { kind: "cli", detail: file } });
       watch.seed(handle.runId, seedFromPlan(plan));
-      return await finishRuns(root, ctx.io, watch, [handle]);
+      const code = await finishRuns(root, ctx.io, watch, [handle]);
+      const stopped = code === EXIT.interrupted || code === EXIT.terminated;
+      if (opts.githubPreview !== undefined && !stopped) {
+        await writeGithubPreview(root, ctx.io, handle.runId, plan, opts.githubPreview);
+      }
+      return code;
     } finally {
       watch.dispose();
     }
