@@ -3,8 +3,9 @@
  * (`/stageflow run NAME k=v`, or a workflow's own `/deploy k=v`) or steers the issue's run.
  * Edits and deletions are never read (the app subscribes to `created` only).
  */
+import { byName, commandWords } from "../config/lookup.js";
 import type { RepoConfig } from "./deps.js";
-import { findWorkflow, replyWorkflowError, settingsBroken } from "./labels.js";
+import { replyWorkflowError, settingsBroken } from "./labels.js";
 import { ignoredSender, type EventScope } from "./scope.js";
 import { fetchPull, startWorkflow } from "./start.js";
 import { findRun, refuse, steer } from "./steer.js";
@@ -27,22 +28,10 @@ export async function onCommentCreated(scope: EventScope, event: CommentEvent): 
   const config = await scope.config();
   const command = scope.deps.parseCommand(event.body, {
     prefix: config.settings.command_prefix,
-    commands: config.commands,
+    // Broken files' command words too, so that they are answered with the file's problems.
+    commands: commandWords(config),
   });
-  if (!command) {
-    // A command word of a workflow file that did not load: answer with its problems.
-    const word = event.body.trimStart().split(/\s/, 1)[0]!.slice(1).toLowerCase();
-    const broken = config.invalid.filter((w) => w.commands.includes(word));
-    if (broken.length) {
-      scope.command = event.body.trimStart().split("\n", 1)[0]!.trim();
-      await scope.react("eyes");
-      await replyWorkflowError(
-        scope,
-        broken.flatMap((w) => w.problems),
-      );
-    }
-    return;
-  }
+  if (!command) return;
   scope.command = command.raw;
   await scope.react("eyes");
   if (await settingsBroken(scope, config)) return;
@@ -55,15 +44,13 @@ export async function onCommentCreated(scope: EventScope, event: CommentEvent): 
       await scope.reply("reply-help", helpData(config, command.kind === "unknown" ? command.word : null));
       return;
     case "run": {
-      const workflow = findWorkflow(config.workflows, command.workflow);
+      const found = byName(config, command.workflow);
+      const workflow = found.workflows[0];
       if (!workflow) {
-        const broken = config.invalid.filter(
-          (w) => w.name === command.workflow || w.commands.includes(command.workflow.toLowerCase()),
-        );
-        if (broken.length)
+        if (found.invalid.length)
           await replyWorkflowError(
             scope,
-            broken.flatMap((w) => w.problems),
+            found.invalid.flatMap((w) => w.problems),
           );
         else
           await refuse(scope, `there is no workflow '${command.workflow}' in ${scope.owner}/${scope.repo}`);

@@ -2,7 +2,8 @@
  * `issues.labeled` and `pull_request.labeled`: a label in a workflow's `on.labels` starts it on
  * that issue or PR (for a PR, on the head the event names).
  */
-import { type LoadedWorkflow, type RepoConfig, SETTINGS_FILE, type WorkflowProblem } from "./deps.js";
+import { byLabel } from "../config/lookup.js";
+import { type RepoConfig, SETTINGS_FILE, type WorkflowProblem } from "./deps.js";
 import { ignoredSender, type EventScope } from "./scope.js";
 import { type PullRef, startWorkflow } from "./start.js";
 
@@ -13,8 +14,7 @@ export async function onLabeled(
 ): Promise<void> {
   if (await ignoredSender(scope)) return;
   const config = await scope.config();
-  const matching = config.workflows.filter((w) => w.labels.includes(event.label));
-  const broken = config.invalid.filter((w) => w.labels.includes(event.label));
+  const { workflows: matching, invalid: broken } = byLabel(config, event.label);
   if (matching.length === 0 && broken.length === 0) return;
   if (await settingsBroken(scope, config)) return;
   if (broken.length)
@@ -52,16 +52,9 @@ export async function replyWorkflowError(scope: EventScope, problems: WorkflowPr
     file: problems[0]?.file ?? null,
     problems: problems.map((p) => ({
       location: [p.file, p.line, p.column].filter((part) => part !== undefined).join(":"),
-      path: "",
+      path: null, // the message already starts with the field's path
       message: p.message,
       hint: null,
     })),
   });
-}
-
-/** The workflow a name designates: by its name, or by one of its commands. */
-export function findWorkflow(workflows: LoadedWorkflow[], name: string): LoadedWorkflow | undefined {
-  return (
-    workflows.find((w) => w.name === name) ?? workflows.find((w) => w.commands.includes(name.toLowerCase()))
-  );
 }

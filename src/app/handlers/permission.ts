@@ -31,7 +31,7 @@ export async function mayAct(scope: EventScope, need: Requirement): Promise<bool
   scope.deps.log.info("refused", { actor: scope.actor, action: need.action, reason: verdict.reason });
   await scope.react("-1");
   await scope.reply("reply-refused", {
-    reason: `${need.action} needs ${neededText(need)}: ${verdict.reason}`,
+    reason: verdict.reason,
     permission: need.required,
     teams: need.teams,
   });

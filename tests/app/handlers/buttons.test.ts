@@ -9,7 +9,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const files = { ".github/stageflow/release.yml": RELEASE };
+const files = { "release.yml": RELEASE };
 
 /** A check_run.requested_action from the examples, moved to the test repository. */
 function button(identifier: string, externalId: string, login = "Codertocat") {
@@ -64,7 +64,7 @@ describe("check-run buttons", () => {
     h.executed.length = 0;
     await h.send("check_run", button("resume", run.id, "reader"));
     expect(h.executed).toEqual([]);
-    expect(h.replies(2).at(-1)!.body).toContain("reply-refused");
+    expect(h.replies(2).at(-1)!.body).toContain("was refused");
   });
 
   it("a button naming a run of another repository, or no run, does nothing", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { github } from "./doubles.js";
+import { githubPort as github } from "../../../src/app/handlers/wiring.js";
 import { comment, example, type Harness, harness, SHA } from "./harness.js";
 import { GATED, RELEASE } from "./workflows.js";
 
@@ -10,7 +10,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const files = { ".github/stageflow/release.yml": RELEASE, ".github/stageflow/gated.yml": GATED };
+const files = { "release.yml": RELEASE, "gated.yml": GATED };
 const PERMISSIONS = { Codertocat: "admin", reader: "read", writer: "write" };
 
 describe("slash commands", () => {
@@ -38,8 +38,9 @@ describe("slash commands", () => {
     expect(await h.runs()).toEqual([]);
     expect(h.reactionsOf(78)).toEqual(["eyes", "-1"]);
     const [reply] = h.replies();
-    expect(reply!.body).toContain("reply-invalid");
+    expect(reply!.body).toContain("cannot run (workflow `release`)");
     expect(reply!.body).toContain("input 'env'");
+    expect(reply!.body).toContain("Usage: `/deploy env=<staging|production> [dry_run=<boolean>]`");
   });
 
   it("an unauthorized commenter is refused with what is needed", async () => {
@@ -47,7 +48,7 @@ describe("slash commands", () => {
     await h.send("issue_comment", comment("/deploy env=staging", { login: "reader", id: 79 }));
     expect(await h.runs()).toEqual([]);
     expect(h.reactionsOf(79)).toEqual(["eyes", "-1"]);
-    expect(h.replies()[0]!.body).toContain("write permission on the repository");
+    expect(h.replies()[0]!.body).toContain("It needs **write** permission on this repository");
   });
 
   it("a permission lookup that fails refuses", async () => {
@@ -55,7 +56,9 @@ describe("slash commands", () => {
     h.gh.fail({ operation: "repos/get-collaborator-permission-level", status: 502 });
     await h.send("issue_comment", comment("/deploy env=staging", { login: "writer" }));
     expect(await h.runs()).toEqual([]);
-    expect(h.replies()[0]!.body).toContain("reply-refused");
+    expect(h.replies()[0]!.body).toContain(
+      "writer on Codertocat/Hello-World failed (HTTP 502), so the request is refused",
+    );
   });
 
   it("an unknown command gets help: workflows, their commands, labels and inputs", async () => {
@@ -63,11 +66,11 @@ describe("slash commands", () => {
     await h.send("issue_comment", comment("/stageflow frobnicate"));
     expect(await h.runs()).toEqual([]);
     const body = h.replies()[0]!.body;
-    expect(body).toContain("reply-help");
-    expect(body).toContain('"unknown":"frobnicate"');
-    expect(body).toContain('"commands":["deploy"]');
-    expect(body).toContain('"labels":["release"]');
-    expect(body).toContain('"name":"env"');
+    expect(body).toContain("`frobnicate` is not a command I know");
+    expect(body).toContain("#### `release`");
+    expect(body).toContain("or `/deploy`");
+    expect(body).toContain("add the label `release`");
+    expect(body).toContain("`env` (choice, required: `staging` \\| `production`)");
   });
 
   it("the app's own comments and other bots are ignored: not one request", async () => {
@@ -81,7 +84,7 @@ describe("slash commands", () => {
   it("other bots may act when the settings allow them", async () => {
     h = await harness({
       files,
-      settings: { allow_bots: true },
+      settings: "allow_bots: true\n",
       github: { permissions: { "ci[bot]": "write" } },
     });
     await h.send("issue_comment", comment("/deploy env=staging", { login: "ci[bot]", type: "Bot" }));
@@ -139,7 +142,7 @@ describe("steering the issue's run", () => {
   it("a steering command with no run on the issue says so", async () => {
     h = await harness({ files });
     await h.send("issue_comment", comment("/stageflow cancel"));
-    expect(h.replies()[0]!.body).toContain("there is no stageflow run on #1");
+    expect(h.replies()[0]!.body).toContain("there is no stageflow run on");
   });
 
   // Needs StepHandler.signals (the kinds branch): until then the engine refuses `approve` (signal_unknown).
@@ -149,7 +152,7 @@ describe("steering the issue's run", () => {
     const waiting = await h.runWhere((r) => r.status === "waiting");
     await h.send("issue_comment", comment("/stageflow approve", { login: "reader", id: 81 }));
     expect(h.reactionsOf(81)).toEqual(["eyes", "-1"]);
-    expect(h.replies().at(-1)!.body).toContain("write permission on the repository");
+    expect(h.replies().at(-1)!.body).toContain("It needs **write** permission on this repository");
     expect((await h.engine.report(waiting.id)).run.status).toBe("waiting");
     await h.send("issue_comment", comment("/stageflow approve", { login: "writer", id: 82 }));
     await h.runWhere((r) => r.id === waiting.id && r.status === "succeeded");
@@ -161,7 +164,7 @@ describe("steering the issue's run", () => {
     await h.send("issue_comment", comment("/ship"));
     const waiting = await h.runWhere((r) => r.status === "waiting");
     await h.send("issue_comment", comment(`/stageflow status #${waiting.id.slice(0, 12)}`));
-    expect(h.replies().at(-1)!.body).toContain("reply-status");
+    expect(h.replies().at(-1)!.body).toContain("| Stage | Status | Duration | Steps |");
     expect(h.replies().at(-1)!.body).toContain(waiting.id);
     await h.send("issue_comment", comment("/stageflow cancel"));
     await h.runWhere((r) => r.id === waiting.id && r.status === "cancelled");
@@ -203,11 +206,27 @@ describe("pull requests", () => {
   it("a PR from a fork cannot start a workflow that needs trust", async () => {
     h = await harness({
       files,
-      settings: { needs_trust: ["*"] },
+      settings: "needs_trust: ['*']\n",
       github: { pulls: { 2: { sha: SHA, fork: true } } },
     });
     await h.send("issue_comment", comment("/deploy env=staging", { pr: 2 }));
     expect(await h.runs()).toEqual([]);
     expect(h.replies(2)[0]!.body).toContain("fork");
+  });
+});
+
+describe("workflow files with problems", () => {
+  it("a command of a file that does not validate gets a reply with file:line", async () => {
+    h = await harness({
+      files: {
+        "broken.yml": "name: broken\non: { commands: [broken] }\nstages:\n  - id: a\n    stepz: []\n",
+      },
+    });
+    await h.send("issue_comment", comment("/broken", { id: 90 }));
+    expect(await h.runs()).toEqual([]);
+    expect(h.reactionsOf(90)).toEqual(["eyes", "-1"]);
+    const body = h.replies()[0]!.body;
+    expect(body).toContain("so `/broken` cannot run");
+    expect(body).toMatch(/`\.github\/stageflow\/broken\.yml:\d+(:\d+)?`/);
   });
 });

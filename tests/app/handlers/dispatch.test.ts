@@ -19,7 +19,7 @@ stages:
 `;
 
 it("a workflow_run.completed ends the dispatch step waiting for it", async () => {
-  h = await harness({ files: { ".github/stageflow/e2e.yml": E2E } });
+  h = await harness({ files: { "e2e.yml": E2E } });
   await h.send("issues", labeled("e2e"));
   const run = await h.runWhere((r) => r.status === "waiting");
   await h.store.put({

@@ -1,6 +1,7 @@
 /**
- * A real Probot app with the stageflow handlers, on an engine with the memory journal and a fake
- * clock, talking to the loopback GitHub (tests/support/fake-github.ts: every request checked
+ * A real Probot app with the stageflow handlers (createHandlers: the real workflow source,
+ * renderer, src/github writers and command parser), on an engine with the memory journal and a
+ * fake clock, talking to the loopback GitHub (tests/support/fake-github.ts: every request checked
  * against @octokit/openapi). Payloads come from @octokit/webhooks-examples, adapted.
  */
 import { generateKeyPairSync, randomUUID } from "node:crypto";
@@ -8,12 +9,12 @@ import { createRequire } from "node:module";
 import { Probot, ProbotOctokit } from "probot";
 import { createEngine, type RunRecord, type StepContext, type StepHandler } from "stageflow";
 import { FakeClock, MemoryJournal } from "stageflow/testing";
-import { createStageflowApp } from "../../../src/app/handlers/app.js";
-import type { AppDeps, AppSettings, InvalidWorkflow } from "../../../src/app/handlers/deps.js";
+import type { GitHubPort } from "../../../src/app/handlers/deps.js";
 import { createReporter } from "../../../src/app/handlers/reporter.js";
+import { createHandlers, githubPort, rendererPort } from "../../../src/app/handlers/wiring.js";
 import type { GitHubClient } from "../../../src/github/client.js";
 import { type FakeGitHubOptions, startFakeGitHub } from "../../support/fake-github.js";
-import { github, memoryStore, parseCommand, renderer, workflowSource } from "./doubles.js";
+import { memoryStore } from "./doubles.js";
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -24,7 +25,7 @@ export type Payload = Record<string, any>;
 
 interface Example {
   name: string;
-  examples: Array<Record<string, unknown>>;
+  examples: Payload[];
 }
 const require = createRequire(import.meta.url);
 const EXAMPLES = require("@octokit/webhooks-examples/api.github.com/index.json") as Example[];
@@ -49,14 +50,15 @@ const keyPem = () =>
   }).privateKey);
 
 export interface HarnessOptions {
+  /** Workflow files by name (`release.yml`), under `.github/stageflow/` on the default branch. */
   files: Record<string, string>;
-  settings?: Partial<AppSettings>;
-  invalid?: InvalidWorkflow[];
+  /** The text of `.github/stageflow.yml`. */
+  settings?: string;
   github?: FakeGitHubOptions;
   /** Steps (by id) of the `work` kind that fail while listed. */
   failing?: string[];
-  /** Replaces the GitHub writers (e.g. to count or fail them). */
-  githubPort?: AppDeps["github"];
+  /** Replaces the GitHub writers (e.g. to change the world between two calls). */
+  githubPort?: GitHubPort;
 }
 
 /** The `approval` kind as the engine sees it (waits for `approve`); H6's real kind replaces it. */
@@ -70,10 +72,15 @@ const approvalKind = {
 } as StepHandler;
 
 export async function harness(options: HarnessOptions) {
+  const files: Record<string, string> = {};
+  for (const [name, text] of Object.entries(options.files)) files[`.github/stageflow/${name}`] = text;
+  if (options.settings !== undefined) files[".github/stageflow.yml"] = options.settings;
   const gh = await startFakeGitHub({
     appSlug: "stageflow",
     permissions: { Codertocat: "admin" },
+    defaultBranch: "master", // as the example payloads' repository has it
     ...options.github,
+    files,
   });
   const clock = new FakeClock(T0);
   const journal = new MemoryJournal();
@@ -93,40 +100,19 @@ export async function harness(options: HarnessOptions) {
     logLevel: "fatal",
     // A function, not an object: Probot puts its own throttle options over object defaults (which
     // would turn throttling back on: one write per second), but calls a function last.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
+    Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+      ...o,
       retry: { enabled: false },
-      throttle: { ...(options.throttle as object), enabled: false },
+      throttle: { ...(o.throttle as object), enabled: false },
     })),
   });
   const store = memoryStore();
-  const workflows = workflowSource(engine, options.files, options.settings, options.invalid);
   const clientFor = async (id: number) => (await probot.auth(id)) as unknown as GitHubClient;
-  const port = options.githubPort ?? github;
-  const reporter = createReporter({
-    engine,
-    store,
-    github: port,
-    renderer,
-    clock,
-    clientFor,
-    appSlug: "stageflow",
-    minIntervalMs: 1000,
-  });
-  const deps: AppDeps = {
-    engine,
-    store,
-    workflows,
-    github: port,
-    parseCommand,
-    renderer,
-    clock,
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-    appSlug: "stageflow",
-    clientFor,
-    reporter,
-  };
-  await probot.load(createStageflowApp(deps));
+  const log = { debug() {}, info() {}, warn() {}, error() {} };
+  const handlers = createHandlers({ engine, store, clock, log, appSlug: "stageflow", clientFor });
+  if (options.githubPort) handlers.deps.github = options.githubPort;
+  const { reporter } = handlers;
+  await probot.load(handlers.appFn);
   await reporter.start();
 
   const runs = () => engine.listRuns();
@@ -136,14 +122,14 @@ export async function harness(options: HarnessOptions) {
     engine,
     journal,
     store,
-    workflows,
+    handlers,
     reporter,
     probot,
     failing,
     executed,
     runs,
     /** Delivers an event to the app, as the inbox worker does. */
-    async send(name: string, payload: Record<string, unknown>, id: string = randomUUID()) {
+    async send(name: string, payload: Payload, id: string = randomUUID()) {
       await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
       return id;
     },
@@ -158,9 +144,25 @@ export async function harness(options: HarnessOptions) {
         `no run as expected; runs: ${JSON.stringify((await runs()).map((r) => [r.id, r.status]))}`,
       );
     },
-    /** Comments of the issue that are not the run's status comment (replies). */
+    /** A reporter of its own on this app's engine and store (e.g. after a restart). */
+    newReporter() {
+      return createReporter({
+        engine,
+        store,
+        github: githubPort,
+        renderer: rendererPort(handlers.renderer),
+        clock,
+        clientFor,
+        appSlug: "stageflow",
+      });
+    },
+    /** Comments of the issue that are not a run's status comment (replies). */
     replies(issue = 1) {
       return [...gh.comments.values()].filter((c) => c.issue === issue && !c.body.includes("stageflow:run:"));
+    },
+    /** Status comments of the issue. */
+    statusComments(issue = 1) {
+      return [...gh.comments.values()].filter((c) => c.issue === issue && c.body.includes("stageflow:run:"));
     },
     reactionsOf(commentId: number) {
       return gh.reactions.filter((r) => r.commentId === commentId).map((r) => r.content);
