@@ -107,4 +107,42 @@ describe("the reporter", () => {
     expect(await h.store.cursor("reporter")).toBeGreaterThan(0);
     await again.close();
   });
+
+  it("a 502 that had in fact applied the create still ends with one check run and one comment", async () => {
+    h = await harness({ files: { "big.yml": manySteps(3) }, github: { pulls: { 2: { sha: SHA } } } });
+    h.gh.fail({ operation: "checks/create", status: 502, applied: true });
+    h.gh.fail({ operation: "issues/create-comment", status: 502, applied: true });
+    await labelPr(h, "big");
+    await h.runWhere((r) => r.status === "succeeded");
+    await h.reporter.flush();
+    await h.clock.advance(5_000);
+    await h.reporter.flush();
+    expect(h.gh.checkRuns.size).toBe(1);
+    expect([...h.gh.checkRuns.values()][0]).toMatchObject({ conclusion: "success" });
+    expect(h.statusComments(2)).toHaveLength(1);
+    expect(h.statusComments(2)[0]!.body).toContain("succeeded");
+  });
+
+  it("a user's comment that quotes the marker is never edited", async () => {
+    h = await harness({ files: { "big.yml": manySteps(2) }, github: { pulls: { 2: { sha: SHA } } } });
+    await labelPr(h, "big");
+    const run = await h.runWhere((r) => r.status === "succeeded");
+    await h.reporter.flush();
+    const quote = `as the bot said:\n> <!-- stageflow:run:${run.id} -->`;
+    h.gh.comments.set(1, {
+      id: 1,
+      issue: 2,
+      body: quote,
+      user: { login: "Codertocat", type: "User" },
+      performed_via_github_app: null,
+    });
+    // The app forgot which comment is its own: it must find it, not the user's.
+    const target = (await h.store.reportTarget(run.id))!;
+    await h.store.saveReportTarget({ ...target, commentId: null });
+    h.reporter.track(run.id);
+    await h.reporter.flush();
+    expect(h.gh.comments.get(1)!.body).toBe(quote);
+    const own = [...h.gh.comments.values()].filter((c) => c.performed_via_github_app?.slug === "stageflow");
+    expect(own).toHaveLength(1);
+  });
 });
