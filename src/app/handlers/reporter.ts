@@ -7,11 +7,25 @@
  * (`store.cursor("reporter")`) only moves past events whose report was written, so a restart
  * continues where it stopped; `catchUp` brings the runs in flight or waiting up to date.
  */
-import { type Clock, type Engine, type Logger, nullLogger, startTimer } from "../../engine/index.js";
+import {
+  type Clock,
+  type Engine,
+  type Logger,
+  nullLogger,
+  type RunRecord,
+  startTimer,
+  type WorkflowPlan,
+} from "../../engine/index.js";
 import type { GitHubClient } from "../../github/client.js";
 import type { AppStore, ReportTarget } from "../state/types.js";
 import type { GitHubPort, RendererPort, ReporterHandle, TemplateOverrides } from "./deps.js";
 import { checkRunState } from "./report-state.js";
+
+/** What the repository adds to a run's report (see ReporterOptions.context). */
+export interface RepoContext {
+  overrides?: TemplateOverrides;
+  plan?: WorkflowPlan;
+}
 
 export interface ReporterOptions {
   engine: Engine;
@@ -27,8 +41,12 @@ export interface ReporterOptions {
   minIntervalMs?: number;
   /** The longest wait before a failed write is tried again. @default 60_000 */
   maxRetryDelayMs?: number;
-  /** The repository's template overrides for a run's target (see templateOverrides). @default none */
-  templates?(target: ReportTarget, client: GitHubClient): Promise<TemplateOverrides | undefined>;
+  /**
+   * What the repository adds to a run's report: its template overrides (see templateOverrides)
+   * and the run's plan as its file has it (positions for annotations, `warn_after` of stages),
+   * when the file still has the run's definition. @default none (built-in templates, no plan)
+   */
+  context?(target: ReportTarget, client: GitHubClient, run: RunRecord): Promise<RepoContext>;
 }
 
 export interface Reporter extends ReporterHandle {
@@ -163,12 +181,17 @@ export function createReporter(options: ReporterOptions): Reporter {
     writes++;
     const report = await engine.report(slot.runId);
     const state = checkRunState(report);
-    const view = renderer.runView(report, { now: clock.now() });
     const client = await options.clientFor(target.installationId);
-    const overrides = await options.templates?.(target, client).catch((error: unknown) => {
-      log.warn("template overrides not read; the built-in templates are used", { error: String(error) });
-      return undefined;
-    });
+    let extra: RepoContext = {};
+    try {
+      extra = (await options.context?.(target, client, report.run)) ?? {};
+    } catch (error) {
+      log.warn("the repository's templates were not read; the built-in ones are used", {
+        error: String(error),
+      });
+    }
+    const { overrides, plan } = extra;
+    const view = renderer.runView(report, { now: clock.now(), ...(plan ? { plan } : {}) });
     const rendered = await renderer.checkRunOutput(view, overrides);
     // Only the fields of a check run's output (the renderer may add its own, e.g. warnings).
     const output = {

@@ -13,6 +13,10 @@ import type { Permission } from "./deps.js";
 import { mayAct } from "./permission.js";
 import type { EventScope } from "./scope.js";
 
+const PERMISSIONS: readonly string[] = ["read", "triage", "write", "maintain", "admin"];
+const isPermission = (value: unknown): value is Permission =>
+  typeof value === "string" && PERMISSIONS.includes(value);
+
 export type SteerKind = "retry" | "skip" | "resume" | "cancel" | "approve" | "status";
 
 export interface SteerRequest {
@@ -61,8 +65,13 @@ export function waitingApproval(
       if (step.approval === undefined || typeof step.id !== "string") continue;
       if (!open.has(states.get(step.id) ?? "pending")) continue;
       const config = (typeof step.approval === "object" && step.approval) || {};
-      const { permission, teams } = config as { permission?: Permission; teams?: string[] };
-      return { stepId: step.id, permission: permission ?? "write", teams: teams ?? [] };
+      const { permission, teams } = config as { permission?: unknown; teams?: unknown };
+      // A permission given by an expression cannot be read here: ask for the most (the kind
+      // checks the approver again against the value it resolves).
+      const required: Permission =
+        permission === undefined ? "write" : isPermission(permission) ? permission : "admin";
+      const list = Array.isArray(teams) ? teams.filter((t): t is string => typeof t === "string") : [];
+      return { stepId: step.id, permission: required, teams: list };
     }
   }
   return undefined;

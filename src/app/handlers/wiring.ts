@@ -103,7 +103,7 @@ export function createHandlers(services: HandlerServices): Handlers {
     appSlug: services.appSlug,
     log: services.log,
     minIntervalMs: services.minIntervalMs,
-    async templates(target, client) {
+    async context(target, client, run) {
       const repo = { owner: target.owner, repo: target.repo };
       let defaultBranch = branches.get(`${repo.owner}/${repo.repo}`);
       if (defaultBranch === undefined) {
@@ -112,7 +112,8 @@ export function createHandlers(services: HandlerServices): Handlers {
         branches.set(`${repo.owner}/${repo.repo}`, defaultBranch);
       }
       const config = await workflows.load(client, { ...repo, defaultBranch });
-      return templateOverrides({ workflows }, client, repo, config);
+      const plan = config.workflows.find((w) => w.plan.hash === run.definitionHash)?.plan;
+      return { overrides: templateOverrides({ workflows }, client, repo, config), plan };
     },
   });
   const deps: AppDeps = {

@@ -54,6 +54,8 @@ export interface HarnessOptions {
   files: Record<string, string>;
   /** The text of `.github/stageflow.yml`. */
   settings?: string;
+  /** Template overrides by name (`comment.md`), under `.github/stageflow/templates/`. */
+  templates?: Record<string, string>;
   github?: FakeGitHubOptions;
   /** Steps (by id) of the `work` kind that fail while listed. */
   failing?: string[];
@@ -75,6 +77,8 @@ export async function harness(options: HarnessOptions) {
   const files: Record<string, string> = {};
   for (const [name, text] of Object.entries(options.files)) files[`.github/stageflow/${name}`] = text;
   if (options.settings !== undefined) files[".github/stageflow.yml"] = options.settings;
+  for (const [name, text] of Object.entries(options.templates ?? {}))
+    files[`.github/stageflow/templates/${name}`] = text;
   const gh = await startFakeGitHub({
     appSlug: "stageflow",
     permissions: { Codertocat: "admin" },

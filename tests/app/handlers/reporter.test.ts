@@ -145,4 +145,26 @@ describe("the reporter", () => {
     const own = [...h.gh.comments.values()].filter((c) => c.performed_via_github_app?.slug === "stageflow");
     expect(own).toHaveLength(1);
   });
+
+  it("uses the repository's template override and annotates a failed step at its file:line", async () => {
+    h = await harness({
+      files: { "big.yml": manySteps(3) },
+      templates: { "comment.md": "Custom: {{ workflow }} is {{ status }}" },
+      failing: ["s1"],
+      github: { pulls: { 2: { sha: SHA } } },
+    });
+    await labelPr(h, "big");
+    await h.runWhere((r) => r.status === "failed");
+    await h.reporter.flush();
+    expect(h.statusComments(2)[0]!.body).toContain("Custom: big is failed");
+    const [check] = [...h.gh.checkRuns.values()];
+    expect(check).toMatchObject({ conclusion: "failure" });
+    expect(check!.annotations).toEqual([
+      expect.objectContaining({
+        path: ".github/stageflow/big.yml",
+        start_line: 8,
+        annotation_level: "failure",
+      }),
+    ]);
+  });
 });
