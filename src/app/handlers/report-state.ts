@@ -10,8 +10,6 @@ export interface CheckRunState {
   status: "in_progress" | "completed";
   conclusion?: "success" | "neutral" | "failure" | "cancelled" | "action_required";
   actions: CheckRunAction[];
-  /** The run has finished for good: nothing will change its report any more. */
-  final: boolean;
 }
 
 const RETRY: CheckRunAction = {
@@ -38,32 +36,30 @@ const CANCEL: CheckRunAction = { label: "Cancel", description: "Cancel the run",
 export function checkRunState(report: RunReport): CheckRunState {
   switch (report.state) {
     case "succeeded":
-      return { status: "completed", conclusion: "success", actions: [], final: true };
+      return { status: "completed", conclusion: "success", actions: [] };
     case "degraded":
-      return { status: "completed", conclusion: "neutral", actions: [], final: true };
+      return { status: "completed", conclusion: "neutral", actions: [] };
     case "cancelled":
-      return { status: "completed", conclusion: "cancelled", actions: [], final: true };
+      return { status: "completed", conclusion: "cancelled", actions: [] };
     case "failed":
       // Failed is resumable (retry): the run may still change.
-      return { status: "completed", conclusion: "failure", actions: [RETRY], final: false };
+      return { status: "completed", conclusion: "failure", actions: [RETRY] };
     case "waiting":
       if (waitingApproval(report.run, report)) {
         return {
           status: "completed",
           conclusion: "action_required",
           actions: [APPROVE, CANCEL],
-          final: false,
         };
       }
       return {
         status: "in_progress",
         actions: report.run.reason === "parked" ? [CANCEL] : [RESUME, CANCEL],
-        final: false,
       };
     case "blocked":
     case "interrupted":
-      return { status: "in_progress", actions: [RESUME, CANCEL], final: false };
+      return { status: "in_progress", actions: [RESUME, CANCEL] };
     case "running":
-      return { status: "in_progress", actions: [CANCEL], final: false };
+      return { status: "in_progress", actions: [CANCEL] };
   }
 }

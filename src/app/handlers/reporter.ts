@@ -148,9 +148,10 @@ export function createReporter(options: ReporterOptions): Reporter {
     slot.firstSeq = null;
     let retryAfter: number | undefined;
     slot.writing = writeRun(slot)
-      .then((final) => {
+      .then((settled) => {
         slot.failures = 0;
-        if (final && !slot.dirty) slots.delete(slot.runId);
+        // Only runs that are running stay in memory (their next write waits for the interval).
+        if (settled && !slot.dirty) slots.delete(slot.runId);
       })
       .catch((error: unknown) => {
         failedWrites++;
@@ -172,7 +173,7 @@ export function createReporter(options: ReporterOptions): Reporter {
     return slot.writing;
   }
 
-  /** Writes the run's check run and comment; true when the run has finished for good. */
+  /** Writes the run's check run and comment; true when the run is not running (nothing soon changes it). */
   async function writeRun(slot: Slot): Promise<boolean> {
     slot.target ??= (await store.reportTarget(slot.runId)) ?? null;
     const target = slot.target;
@@ -237,7 +238,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       target.commentId = id;
       await store.saveReportTarget(target);
     }
-    return state.final;
+    return report.state !== "running";
   }
 
   /** The cursor: just before the earliest event some run has not written yet, else the last seen. */
