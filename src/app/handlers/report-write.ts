@@ -1,0 +1,114 @@
+/**
+ * One write of a run's report: the run's check run (on the PR's head SHA; a plain issue has
+ * none) and its status comment, rendered from the journal's report, with the ids GitHub gave
+ * them kept in the run's ReportTarget. The reporter (reporter.ts) decides when.
+ */
+import {
+  type Clock,
+  type Engine,
+  type Logger,
+  nullLogger,
+  type RunRecord,
+  type WorkflowPlan,
+} from "../../engine/index.js";
+import type { GitHubClient } from "../../github/client.js";
+import type { AppStore, ReportTarget } from "../state/types.js";
+import type { GitHubPort, RendererPort, TemplateOverrides } from "./deps.js";
+import { checkRunState } from "./report-state.js";
+
+/** What the repository adds to a run's report (see ReporterOptions.context). */
+export interface RepoContext {
+  overrides?: TemplateOverrides;
+  plan?: WorkflowPlan;
+}
+
+export interface ReporterOptions {
+  engine: Engine;
+  store: AppStore;
+  github: GitHubPort;
+  renderer: RendererPort;
+  clock: Clock;
+  clientFor(installationId: number): Promise<GitHubClient>;
+  /** The app's slug: only its own comments are updated. */
+  appSlug: string;
+  log?: Logger;
+  /** The shortest time between two writes of one run. @default 1000 */
+  minIntervalMs?: number;
+  /** The longest wait before a failed write is tried again. @default 60_000 */
+  maxRetryDelayMs?: number;
+  /**
+   * What the repository adds to a run's report: its template overrides (see templateOverrides)
+   * and the run's plan as its file has it (positions for annotations, `warn_after` of stages),
+   * when the file still has the run's definition. @default none (built-in templates, no plan)
+   */
+  context?(target: ReportTarget, client: GitHubClient, run: RunRecord): Promise<RepoContext>;
+}
+
+/** Makes the function that writes a run's report; it resolves true when the run is not running. */
+export function createReportWriter(options: ReporterOptions): (target: ReportTarget) => Promise<boolean> {
+  const { engine, store, github, renderer, clock } = options;
+  const log = options.log ?? nullLogger;
+  const isOwn = github.ownCommentBy({ appSlug: options.appSlug });
+
+  return async function writeReport(target: ReportTarget): Promise<boolean> {
+    const report = await engine.report(target.runId);
+    const state = checkRunState(report);
+    const client = await options.clientFor(target.installationId);
+    let extra: RepoContext = {};
+    try {
+      extra = (await options.context?.(target, client, report.run)) ?? {};
+    } catch (error) {
+      log.warn("the repository's templates were not read; the built-in ones are used", {
+        error: String(error),
+      });
+    }
+    const { overrides, plan } = extra;
+    const view = renderer.runView(report, { now: clock.now(), ...(plan ? { plan } : {}) });
+    const rendered = await renderer.checkRunOutput(view, overrides);
+    // Only the fields of a check run's output (the renderer may add its own, e.g. warnings).
+    const output = {
+      title: rendered.title,
+      summary: rendered.summary,
+      ...(rendered.text === undefined ? {} : { text: rendered.text }),
+      annotations: rendered.annotations ?? [],
+    };
+    const where = { owner: target.owner, repo: target.repo };
+    if (target.headSha) {
+      const { id } = await github.upsertCheckRun(client, {
+        ...where,
+        checkRunId: target.checkRunId,
+        name: `stageflow: ${report.run.workflow}`,
+        headSha: target.headSha,
+        externalId: report.run.id,
+        status: state.status,
+        conclusion: state.conclusion,
+        startedAt: new Date(report.run.createdAt).toISOString(),
+        completedAt:
+          state.status === "completed"
+            ? new Date(report.run.finishedAt ?? clock.now()).toISOString()
+            : undefined,
+        output,
+        actions: state.actions,
+        runId: report.run.id,
+      });
+      if (id !== target.checkRunId) {
+        target.checkRunId = id;
+        await store.saveReportTarget(target);
+      }
+    }
+    const { id } = await github.upsertComment(client, {
+      ...where,
+      issueNumber: target.issueNumber,
+      marker: github.markerFor(report.run.id),
+      body: await renderer.commentBody(view, overrides),
+      commentId: target.commentId,
+      isOwn,
+      runId: report.run.id,
+    });
+    if (id !== target.commentId) {
+      target.commentId = id;
+      await store.saveReportTarget(target);
+    }
+    return report.state !== "running";
+  };
+}

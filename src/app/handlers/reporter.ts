@@ -1,0 +1,238 @@
+/**
+ * The reporter: follows the engine's events and keeps each run's check run (on the PR's head
+ * SHA) and status comment up to date. Writes are coalesced per run — at most one every
+ * `minIntervalMs` (a dirty flag and a timer on the injected clock), the final state always
+ * written — so a run of 200 steps makes a handful of calls, not 400. A write that fails (5xx,
+ * rate limit) leaves the run dirty: it is written again at the next flush. The event cursor
+ * (`store.cursor("reporter")`) only moves past events whose report was written, so a restart
+ * continues where it stopped; `catchUp` brings the runs in flight or waiting up to date.
+ */
+import { type Engine, nullLogger, startTimer } from "../../engine/index.js";
+import type { ReportTarget } from "../state/types.js";
+import type { GitHubPort, ReporterHandle } from "./deps.js";
+import { createReportWriter, type ReporterOptions } from "./report-write.js";
+
+export type { ReporterOptions, RepoContext } from "./report-write.js";
+
+export interface Reporter extends ReporterHandle {
+  /** Subscribes to events after the stored cursor, then brings runs in flight up to date (`catchUp`). */
+  start(): Promise<void>;
+  /** Marks every run in flight, waiting or blocked that has a target as needing a write. */
+  catchUp(): Promise<void>;
+  /** Writes every dirty run now (ignoring the interval) and waits for the writes; for tests and shutdown. */
+  flush(): Promise<void>;
+  /** Stops following events, after a last flush. */
+  close(): Promise<void>;
+  /** Writes attempted (a check run and a comment update of one run count as one). */
+  readonly writes: number;
+  readonly failedWrites: number;
+}
+
+const CURSOR = "reporter";
+
+interface Slot {
+  runId: string;
+  /**
+   * undefined: not looked up yet; null: the run reports nowhere (not the app's, or its target is
+   * not saved yet: the slot is dropped, and the next event or `track` looks again).
+   */
+  target: ReportTarget | null | undefined;
+  dirty: boolean;
+  /** The earliest event not yet reflected by a successful write. */
+  firstSeq: number | null;
+  lastWriteAt: number | null;
+  failures: number;
+  /** A scheduled write: the timer's canceller. */
+  timer: (() => void) | null;
+  writing: Promise<void> | null;
+}
+
+export function createReporter(options: ReporterOptions): Reporter {
+  const { engine, store, github, clock } = options;
+  const log = options.log ?? nullLogger;
+  const minInterval = options.minIntervalMs ?? 1000;
+  const maxRetryDelay = options.maxRetryDelayMs ?? 60_000;
+  const writeReport = createReportWriter(options);
+  const slots = new Map<string, Slot>();
+  let subscription: ReturnType<Engine["on"]> | null = null;
+  let lastSeen = 0;
+  let savedCursor = 0;
+  let writes = 0;
+  let failedWrites = 0;
+  let closed = false;
+
+  const slotOf = (runId: string): Slot => {
+    let slot = slots.get(runId);
+    if (!slot) {
+      slot = {
+        runId,
+        target: undefined,
+        dirty: false,
+        firstSeq: null,
+        lastWriteAt: null,
+        failures: 0,
+        timer: null,
+        writing: null,
+      };
+      slots.set(runId, slot);
+    }
+    return slot;
+  };
+
+  const mark = (slot: Slot, seq: number | null): void => {
+    slot.dirty = true;
+    if (seq !== null && slot.firstSeq === null) slot.firstSeq = seq;
+    schedule(slot);
+  };
+
+  const delayOf = (slot: Slot): number => {
+    if (slot.lastWriteAt === null) return 0;
+    const backoff = slot.failures
+      ? Math.min(maxRetryDelay, minInterval * 2 ** (slot.failures - 1))
+      : minInterval;
+    return Math.max(0, slot.lastWriteAt + backoff - clock.now());
+  };
+
+  function schedule(slot: Slot, delay = delayOf(slot)): void {
+    if (closed || slot.writing || slot.timer || !slot.dirty) return;
+    if (delay <= 0) {
+      write(slot);
+      return;
+    }
+    slot.timer = startTimer(clock, delay, () => {
+      slot.timer = null;
+      write(slot);
+    });
+  }
+
+  function write(slot: Slot): Promise<void> {
+    if (slot.writing) return slot.writing;
+    if (!slot.dirty) return Promise.resolve();
+    slot.dirty = false;
+    const pendingFrom = slot.firstSeq;
+    slot.firstSeq = null;
+    let retryAfter: number | undefined;
+    slot.writing = writeRun(slot)
+      .then((settled) => {
+        slot.failures = 0;
+        // Only runs that are running stay in memory (their next write waits for the interval).
+        if (settled && !slot.dirty) slots.delete(slot.runId);
+      })
+      .catch((error: unknown) => {
+        failedWrites++;
+        slot.failures++;
+        slot.dirty = true;
+        if (pendingFrom !== null) slot.firstSeq = Math.min(pendingFrom, slot.firstSeq ?? pendingFrom);
+        retryAfter = retryAfterOf(github, error, clock.now());
+        log.warn("report write failed; retried at the next flush", {
+          runId: slot.runId,
+          error: String(error),
+        });
+      })
+      .finally(() => {
+        slot.writing = null;
+        const delay = retryAfter === undefined ? undefined : Math.max(retryAfter, delayOf(slot));
+        schedule(slot, delay);
+        void saveCursor();
+      });
+    return slot.writing;
+  }
+
+  async function writeRun(slot: Slot): Promise<boolean> {
+    slot.target ??= (await store.reportTarget(slot.runId)) ?? null;
+    if (!slot.target) return true;
+    slot.lastWriteAt = clock.now();
+    writes++;
+    return writeReport(slot.target);
+  }
+
+  /** The cursor: just before the earliest event some run has not written yet, else the last seen. */
+  async function saveCursor(): Promise<void> {
+    let cursor = lastSeen;
+    for (const slot of slots.values())
+      if (slot.firstSeq !== null) cursor = Math.min(cursor, slot.firstSeq - 1);
+    if (cursor <= savedCursor) return;
+    savedCursor = cursor;
+    try {
+      await store.setCursor(CURSOR, cursor);
+    } catch (error) {
+      log.warn("reporter cursor not saved", { error: String(error) });
+    }
+  }
+
+  const settle = async (): Promise<void> => {
+    await subscription?.idle();
+    for (let round = 0; round < 3; round++) {
+      const busy = [...slots.values()].filter((s) => s.writing || s.dirty);
+      if (!busy.length) break;
+      await Promise.all(
+        busy.map(async (slot) => {
+          if (slot.writing) await slot.writing;
+          if (slot.dirty && round < 2) {
+            slot.timer?.();
+            slot.timer = null;
+            await write(slot);
+          }
+        }),
+      );
+    }
+    await saveCursor();
+  };
+
+  const reporter: Reporter = {
+    get writes() {
+      return writes;
+    },
+    get failedWrites() {
+      return failedWrites;
+    },
+    track(runId) {
+      const slot = slotOf(runId);
+      if (!slot.target) slot.target = undefined;
+      mark(slot, null);
+    },
+    async start() {
+      const cursor = await store.cursor(CURSOR);
+      lastSeen = savedCursor = cursor;
+      subscription = engine.on(
+        (event) => {
+          lastSeen = Math.max(lastSeen, event.seq);
+          if (!event.runId) return;
+          mark(slotOf(event.runId), event.seq);
+        },
+        { afterSeq: cursor },
+      );
+      await reporter.catchUp();
+    },
+    async catchUp() {
+      const runs = await engine.listRuns({ status: ["running", "waiting", "blocked"] });
+      for (const run of runs) {
+        const target = await store.reportTarget(run.id);
+        if (!target) continue;
+        const slot = slotOf(run.id);
+        slot.target = target;
+        mark(slot, null);
+      }
+    },
+    flush: settle,
+    async close() {
+      await settle();
+      closed = true;
+      subscription?.close();
+      for (const slot of slots.values()) {
+        slot.timer?.();
+        slot.timer = null;
+      }
+    },
+  };
+  return reporter;
+}
+
+/** How long GitHub asked to wait (rate limit, `retry-after`), in ms, when it said. */
+function retryAfterOf(github: GitHubPort, error: unknown, now: number): number | undefined {
+  const limited = github.isRateLimited?.(error, now);
+  if (limited) return limited.retryAfterMs;
+  const headers = (error as { response?: { headers?: Record<string, string> } } | null)?.response?.headers;
+  const seconds = Number(headers?.["retry-after"]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}

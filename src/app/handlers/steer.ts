@@ -1,0 +1,206 @@
+/**
+ * Steering a run from a command or a check-run button: retry, skip, resume, cancel, approve,
+ * status. The engine's refusals are answered in words.
+ */
+import {
+  isInputError,
+  isRefused,
+  type ResumeOptions,
+  type RunRecord,
+  type RunReport,
+} from "../../engine/index.js";
+import type { Permission } from "./deps.js";
+import { mayAct } from "./permission.js";
+import type { EventScope } from "./scope.js";
+
+const PERMISSIONS: readonly string[] = ["read", "triage", "write", "maintain", "admin"];
+const isPermission = (value: unknown): value is Permission =>
+  typeof value === "string" && PERMISSIONS.includes(value);
+
+export type SteerKind = "retry" | "skip" | "resume" | "cancel" | "approve" | "status";
+
+export interface SteerRequest {
+  kind: SteerKind;
+  /** retry: the failed step to retry (optional); skip: the step to skip. */
+  step?: string;
+}
+
+/** Answers a request that cannot be carried out: 👎 and a reply saying why. */
+export async function refuse(
+  scope: EventScope,
+  message: string,
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  await scope.react("-1");
+  await scope.reply("reply-invalid", { problems: [message], message, ...data });
+}
+
+/** The issue's latest run, or the run `#RUN` names (its id, or an unambiguous start of it). */
+export async function findRun(
+  scope: EventScope,
+  issueNumber: number,
+  named: string | undefined,
+): Promise<RunRecord | undefined> {
+  const metadata = { owner: scope.owner, repo: scope.repo, issue: issueNumber };
+  if (named === undefined) return (await scope.deps.engine.listRuns({ metadata, limit: 1 }))[0];
+  const runs = await scope.deps.engine.listRuns({ metadata });
+  const exact = runs.find((r) => r.id === named);
+  if (exact) return exact;
+  const prefixed = runs.filter((r) => r.id.startsWith(named));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+/** An approval step of the run's definition that has not finished: what `approve` is for. */
+export function waitingApproval(
+  run: RunRecord,
+  report: RunReport,
+): { stepId: string; permission: Permission; teams: string[] } | undefined {
+  const definition = run.definition as { stages?: Array<{ steps?: Array<Record<string, unknown>> }> };
+  const open = new Set(["pending", "running", "retrying", "interrupted"]);
+  const states = new Map(
+    report.stages.flatMap((s) => s.steps.map((step) => [step.id, step.status] as const)),
+  );
+  for (const stage of definition.stages ?? []) {
+    for (const step of stage.steps ?? []) {
+      if (step.approval === undefined || typeof step.id !== "string") continue;
+      if (!open.has(states.get(step.id) ?? "pending")) continue;
+      const config = (typeof step.approval === "object" && step.approval) || {};
+      const { permission, teams } = config as { permission?: unknown; teams?: unknown };
+      // A permission given by an expression cannot be read here: ask for the most (the kind
+      // checks the approver again against the value it resolves).
+      const required: Permission =
+        permission === undefined ? "write" : isPermission(permission) ? permission : "admin";
+      const list = Array.isArray(teams) ? teams.filter((t): t is string => typeof t === "string") : [];
+      return { stepId: step.id, permission: required, teams: list };
+    }
+  }
+  return undefined;
+}
+
+/** Carries out a steering request on a run, answering refusals on the issue or PR. */
+export async function steer(scope: EventScope, run: RunRecord, request: SteerRequest): Promise<void> {
+  const { deps } = scope;
+  const report = await deps.engine.report(run.id);
+  if (request.kind === "status") {
+    const view = deps.renderer.runView(report, { now: deps.clock.now() });
+    const runs = await deps.engine.listRuns({
+      metadata: { owner: scope.owner, repo: scope.repo, issue: Number(run.metadata.issue) },
+      limit: 10,
+    });
+    await scope.reply("reply-status", {
+      run: view,
+      runs: runs.map((r) => ({
+        runId: r.id,
+        workflow: r.workflow,
+        status: r.status,
+        emoji: "",
+        duration: "",
+      })),
+      pr: run.metadata.pr === true,
+    });
+    return;
+  }
+  if (request.kind === "approve") {
+    const approval = waitingApproval(run, report);
+    if (!approval) {
+      await refuse(scope, `run ${run.id} of ${run.workflow} is not waiting for an approval`);
+      return;
+    }
+    const allowed = await mayAct(scope, {
+      required: approval.permission,
+      teams: approval.teams,
+      action: `approve ${approval.stepId} of ${run.workflow}`,
+    });
+    if (!allowed) return;
+    await act(scope, run, () =>
+      deps.engine.signal(run.id, "approve", { actor: scope.actor }, { sender: scope.actor }),
+    );
+    return;
+  }
+  const { settings } = await scope.config();
+  const allowed = await mayAct(scope, {
+    required: settings.permission,
+    teams: settings.teams,
+    action: `${request.kind} ${run.workflow}`,
+  });
+  if (!allowed) return;
+  const steps = report.stages.flatMap((s) => s.steps);
+  switch (request.kind) {
+    case "retry": {
+      if (request.step !== undefined) {
+        const step = steps.find((s) => s.id === request.step);
+        if (!step || step.status !== "failed") {
+          const failed = steps.filter((s) => s.status === "failed").map((s) => s.id);
+          await refuse(
+            scope,
+            `'${request.step}' is not a failed step of run ${run.id}` +
+              (failed.length ? ` (failed: ${failed.join(", ")})` : " (no step failed)"),
+          );
+          return;
+        }
+      }
+      await act(scope, run, () => resume(scope, run.id, {}));
+      return;
+    }
+    case "skip": {
+      const step = steps.find((s) => s.id === request.step);
+      if (!step) {
+        await refuse(scope, `run ${run.id} has no step '${request.step ?? ""}'`);
+        return;
+      }
+      await act(scope, run, () => resume(scope, run.id, { skip: [step.id] } as ResumeOptions));
+      return;
+    }
+    case "resume":
+      await act(scope, run, () => resume(scope, run.id, {}));
+      return;
+    case "cancel":
+      await act(scope, run, () => deps.engine.cancel(run.id));
+      return;
+  }
+}
+
+async function resume(scope: EventScope, runId: string, options: ResumeOptions): Promise<void> {
+  const handle = await scope.deps.engine.resume(runId, options);
+  handle.done.catch((error: unknown) =>
+    scope.deps.log.error("run stopped with an error", { runId, error: String(error) }),
+  );
+}
+
+/** Runs an engine call; on success 🚀 and the reporter is told, on a refusal a reply in words. */
+async function act(scope: EventScope, run: RunRecord, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (isRefused(error) || isInputError(error)) {
+      await refuse(scope, refusalText(run, error), { workflow: run.workflow });
+      return;
+    }
+    throw error;
+  }
+  scope.deps.reporter?.track(run.id);
+  await scope.react("rocket");
+}
+
+/** A refusal of the engine, in words. */
+export function refusalText(
+  run: RunRecord,
+  error: { message: string; code?: string; reason?: string },
+): string {
+  const which = `run ${run.id} of ${run.workflow}`;
+  switch (error.code) {
+    case "run_finished":
+      return `${which} has already finished (${run.status}): start a new run instead`;
+    case "run_busy":
+      return `${which} is being executed right now: try again when it stops`;
+    case "run_not_found":
+      return `${which} no longer exists`;
+    case "signal_unknown":
+      return `${which} has no step waiting for that`;
+    case "storage_unavailable":
+    case "storage_corrupt":
+      return `the app cannot reach its journal just now (${error.code}): try again later`;
+    default:
+      return `${which}: ${error.message}`;
+  }
+}
