@@ -11,6 +11,7 @@ import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun 
 import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
+import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
 import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
 import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
 import { type Reconciler, startReconciler } from "./intake/reconcile.js";
@@ -40,6 +41,8 @@ export interface AppDeps {
    * `services.engine` (it runs before the worker takes the first delivery).
    */
   app?: (services: AppServices) => ApplicationFunction | Promise<ApplicationFunction>;
+  /** Options of stageflow's own app (used when neither `app` nor `appFn` is given). */
+  stageflow?: StageflowAppOptions;
   /** A ready-made Probot app function (when it needs none of the services). */
   appFn?: ApplicationFunction;
   /** What the worker does with each delivery. @default `probot.receive({ id, name, payload })`, then "done" */
@@ -63,6 +66,8 @@ export interface RunningApp {
   engine: Engine;
   store: AppStore;
   worker: InboxWorker;
+  /** stageflow's app (handlers, reporter), when startApp made it. */
+  stageflow: StageflowApp | undefined;
   /** Stops the server, the reconciler and the worker (waiting for the delivery in hand), then the engine, and closes the database. */
   close(): Promise<void>;
 }
@@ -154,8 +159,15 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     () => engine.close(),
   );
   try {
-    const appFn = deps.appFn ?? (deps.app ? await deps.app(services) : undefined);
+    // stageflow's own app unless a test gives another: kinds, handlers, reporter, restart catch-up.
+    const stageflow =
+      deps.appFn || deps.app ? undefined : await createStageflowAppOn(services, deps.stageflow);
+    const appFn = deps.appFn ?? (deps.app ? await deps.app(services) : stageflow?.appFn);
     if (appFn) await probot.load(appFn);
+    if (stageflow) {
+      closers.push(() => stageflow.stop());
+      await stageflow.start();
+    }
 
     const handle =
       deps.handle ??
@@ -199,7 +211,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       });
       closers.push(() => reconciler.stop());
     }
-    return { port, probot, engine, store, worker, close };
+    return { port, probot, engine, store, worker, stageflow, close };
   } catch (e) {
     await close();
     throw e;
