@@ -177,6 +177,7 @@ describe("a dispatch step", () => {
     expect(s.requestsOf("issues/add-labels")).toHaveLength(1);
     expect(s.gh.dispatches).toHaveLength(1);
     expect(s.statusComments(1)).toHaveLength(1);
+    expect(s.statusComments(1)[0]!.body).toMatch(/succeeded/i);
   }
 
   it("finishes when its workflow_run.completed arrives", async () => {
