@@ -148,6 +148,22 @@ describe("check-run buttons", () => {
   });
 });
 
+it("the approve button continues a run waiting for approval", async () => {
+  s = await steering({ workflows: { "gated.yml": GATED }, github: { pulls } });
+  await s.send("issue_comment", comment("/stageflow run gated", { pr: 2, id: 5001 }));
+  const run = await s.runWhere((r) => r.status === "waiting");
+  await s.flush();
+  const [check] = [...s.gh.checkRuns.values()];
+  expect(check!.actions).toContainEqual(expect.objectContaining({ identifier: "approve" }));
+  await s.send("check_run", button("approve", run.id));
+  await s.runWhere((r) => r.id === run.id && r.status === "succeeded");
+  await s.flush();
+  expect(s.requestsOf("issues/add-labels")).toHaveLength(1);
+  expect([...s.gh.checkRuns.values()]).toEqual([
+    expect.objectContaining({ status: "completed", conclusion: "success" }),
+  ]);
+});
+
 const DISPATCH = `
 name: e2e
 on: { labels: [e2e] }
