@@ -15,7 +15,7 @@ import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } fro
 import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
 import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
 import { type Reconciler, startReconciler } from "./intake/reconcile.js";
-import { createInboxWorker, type InboxWorker } from "./intake/worker.js";
+import { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from "./intake/worker.js";
 import { appOwnerId, isAppOwnerAlive } from "./owner.js";
 import { startCheckpointer } from "./state/checkpointer.js";
 import { createSqliteAppStore } from "./state/sqlite.js";
@@ -57,6 +57,8 @@ export interface AppDeps {
   routes?: IntakeServerOptions["routes"];
   /** Deliveries handled at once by the worker. @default 1 */
   concurrency?: number;
+  /** Test hook (crash tests): see InboxWorkerOptions.beforeHandle. Off unless given. */
+  beforeHandle?: InboxWorkerOptions["beforeHandle"];
 }
 
 export interface RunningApp {
@@ -185,6 +187,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       clock,
       log,
       concurrency: deps.concurrency,
+      beforeHandle: deps.beforeHandle,
       handle: (entry) => handle(entry, services),
     });
     closers.push(() => worker.stop());
