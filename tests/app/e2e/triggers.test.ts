@@ -240,6 +240,28 @@ describe("permissions", () => {
   });
 });
 
+describe("fork pull requests by label", () => {
+  it("a label on a fork PR does not start a needs_trust workflow (reply on the PR, no check run)", async () => {
+    const t = (e2e = await startE2E({
+      workflows: { "triage.yml": TRIAGE },
+      settings: "needs_trust: ['*']\n",
+      pulls: { 2: { sha: SHA, fork: true } },
+    }));
+    const payload = prLabeled("triage");
+    payload.pull_request.head.repo.full_name = "someone/Hello-World";
+    payload.pull_request.head.repo.fork = true;
+    await t.deliver("pull_request", payload);
+
+    expect(await t.runs()).toEqual([]);
+    expect(t.checkRuns()).toEqual([]);
+    const replies = t.replies(2);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain("cannot start triage");
+    expect(addedLabels(t)).toEqual([]);
+    expect(t.gh.problems).toEqual([]);
+  });
+});
+
 describe("what never triggers", () => {
   it("a redelivered delivery (same X-GitHub-Delivery) starts nothing more", async () => {
     const t = (e2e = await startE2E({ workflows: { "deploy.yml": DEPLOY } }));
@@ -278,6 +300,53 @@ describe("what never triggers", () => {
     // The same command from a person does start (the workflow and the payload are fine).
     await t.deliver("issue_comment", comment("/deploy env=staging", { id: 7013 }));
     expect(await t.runs()).toHaveLength(1);
+  });
+
+  it("with allow_bots other bots may start workflows, the app itself never", async () => {
+    const t = (e2e = await startE2E({
+      workflows: { "deploy.yml": DEPLOY },
+      settings: "allow_bots: true\n",
+      permissions: { Codertocat: "admin", "stageflow[bot]": "admin", "dependabot[bot]": "write" },
+    }));
+    await t.deliver(
+      "issue_comment",
+      comment("/deploy env=staging", { login: "stageflow[bot]", type: "Bot", id: 7016 }),
+    );
+    expect(await t.runs()).toEqual([]);
+    expect(t.reactionsOf(7016)).toEqual([]);
+
+    await t.deliver(
+      "issue_comment",
+      comment("/deploy env=staging", { login: "dependabot[bot]", type: "Bot", id: 7017 }),
+    );
+    const runs = await t.runs();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.metadata).toMatchObject({ actor: "dependabot[bot]" });
+    expect(t.reactionsOf(7017)).toEqual(["eyes", "rocket"]);
+    expect(t.gh.problems).toEqual([]);
+  });
+
+  it("a redelivery after a restart of the app starts nothing more (the inbox is in the SQLite file)", async () => {
+    const t = (e2e = await startE2E({ workflows: { "deploy.yml": DEPLOY } }));
+    const payload = comment("/deploy env=staging", { id: 7018 });
+    const first = await t.deliver("issue_comment", payload);
+    expect(await t.runs()).toHaveLength(1);
+
+    await t.restart();
+    const again = await t.deliver("issue_comment", payload, first.id);
+    expect(again.answer.status).toBeGreaterThanOrEqual(200);
+    expect(again.answer.status).toBeLessThan(300);
+    const runs = await t.runs();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe("succeeded");
+    expect(addedLabels(t)).toEqual([["deployed-staging"]]);
+    expect(t.reactionsOf(7018)).toEqual(["eyes", "rocket"]);
+    expect(t.statusComments(1)).toHaveLength(1);
+
+    // A new delivery after the restart is handled.
+    await t.deliver("issue_comment", comment("/deploy env=production", { id: 7019 }));
+    expect((await t.runs()).map((r) => r.inputs.env).sort()).toEqual(["production", "staging"]);
+    expect(t.gh.problems).toEqual([]);
   });
 
   it("an edited comment with a command triggers nothing", async () => {
