@@ -123,6 +123,17 @@ describe("slash commands", () => {
     expect(t.gh.problems).toEqual([]);
   });
 
+  it("/stageflow run deploy env=production starts deploy with that input", async () => {
+    const t = (e2e = await startE2E({ workflows: { "deploy.yml": DEPLOY } }));
+    await t.deliver("issue_comment", comment("/stageflow run deploy env=production", { id: 7020 }));
+    const runs = await t.runs();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ workflow: "deploy", status: "succeeded", inputs: { env: "production" } });
+    expect(addedLabels(t)).toEqual([["deployed-production"]]);
+    expect(t.reactionsOf(7020)).toEqual(["eyes", "rocket"]);
+    expect(t.gh.problems).toEqual([]);
+  });
+
   it("bad parameters get a reply naming the input and 👎; nothing starts", async () => {
     const t = (e2e = await startE2E({ workflows: { "deploy.yml": DEPLOY } }));
     await t.deliver("issue_comment", comment("/deploy env=moon", { id: 7002 }));
@@ -346,6 +357,16 @@ describe("what never triggers", () => {
     // A new delivery after the restart is handled.
     await t.deliver("issue_comment", comment("/deploy env=production", { id: 7019 }));
     expect((await t.runs()).map((r) => r.inputs.env).sort()).toEqual(["production", "staging"]);
+    expect(t.gh.problems).toEqual([]);
+  });
+
+  it("a quoted command and a command in a code block trigger nothing", async () => {
+    const t = (e2e = await startE2E({ workflows: { "deploy.yml": DEPLOY } }));
+    await t.deliver("issue_comment", comment("> /deploy env=staging\n\nshould we?", { id: 7021 }));
+    await t.deliver("issue_comment", comment("```\n/deploy env=staging\n```", { id: 7022 }));
+    await t.deliver("issue_comment", comment("try `/deploy env=staging` later", { id: 7023 }));
+    expect(await t.runs()).toEqual([]);
+    expect(t.gh.writes()).toEqual([]);
     expect(t.gh.problems).toEqual([]);
   });
 
