@@ -86,6 +86,42 @@ describe("labels", () => {
     expect(t.gh.problems).toEqual([]);
   });
 
+  it("while the run waits (a durable wait step) its check run stays in_progress, also across a restart", async () => {
+    const slow = `name: slow
+on: { labels: [slow] }
+stages:
+  - id: first
+    steps:
+      - id: mark
+        github: issues.addLabels
+        with: { labels: [started] }
+  - id: later
+    steps:
+      - id: pause
+        wait: 1d
+`;
+    const t = (e2e = await startE2E({ workflows: { "slow.yml": slow }, pulls: { 2: { sha: SHA } } }));
+    await t.deliver("pull_request", prLabeled("slow"));
+    const runs = await t.runs();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe("waiting");
+    expect(addedLabels(t)).toEqual([["started"]]);
+    const checks = t.checkRuns(SHA);
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ name: "stageflow: slow", status: "in_progress", conclusion: null });
+    expect(checks[0]!.output.summary).toContain("mark");
+
+    // Across a restart it stays parked: no step runs again, still one check run and one comment.
+    await t.restart();
+    await t.settle();
+    expect((await t.runs()).map((r) => r.status)).toEqual(["waiting"]);
+    expect(addedLabels(t)).toEqual([["started"]]);
+    expect(t.checkRuns()).toHaveLength(1);
+    expect(t.checkRuns()[0]).toMatchObject({ status: "in_progress", conclusion: null });
+    expect(t.statusComments(2)).toHaveLength(1);
+    expect(t.gh.problems).toEqual([]);
+  });
+
   it("a label on a plain issue reports through its status comment only (no check run)", async () => {
     const t = (e2e = await startE2E({ workflows: { "triage.yml": TRIAGE } }));
     const payload = labeled("triage");
