@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
-import { builtinSteps, createEngine, type Engine, type Logger, systemClock, type Clock } from "../index.js";
+import { builtinSteps, createEngine, type Engine, type Logger, type RunInfo, systemClock, type Clock } from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
 import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
@@ -72,6 +72,12 @@ export interface RunningApp {
   stageflow: StageflowApp | undefined;
   /** Stops the server, the reconciler and the worker (waiting for the delivery in hand), then the engine, and closes the database. */
   close(): Promise<void>;
+}
+
+/** The circuit-breaker scope of a run: its installation (`installation:<id>`), when it has one. */
+export function installationScope(run: RunInfo): string | undefined {
+  const id = run.metadata.installationId;
+  return typeof id === "number" ? `installation:${id}` : undefined;
 }
 
 /** A Logger over Probot's pino logger. */
@@ -151,6 +157,8 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       isOwnerAlive: isAppOwnerAlive,
       workDir: join(tmpdir(), "stageflow-app"),
       env: config.env,
+      // One installation's GitHub outage opens no circuit breaker for another's runs.
+      breakerScope: installationScope,
     });
     closers.push(() => engine.close());
     const steps = builtinSteps(
