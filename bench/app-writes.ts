@@ -15,8 +15,9 @@
  * Workflows:
  * - 12 steps in 3 stages: `first` (1 github step), `middle` (parallel: 5 github steps and 5 `wait`
  *   steps of 20–100 ms), `last` (1 github step). Target: at most 12 reporting writes per run.
- * - 200 steps in 10 sequential stages of 20 parallel steps (10 github, 10 `wait 20ms` each):
- *   the coalescing (without it, each of the run's events would be a check-run and a comment write).
+ * - 200 steps in 10 sequential stages of 20 parallel steps (10 github, 10 `wait: 300ms` each, so
+ *   the run lasts over 3 s): the coalescing (about one write of the check run and the comment per
+ *   second; without it, each of the run's events would be a write of both).
  */
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, symlinkSync } from "node:fs";
@@ -117,7 +118,7 @@ function twoHundredSteps(): string {
           "        github: issues.addLabels",
           `        with: { labels: [${id}] }`,
         );
-      else lines.push(`      - id: ${id}`, "        wait: 20ms");
+      else lines.push(`      - id: ${id}`, "        wait: 300ms");
     }
   }
   lines.push("");
