@@ -309,7 +309,8 @@ export async function runAppWritesBench(options: { runs12?: number; runs200?: nu
     warn: (msg: string, fields?: unknown) => console.error("(f) warn:", msg, JSON.stringify(fields ?? {})),
     error: (msg: string, fields?: unknown) => console.error("(f) error:", msg, JSON.stringify(fields ?? {})),
   };
-  const app = await startApp(config, { Octokit, log });
+  // BENCH_THROTTLE=1: Probot's own Octokit, throttling on (as `npm run app` runs), for comparison.
+  const app = await startApp(config, { ...(process.env.BENCH_THROTTLE ? {} : { Octokit }), log });
   const agent = new Agent({ keepAlive: true });
   try {
     const twelve = await measureWorkflow(app, gh, agent, {
