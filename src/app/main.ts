@@ -15,7 +15,7 @@ import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } fro
 import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
 import { createIntakeServer, type IntakeServerOptions } from "./intake/server.js";
 import { type Reconciler, startReconciler } from "./intake/reconcile.js";
-import { createInboxWorker, type InboxWorker } from "./intake/worker.js";
+import { createInboxWorker, type InboxWorker, type InboxWorkerOptions } from "./intake/worker.js";
 import { appOwnerId, isAppOwnerAlive } from "./owner.js";
 import { startCheckpointer } from "./state/checkpointer.js";
 import { createSqliteAppStore } from "./state/sqlite.js";
@@ -57,6 +57,8 @@ export interface AppDeps {
   routes?: IntakeServerOptions["routes"];
   /** Deliveries handled at once by the worker. @default 1 */
   concurrency?: number;
+  /** Test hook (crash tests): see InboxWorkerOptions.beforeHandle. Off unless given. */
+  beforeHandle?: InboxWorkerOptions["beforeHandle"];
 }
 
 export interface RunningApp {
@@ -111,37 +113,6 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   await probot.ready();
   const log = deps.log ?? pinoLogger(probot.log);
 
-  // Automatic WAL checkpoints would run inside a commit on the thread that answers webhooks: a
-  // thread of their own runs them instead (see state/checkpointer.ts); if it fails, they are
-  // automatic again.
-  const store = createSqliteAppStore({ path: config.dbPath, autoCheckpoint: false });
-  const journal = createSqliteJournal({ path: config.dbPath });
-  journal.db.pragma("wal_autocheckpoint = 0");
-  let automatic = false;
-  const checkpointer = startCheckpointer({
-    path: config.dbPath,
-    log,
-    onFailure: () => {
-      if (automatic || !store.db.open) return;
-      automatic = true;
-      for (const db of [store.db, journal.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
-    },
-  });
-  const engine = createEngine({
-    journal,
-    clock,
-    logger: log,
-    owner: appOwnerId(),
-    isOwnerAlive: isAppOwnerAlive,
-    workDir: join(tmpdir(), "stageflow-app"),
-    env: config.env,
-  });
-  const steps = builtinSteps(
-    config.allowRunSteps ? { run: { cwd: process.cwd(), env: runStepEnv(config.env) } } : {},
-  );
-  for (const [kind, handler] of Object.entries(steps)) engine.register(kind, handler);
-
-  const services: AppServices = { config, engine, store, probot, clock, log };
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) {
@@ -152,16 +123,48 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       }
     }
   };
-  closers.push(
-    () => store.close(),
-    () => journal.close(),
-    () => checkpointer.stop(),
-    () => engine.close(),
-  );
   try {
-    // stageflow's own app unless a test gives another: kinds, handlers, reporter, restart catch-up.
+    // Automatic WAL checkpoints would run inside a commit on the thread that answers webhooks: a
+    // thread of their own runs them instead (see state/checkpointer.ts); if it fails, they are
+    // automatic again.
+    const store = createSqliteAppStore({ path: config.dbPath, autoCheckpoint: false });
+    closers.push(() => store.close());
+    const journal = createSqliteJournal({ path: config.dbPath });
+    closers.push(() => journal.close());
+    journal.db.pragma("wal_autocheckpoint = 0");
+    let automatic = false;
+    const checkpointer = startCheckpointer({
+      path: config.dbPath,
+      log,
+      onFailure: () => {
+        if (automatic) return;
+        automatic = true;
+        for (const db of [store.db, journal.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
+      },
+    });
+    closers.push(() => checkpointer.stop());
+    const engine = createEngine({
+      journal,
+      clock,
+      logger: log,
+      owner: appOwnerId(),
+      isOwnerAlive: isAppOwnerAlive,
+      workDir: join(tmpdir(), "stageflow-app"),
+      env: config.env,
+    });
+    closers.push(() => engine.close());
+    const steps = builtinSteps(
+      config.allowRunSteps ? { run: { cwd: process.cwd(), env: runStepEnv(config.env) } } : {},
+    );
+    for (const [kind, handler] of Object.entries(steps)) engine.register(kind, handler);
+    const services: AppServices = { config, engine, store, probot, clock, log };
+
+    // stageflow's own app unless a test gives another app or handler: kinds, handlers, reporter,
+    // restart catch-up.
     const stageflow =
-      deps.appFn || deps.app ? undefined : await createStageflowAppOn(services, deps.stageflow);
+      deps.appFn || deps.app || deps.handle
+        ? undefined
+        : await createStageflowAppOn(services, deps.stageflow);
     const appFn = deps.appFn ?? (deps.app ? await deps.app(services) : stageflow?.appFn);
     if (appFn) await probot.load(appFn);
     if (stageflow) {
@@ -184,6 +187,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       clock,
       log,
       concurrency: deps.concurrency,
+      beforeHandle: deps.beforeHandle,
       handle: (entry) => handle(entry, services),
     });
     closers.push(() => worker.stop());

@@ -61,6 +61,23 @@ export interface FakeGitHubOptions {
   appSlug?: string;
   /** Head SHA of each pull request number. */
   pulls?: Record<number, { sha: string; fork?: boolean }>;
+  /**
+   * Called when the app asks for a redelivery (`POST /app/hook/deliveries/{id}/attempts`), with
+   * the listed delivery (undefined for an unknown id), after it is recorded in `redeliveries`:
+   * a test sends that delivery again to the app, as GitHub would.
+   */
+  onRedeliver?: (delivery: FakeHookDelivery | undefined) => void;
+}
+
+/** One delivery of the app's webhook, as `GET /app/hook/deliveries` lists it. */
+export interface FakeHookDelivery {
+  id: number;
+  guid: string;
+  status_code: number;
+  delivered_at: string;
+  event: string;
+  action: string | null;
+  redelivery: boolean;
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -87,15 +104,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}) {
   const reactions: Array<{ commentId: number; content: string }> = [];
   const dispatches: Array<{ workflow: string; ref: string; inputs: unknown; runId: number }> = [];
   const workflowRuns = new Map<number, { status: string; conclusion: string | null; html_url: string }>();
-  const hookDeliveries: Array<{
-    id: number;
-    guid: string;
-    status_code: number;
-    delivered_at: string;
-    event: string;
-    action: string | null;
-    redelivery: boolean;
-  }> = [];
+  const hookDeliveries: FakeHookDelivery[] = [];
   const redeliveries: number[] = [];
   const requests: FakeRequest[] = [];
   const problems: string[] = [];
@@ -156,7 +165,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}) {
     if (method === "GET" && path === "/app") return [200, { id: 1, slug: appSlug, name: appSlug }];
     if (method === "GET" && path === "/app/hook/deliveries") return [200, [...hookDeliveries].reverse()];
     if (method === "POST" && (m = path.match(/^\/app\/hook\/deliveries\/(\d+)\/attempts$/))) {
-      redeliveries.push(Number(m[1]));
+      const id = Number(m[1]);
+      redeliveries.push(id);
+      options.onRedeliver?.(hookDeliveries.find((d) => d.id === id));
       return [202, {}];
     }
     if ((m = path.match(/^\/orgs\/[^/]+\/teams\/[^/]+\/memberships\/[^/]+$/)))

@@ -21,6 +21,12 @@ export interface InboxWorkerOptions {
   maxAttempts?: number;
   /** Wait before attempt `n + 1` after attempt `n` failed. @default 1 s, doubling, at most 5 min */
   backoffMs?: (attempt: number) => number;
+  /**
+   * Test hook (crash tests): called after the attempt at a delivery is counted and before the
+   * handler runs, i.e. between recording a delivery and starting its work. A test blocks there
+   * and kills the process. Off unless given.
+   */
+  beforeHandle?: (entry: InboxEntry) => void | Promise<void>;
 }
 
 export interface InboxWorker {
@@ -67,6 +73,7 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     let outcome: "done" | "ignored";
     try {
       await store.startDelivery(entry.id);
+      await options.beforeHandle?.(entry);
       outcome = await handle(entry);
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);

@@ -23,7 +23,8 @@
 import { durationMs, parseDuration } from "../../engine/definition/durations.js";
 import { InputError, TimeoutError } from "../../engine/errors.js";
 import type { StepContext, StepOutputs } from "../../engine/handler.js";
-import type { GitHubClient, RepoRef } from "../../github/client.js";
+import type { RepoRef } from "../../github/client.js";
+import type { StepsGitHubClient as GitHubClient } from "./client.js";
 import type { DispatchRecord, DispatchResult } from "./dispatch-registry.js";
 import {
   type GitHubStepsOptions,

@@ -7,7 +7,7 @@
  */
 import type { RunInfo, StepContext, StepOutputs } from "../../engine/handler.js";
 import { InputError } from "../../engine/errors.js";
-import type { GitHubClient } from "../../github/client.js";
+import type { StepsGitHubClient as GitHubClient } from "./client.js";
 import type { RestMethodCatalog } from "../../github/methods.js";
 import { type GitHubStepsOptions, isExpression, requestWaitingOutLimits, withRunClient } from "./shared.js";
 

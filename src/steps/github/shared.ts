@@ -4,7 +4,8 @@
  * errors that recovery patterns read (status, headers: `retry-after` steers the wait).
  */
 import type { RunInfo, StepContext, StepHandler, StepOutputs } from "../../engine/handler.js";
-import type { GitHubClient, RepoRef } from "../../github/client.js";
+import type { RepoRef } from "../../github/client.js";
+import type { StepsGitHubClient as GitHubClient } from "./client.js";
 import type { DispatchRegistry } from "./dispatch-registry.js";
 
 /** What a host gives the GitHub kinds (see `githubSteps`). */

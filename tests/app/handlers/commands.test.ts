@@ -139,14 +139,29 @@ describe("steering the issue's run", () => {
     expect(reply).toContain("failed: test");
   });
 
+  it("/stageflow skip STEP records the failed step as skipped and the run goes on", async () => {
+    h = await harness({ files, failing: ["test"] });
+    await h.send("issue_comment", comment("/deploy env=staging"));
+    const failed = await h.runWhere((r) => r.status === "failed");
+    h.executed.length = 0;
+    await h.send("issue_comment", comment("/stageflow skip test", { id: 83 }));
+    const done = await h.runWhere(
+      (r) => r.id === failed.id && r.status !== "failed" && r.status !== "running",
+    );
+    expect(["succeeded", "degraded"]).toContain(done.status);
+    expect(h.executed).toEqual(["publish"]);
+    const test = (await h.engine.report(failed.id)).stages[0]!.steps.find((s) => s.id === "test")!;
+    expect(test.status).toBe("skipped");
+    expect(h.reactionsOf(83)).toEqual(["eyes", "rocket"]);
+  });
+
   it("a steering command with no run on the issue says so", async () => {
     h = await harness({ files });
     await h.send("issue_comment", comment("/stageflow cancel"));
     expect(h.replies()[0]!.body).toContain("there is no stageflow run on");
   });
 
-  // Needs StepHandler.signals (the kinds branch): until then the engine refuses `approve` (signal_unknown).
-  it.skip("approve by a reader is refused; by a writer the run continues", async () => {
+  it("approve by a reader is refused; by a writer the run continues", async () => {
     h = await harness({ files, github: { permissions: PERMISSIONS } });
     await h.send("issue_comment", comment("/ship"));
     const waiting = await h.runWhere((r) => r.status === "waiting");

@@ -7,12 +7,14 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { Probot, ProbotOctokit } from "probot";
-import { createEngine, type RunRecord, type StepContext, type StepHandler } from "stageflow";
+import { createEngine, type RunRecord, type StepContext } from "stageflow";
 import { FakeClock, MemoryJournal } from "stageflow/testing";
 import type { GitHubPort } from "../../../src/app/handlers/deps.js";
 import { createReporter } from "../../../src/app/handlers/reporter.js";
 import { createHandlers, githubPort, rendererPort } from "../../../src/app/handlers/wiring.js";
 import type { GitHubClient } from "../../../src/github/client.js";
+import { checkPermission, type Permission } from "../../../src/github/permissions.js";
+import { githubSteps } from "../../../src/steps/github/index.js";
 import { type FakeGitHubOptions, startFakeGitHub } from "../../support/fake-github.js";
 import { memoryStore } from "./doubles.js";
 
@@ -63,16 +65,6 @@ export interface HarnessOptions {
   githubPort?: GitHubPort;
 }
 
-/** The `approval` kind as the engine sees it (waits for `approve`); H6's real kind replaces it. */
-const approvalKind = {
-  waits: true,
-  signals: () => ["approve"],
-  async execute(ctx: StepContext) {
-    const got = await ctx.waitFor({ signal: "approve" });
-    return { approved_by: (got?.payload as { actor?: string } | null)?.actor ?? null };
-  },
-} as StepHandler;
-
 export async function harness(options: HarnessOptions) {
   const files: Record<string, string> = {};
   for (const [name, text] of Object.entries(options.files)) files[`.github/stageflow/${name}`] = text;
@@ -96,7 +88,6 @@ export async function harness(options: HarnessOptions) {
     if (failing.has(ctx.stepId)) throw new Error(`${ctx.stepId} broke`);
     return { done: true };
   });
-  if (!engine.kinds.has("approval")) engine.register("approval", approvalKind);
   const probot = new Probot({
     appId: 1,
     privateKey: keyPem(),
@@ -112,6 +103,24 @@ export async function harness(options: HarnessOptions) {
   });
   const store = memoryStore();
   const clientFor = async (id: number) => (await probot.auth(id)) as unknown as GitHubClient;
+  // The app's own kinds (approval re-checks the approver; dispatch records in the store).
+  const kinds = githubSteps({
+    clientFor: (run) => clientFor(Number(run.metadata.installationId)),
+    dispatches: store,
+    async permission(run, actor, required, teams) {
+      const { owner, repo } = run.metadata as { owner: string; repo: string };
+      const client = await clientFor(Number(run.metadata.installationId));
+      const verdict = await checkPermission(client, {
+        owner,
+        repo,
+        username: actor,
+        required: required as Permission,
+        teams,
+      });
+      return verdict.allowed;
+    },
+  });
+  for (const [kind, handler] of Object.entries(kinds)) engine.register(kind, handler);
   const log = { debug() {}, info() {}, warn() {}, error() {} };
   const handlers = createHandlers({ engine, store, clock, log, appSlug: "stageflow", clientFor });
   if (options.githubPort) handlers.deps.github = options.githubPort;
