@@ -9,11 +9,15 @@
  *       from a signal to a parked run's next step (< 50 ms): absolute targets (issue 10)
  *   (e) webhook intake: answer latency p50/p99 of 2,000 signed deliveries at 200/s with the inbox
  *       durable (p99 < 20 ms) vs the same server answering without recording; deliveries/s
+ *   (f) writes to GitHub per run of the whole app (startApp, loopback GitHub, runs started by a
+ *       signed pull_request.labeled delivery): a 3-stage, 12-step workflow (≤ 12 reporting
+ *       writes) and a 200-step one (coalescing), at the reporter's default interval (1 s per run)
  *
- * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d,e to run a subset.
+ * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d,e,f to run a subset.
  * Prints progress, a table, PASS/FAIL per target and one `BENCH_JSON {...}` line.
  */
 import { cpus, totalmem } from "node:os";
+import { APP_WRITES_TARGET, type AppWritesResult, runAppWritesBench } from "./app-writes.js";
 import { type FloorResult, measureFloor } from "./floor.js";
 import { type MemoryResult, runMemoryBench } from "./memory.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
@@ -30,7 +34,7 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d,e" });
+const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d,e,f" });
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const passFail = (ok: boolean) => (ok ? "PASS" : "FAIL");
@@ -145,6 +149,13 @@ async function main(): Promise<void> {
     );
     e = await runWebhooksBench();
   }
+  let f: AppWritesResult | undefined;
+  if (only.has("f")) {
+    log(
+      "(f) writes to GitHub per run: the whole app against the loopback GitHub, 5 runs of 12 steps, 3 of 200…",
+    );
+    f = await runAppWritesBench();
+  }
   const totalS = round((performance.now() - started) / 1000, 1);
 
   const rows: string[][] = [["benchmark", "measured", "baseline (same run)", "ratio", "target", "result"]];
@@ -246,6 +257,23 @@ async function main(): Promise<void> {
       "",
     ]);
   }
+  const appWritesPass =
+    f &&
+    f.twelve.reportingMax <= APP_WRITES_TARGET.reportingWrites &&
+    f.twelve.problems + f.twoHundred.problems === 0;
+  if (f) {
+    for (const w of [f.twelve, f.twoHundred]) {
+      const twelve = w === f.twelve;
+      rows.push([
+        `(f) GitHub writes/run, ${w.steps} steps`,
+        `${w.reportingMedian} reporting (max ${w.reportingMax}) + ${w.stepWritesMedian} by steps`,
+        `${w.eventsMedian} events/run (${w.eventsMedian * 2} writes uncoalesced)`,
+        `${round(w.reportingMedian / (w.eventsMedian * 2), 3)}`,
+        twelve ? `≤ ${APP_WRITES_TARGET.reportingWrites} reporting` : "(report)",
+        twelve ? passFail(Boolean(appWritesPass)) : "",
+      ]);
+    }
+  }
   console.log(`\n${table(rows)}\n`);
   if (a) {
     for (const s of [a.process, a.machine]) {
@@ -287,6 +315,18 @@ async function main(): Promise<void> {
         `max ${e.durable.maxMs} ms; baseline: ${e.baseline.errors} non-2xx, max ${e.baseline.maxMs} ms`,
     );
   }
+  if (f) {
+    for (const w of [f.twelve, f.twoHundred]) {
+      const ops = Object.entries(w.byOperation)
+        .map(([op, n]) => `${op} ${round(n / w.runs, 1)}`)
+        .join(", ");
+      console.log(
+        `app writes, ${w.workflow} (${w.steps} steps, ${w.runs} runs, reporter interval ${f.intervalMs} ms): ` +
+          `run ${w.runMsMedian} ms (median, delivery answered → run ended); reporting writes per run by operation: ${ops}; ` +
+          `reporter writes ${w.reporterWritesMedian}/run (check run + comment each); openapi problems ${w.problems}`,
+      );
+    }
+  }
   console.log(`total ${totalS} s`);
   const json = {
     date: new Date().toISOString(),
@@ -302,6 +342,7 @@ async function main(): Promise<void> {
     },
     parked: d && { ...d, target: PARKED_TARGET, pass: parkedPass },
     webhooks: e && { ...e, target: WEBHOOK_TARGET, pass: webhooksPass },
+    appWrites: f && { ...f, target: APP_WRITES_TARGET, pass: appWritesPass },
     totalSeconds: totalS,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);
