@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
-import { builtinSteps, createEngine, type Engine, type Logger, type RunInfo, systemClock, type Clock } from "../index.js";
+import {
+  builtinSteps,
+  createEngine,
+  type Engine,
+  type Logger,
+  type RunInfo,
+  systemClock,
+  type Clock,
+} from "../index.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
 import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
