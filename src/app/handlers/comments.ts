@@ -3,6 +3,7 @@
  * (`/stageflow run NAME k=v`, or a workflow's own `/deploy k=v`) or steers the issue's run.
  * Edits and deletions are never read (the app subscribes to `created` only).
  */
+import { commandList, helpWorkflow } from "../../github/render/replies.js";
 import { byName, commandWords } from "../config/lookup.js";
 import type { RepoConfig } from "./deps.js";
 import { replyWorkflowError, settingsBroken } from "./labels.js";
@@ -91,30 +92,7 @@ export function helpData(config: RepoConfig, unknown: string | null): Record<str
     unknown,
     workflows: [...config.workflows]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((w) => ({
-        name: w.name,
-        description: w.plan.description ?? null,
-        commands: w.commands,
-        labels: w.labels,
-        inputs: Object.entries(w.plan.inputs).map(([name, spec]) => ({
-          name,
-          type: spec.type,
-          required: spec.required && spec.default === undefined,
-          default: spec.secret ? null : (spec.default ?? null),
-          description: spec.description ?? null,
-          options: spec.options ?? [],
-          secret: spec.secret === true,
-        })),
-      })),
-    commands: [
-      ["run NAME key=value ...", "start workflow NAME with these inputs"],
-      ["status [#RUN]", "show the latest run of this thread (or run RUN)"],
-      ["retry [STEP] [#RUN]", "run the failed steps again (succeeded steps are kept)"],
-      ["skip STEP [#RUN]", "record STEP as skipped and go on"],
-      ["resume [#RUN]", "resume a run that stopped or waits for a person"],
-      ["approve [#RUN]", "approve the step that waits for an approval"],
-      ["cancel [#RUN]", "cancel the run"],
-      ["help", "this list"],
-    ].map(([usage, description]) => ({ usage: `${prefix} ${usage}`, description })),
+      .map((w) => helpWorkflow(w.plan, w)),
+    commands: commandList(prefix),
   };
 }

@@ -127,24 +127,33 @@ export function helpReply(
     actor: options.actor ?? null,
     prefix,
     unknown: options.unknown ?? null,
-    workflows: [...plans]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((plan) => ({
-        name: plan.name,
-        description: plan.description ?? null,
-        commands: [...plan.on.commands],
-        labels: [...plan.on.labels],
-        inputs: Object.entries(plan.inputs).map(([name, spec]) => ({
-          name,
-          type: spec.type,
-          required: spec.required && spec.default === undefined,
-          default: spec.secret ? null : (spec.default ?? null),
-          description: spec.description ?? null,
-          options: spec.options ?? [],
-          secret: spec.secret === true,
-        })),
-      })),
+    workflows: [...plans].sort((a, b) => a.name.localeCompare(b.name)).map((plan) => helpWorkflow(plan)),
     commands: commandList(prefix),
+  };
+}
+
+/**
+ * One workflow of `reply-help`: its description, commands, labels and inputs (a secret input's
+ * default never shown). The app passes the commands and labels as it matches them.
+ */
+export function helpWorkflow(
+  plan: WorkflowPlan,
+  triggers: { commands: readonly string[]; labels: readonly string[] } = plan.on,
+): HelpWorkflow {
+  return {
+    name: plan.name,
+    description: plan.description ?? null,
+    commands: [...triggers.commands],
+    labels: [...triggers.labels],
+    inputs: Object.entries(plan.inputs).map(([name, spec]) => ({
+      name,
+      type: spec.type,
+      required: spec.required && spec.default === undefined,
+      default: spec.secret ? null : (spec.default ?? null),
+      description: spec.description ?? null,
+      options: spec.options ?? [],
+      secret: spec.secret === true,
+    })),
   };
 }
 

@@ -12,20 +12,14 @@ import {
   type StepReport,
   type WorkflowPlan,
 } from "../../index.js";
+import type { Annotation as CheckRunAnnotation } from "../check-runs.js";
 import { firstLine, formatDuration, stateEmoji } from "./format.js";
 
 /** A check run's conclusion (GitHub's names). */
 export type Conclusion = "success" | "neutral" | "failure" | "cancelled" | "action_required";
 
-/** A GitHub check-run annotation (`output.annotations[]` of `POST /repos/{owner}/{repo}/check-runs`). */
-export interface Annotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title: string;
-}
+/** A check-run annotation (see src/github/check-runs.ts) as the view makes it: always titled. */
+export type Annotation = CheckRunAnnotation & { title: string };
 
 export interface InputView {
   name: string;
