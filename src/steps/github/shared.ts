@@ -6,6 +6,8 @@
 import type { RunInfo, StepContext, StepHandler, StepOutputs } from "../../engine/handler.js";
 import type { RepoRef } from "../../github/client.js";
 import type { StepsGitHubClient as GitHubClient } from "./client.js";
+import { rateLimitExhausted } from "../../engine/recovery/classify.js";
+import { retryAfterMs } from "../../engine/recovery/retry-after.js";
 import type { DispatchRegistry } from "./dispatch-registry.js";
 
 /** What a host gives the GitHub kinds (see `githubSteps`). */
@@ -111,18 +113,19 @@ export function githubError(error: unknown, label: string): unknown {
 /**
  * How long GitHub asks to wait before the next request, when `error` is a rate limit (403/429
  * with `retry-after`, a "secondary rate limit" message, or `x-ratelimit-remaining: 0`); else
- * undefined. `retry-after` wins; then `x-ratelimit-reset`; else a minute (GitHub's advice).
+ * undefined. The headers are read as recovery reads them (`retryAfterMs`); when they name no wait,
+ * a minute (GitHub's advice).
  */
 export function rateLimitWaitMs(error: unknown, now: number): number | undefined {
   if (!(error instanceof GitHubRequestError) || (error.status !== 403 && error.status !== 429))
     return undefined;
-  const h = error.headers;
-  const retryAfter = h["retry-after"]?.trim();
-  if (retryAfter && /^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
-  const exhausted = h["x-ratelimit-remaining"]?.trim() === "0";
-  const reset = h["x-ratelimit-reset"]?.trim();
-  if (exhausted && reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1000 - now);
-  if (exhausted || error.status === 429 || /secondary rate limit|abuse detection/i.test(error.message))
+  const asked = retryAfterMs(error, now);
+  if (asked !== undefined) return asked;
+  if (
+    rateLimitExhausted(error) ||
+    error.status === 429 ||
+    /secondary rate limit|abuse detection/i.test(error.message)
+  )
     return 60_000;
   return undefined;
 }
