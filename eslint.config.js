@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", ".bench-build/", "node_modules/", "coverage/", "tmp-prof/", "schema/"] },
+  {
+    ignores: [
+      "dist/",
+      "action/",
+      ".cache/",
+      ".bench-build/",
+      "node_modules/",
+      "coverage/",
+      "tmp-prof/",
+      "schema/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.js", "eslint.config.js"],
+    files: ["bin/**/*.js", "scripts/**/*.mjs", "eslint.config.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
 );
