@@ -155,7 +155,7 @@ async function execute(x: Execution): Promise<ActionResult> {
   await out.writeSummary(summary).catch((e: unknown) => out.warning(`job summary not written: ${errorMessage(e)}`));
   annotate(view, inputs, ctx, out);
   out.setOutput("status", view.status);
-  out.setOutput("grade", view.grade ?? "");
+  out.setOutput("grade", view.grade?.letter ?? "");
   out.setOutput("summary", summary);
   if (inputs.comment) await comment(deps, ctx, inputs, view, renderer);
 
