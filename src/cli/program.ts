@@ -5,6 +5,7 @@ import { registerDiagnostics } from "./commands/diagnostics.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
+import { registerReport } from "./commands/report.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerValidate,
     registerCancel,
     registerStats,
+    registerReport,
     registerPrune,
     registerInit,
     registerCompletion,
