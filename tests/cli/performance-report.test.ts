@@ -137,5 +137,8 @@ describe("stageflow report RUN", () => {
     const bad = await cli("report", ids[0] as string, "--db", db, "--history", "0");
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/expected a positive integer, got '0'/);
+    const none = await cli("report", ids[0] as string, "--db", tmp.path("none.db"));
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("none.db");
   });
 });
