@@ -56,6 +56,9 @@ export interface LoggedRequest {
   /** Twirp requests: the parsed JSON body; blob requests: the `comp` parameter, if any. */
   body: unknown;
   status: number;
+  /** `performance.now()` when the request began to arrive and when its answer finished. */
+  receivedAt: number;
+  answeredAt: number;
 }
 
 export interface ArtifactService {
@@ -337,6 +340,7 @@ export async function startArtifactService(): Promise<ArtifactService> {
   }
 
   const server = createServer((req, res) => {
+    const receivedAt = performance.now();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -366,9 +370,14 @@ export async function startArtifactService(): Promise<ArtifactService> {
         endpoint,
         body: parsed,
         status: 0,
+        receivedAt,
+        answeredAt: 0,
       };
       requests.push(entry);
-      res.on("finish", () => (entry.status = res.statusCode));
+      res.on("finish", () => {
+        entry.status = res.statusCode;
+        entry.answeredAt = performance.now();
+      });
       const answer = (): void => {
         const fault = endpoint ? takeFault(endpoint) : undefined;
         if (method) {
