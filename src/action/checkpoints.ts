@@ -16,6 +16,17 @@
  * most one (plus, briefly, the new one). `restoreLatest` on a re-run takes the newest checkpoint
  * of an earlier attempt of the same job and key, downloads it unextracted and checks its sha256
  * against the digest the service listed before unpacking it.
+ *
+ * Retries belong to the client (`@actions/artifact` 6.2.1); none is configurable by option or
+ * environment (it builds its Twirp client and Azure `BlobClient` without options), so this store
+ * adds none of its own:
+ * - Twirp calls: 5 attempts, 3 s then ×1.5 with jitter (~25–35 s) on 429/500/502/503/504 or an
+ *   unparsable answer; other 4xx fail at once; ECONNREFUSED/ECONNRESET/ETIMEDOUT/ENOTFOUND/
+ *   EHOSTUNREACH fail at once as a NetworkError.
+ * - Blob upload: 4 tries after 0, 4 and 12 s (the "~16 s") on 500/503 and network errors.
+ *   `ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS` (default 300000) bounds a stalled upload.
+ * - Blob download: any failure, a non-200 status included, is retried 5 times 5 s apart (~25 s);
+ *   a chunk that does not arrive in 30 s counts as a failure.
  */
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";

@@ -181,6 +181,25 @@ describe("a failing service gives a clear error, fast", () => {
     expect((error as Error).message).toMatch(/^Checkpoint download of artifact "stageflow-build-url-a1-1" \(id \d+\) failed: .*\(403\)/);
   });
 
+  it("fails at once with the network error when the service is unreachable", async () => {
+    const s = store(1, { key: "down" });
+    const closed = await startArtifactService();
+    await closed.close();
+    process.env.ACTIONS_RESULTS_URL = closed.url; // nothing listens there any more
+    const error = await s.save(await snapshot("j.db", Buffer.from("x")), { seq: 1 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^Checkpoint upload of artifact "stageflow-build-down-a1-1" failed: Failed to CreateArtifact: Unable to make request: ECONNREFUSED/,
+    );
+  });
+
+  it("rides out a transient blob storage error (the blob client retries the first time without delay)", async () => {
+    service.failNext("BlobUpload", 503);
+    const saved1 = await store(1, { key: "flaky" }).save(await snapshot("j.db", Buffer.from("x")), { seq: 1 });
+    expect(saved1.name).toBe("stageflow-build-flaky-a1-1");
+    const uploads = service.requests.filter((r) => r.endpoint === "BlobUpload" && r.path.includes("flaky"));
+    expect(uploads.map((r) => r.status)).toEqual([503, 201, 201]); // block, block again, block list
+  });
+
   it("gives up on a stalled upload after ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS", async () => {
     const s = store(1, { key: "stall" });
     process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS = "300";

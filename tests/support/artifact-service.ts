@@ -73,11 +73,19 @@ export interface ArtifactService {
   artifacts(filter?: { runBackendId?: string; includeUnfinalized?: boolean }): StoredArtifact[];
   /** The files inside the named artifact's ZIP (throws if it has none or is not a ZIP). */
   files(name: string, runBackendId?: string): Map<string, Buffer>;
-  /** The next `times` requests to `endpoint` answer `status` (a Twirp error or a blob error). */
+  /**
+   * The next `times` requests to `endpoint` answer `status` (a Twirp error or a blob error).
+   * Statuses the client retries (Twirp 429/5xx: ~3 s apart; blob 500/503: 0, 4, 12 s) make a
+   * slow test; a single blob 500/503 is retried at once.
+   */
   failNext(endpoint: Endpoint, status: number, times?: number): void;
   /** Flips bytes in the middle of the named artifact's stored blob. */
   corrupt(name: string): void;
-  /** The next `times` requests to `endpoint` are held without an answer until `release()`. */
+  /**
+   * The next `times` requests to `endpoint` are held without an answer until `release()`. The
+   * client gives up on a stalled upload after `ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS`; on a stalled
+   * download only after 30 s, five times over (not configurable), so stall downloads sparingly.
+   */
   stall(endpoint: Endpoint, times?: number): void;
   /** Answers the held requests (normally). */
   release(): void;
