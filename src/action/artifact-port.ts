@@ -17,12 +17,20 @@ export type ArtifactPort = Pick<
 >;
 
 /**
- * The real client. It reads `ACTIONS_RUNTIME_TOKEN` and `ACTIONS_RESULTS_URL` from the
- * environment on every call (the runner sets them for JavaScript actions).
+ * The real client, loaded on first use. It reads `ACTIONS_RUNTIME_TOKEN` and
+ * `ACTIONS_RESULTS_URL` from the environment on every call (the runner sets them for JavaScript
+ * actions).
  */
-export async function defaultArtifactPort(): Promise<ArtifactPort> {
-  const { DefaultArtifactClient } = await import("@actions/artifact");
-  return new DefaultArtifactClient();
+export function defaultArtifactPort(): ArtifactPort {
+  let client: Promise<ArtifactClient> | undefined;
+  const real = (): Promise<ArtifactClient> =>
+    (client ??= import("@actions/artifact").then(({ DefaultArtifactClient }) => new DefaultArtifactClient()));
+  return {
+    uploadArtifact: async (...args) => (await real()).uploadArtifact(...args),
+    listArtifacts: async (...args) => (await real()).listArtifacts(...args),
+    downloadArtifact: async (...args) => (await real()).downloadArtifact(...args),
+    deleteArtifact: async (...args) => (await real()).deleteArtifact(...args),
+  };
 }
 
 const EOCD = 0x06054b50;

@@ -33,11 +33,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { basename, dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
-import { readZip, type ArtifactPort } from "./artifact-port.js";
+import { defaultArtifactPort, readZip, type ArtifactPort } from "./artifact-port.js";
+import type { CheckpointStore, SavedCheckpoint as SavedCheckpointPort } from "./ports.js";
 
 export interface CheckpointStoreOptions {
-  /** The artifact client (`defaultArtifactPort()` in the Action). */
-  port: ArtifactPort;
+  /**
+   * The artifact client.
+   * @default defaultArtifactPort() — the real client, configured by the runner's environment
+   */
+  port?: ArtifactPort;
   /** The job id, `GITHUB_JOB`. */
   job: string;
   /** A short stable key for the stageflow run within the job, e.g. a hash of the workflow path. */
@@ -75,11 +79,12 @@ export interface CheckpointName {
   seq: number;
 }
 
-export interface SavedCheckpoint {
+/** The host's `SavedCheckpoint` plus the artifact's id and digest. */
+export interface SavedCheckpoint extends SavedCheckpointPort {
   id: number;
   name: string;
   /** Bytes uploaded (the ZIP). */
-  size: number;
+  bytes: number;
   /** `sha256:<hex>` of the uploaded ZIP, as the service lists it. */
   digest: string | undefined;
   /** Time of upload plus the deletion of the previous checkpoint. */
@@ -87,7 +92,7 @@ export interface SavedCheckpoint {
 }
 
 export interface RestoredCheckpoint {
-  /** The restored snapshot: `<into>/<the snapshot's file name>`. */
+  /** The restored snapshot: `<intoDir>/<the snapshot's file name>`. */
   path: string;
   id: number;
   name: string;
@@ -97,7 +102,8 @@ export interface RestoredCheckpoint {
   ms: number;
 }
 
-export interface CheckpointStore {
+/** The host's `CheckpointStore` port (src/action/ports.ts) on artifacts, with richer results. */
+export interface ArtifactCheckpointStore extends CheckpointStore {
   readonly attempt: number;
   /** The artifact name of checkpoint `seq` of this attempt. */
   nameOf(seq: number): string;
@@ -106,14 +112,14 @@ export interface CheckpointStore {
    * previous checkpoint (a failed deletion is only a warning). Throws a `CheckpointError` naming
    * the artifact and the service's answer when the upload fails.
    */
-  save(snapshotFile: string, options: { seq: number }): Promise<SavedCheckpoint>;
+  save(snapshotFile: string, seq: number): Promise<SavedCheckpoint>;
   /**
-   * On a re-run (`attempt` > 1), downloads the newest checkpoint of an earlier attempt (highest
-   * attempt, then highest seq) into the directory `into` and returns it; null when there is
-   * none or on a first attempt. Throws a `CheckpointError` when the download fails or the
-   * content does not match the listed digest.
+   * On a re-run (`attempt` > 1), downloads the newest checkpoint of an attempt before `attempt`
+   * (highest attempt, then highest seq) into the directory `intoDir` and returns it; null when
+   * there is none or on a first attempt. Throws a `CheckpointError` when the listing or download
+   * fails or the content does not match the listed digest.
    */
-  restoreLatest(options: { into: string; attempt?: number }): Promise<RestoredCheckpoint | null>;
+  restoreLatest(attempt: number, intoDir: string): Promise<RestoredCheckpoint | null>;
 }
 
 /** A checkpoint operation that failed; the message names the artifact and the operation. */
@@ -157,8 +163,21 @@ export function parseCheckpointArtifactName(
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-export function createCheckpointStore(options: CheckpointStoreOptions): CheckpointStore {
-  const { port, job, key, attempt, retentionDays } = options;
+/**
+ * The `checkpoints` dependency of the Action host (`ActionDeps.checkpoints`): a store per run key
+ * for this job and attempt.
+ */
+export function artifactCheckpoints(
+  job: { job: string; attempt: number },
+  options: Pick<CheckpointStoreOptions, "port" | "compressionLevel" | "warn" | "now"> = {},
+): (key: string, retentionDays: number) => ArtifactCheckpointStore {
+  const port = options.port ?? defaultArtifactPort();
+  return (key, retentionDays) => createCheckpointStore({ ...options, port, ...job, key, retentionDays });
+}
+
+export function createCheckpointStore(options: CheckpointStoreOptions): ArtifactCheckpointStore {
+  const { job, key, attempt, retentionDays } = options;
+  const port = options.port ?? defaultArtifactPort();
   const compressionLevel = options.compressionLevel ?? 1;
   const warn = options.warn ?? (() => {});
   const now = options.now ?? (() => performance.now());
@@ -176,7 +195,8 @@ export function createCheckpointStore(options: CheckpointStoreOptions): Checkpoi
 
   const nameOf = (seq: number): string => checkpointArtifactName({ job, key, attempt, seq });
 
-  async function save(snapshotFile: string, { seq }: { seq: number }): Promise<SavedCheckpoint> {
+  async function save(snapshotFile: string, seq: number): Promise<SavedCheckpoint> {
+    if (!Number.isInteger(seq) || seq < 0) throw new TypeError(`checkpoints: seq must be an integer ≥ 0, got ${String(seq)}`);
     const started = now();
     const name = nameOf(seq);
     try {
@@ -207,13 +227,13 @@ export function createCheckpointStore(options: CheckpointStoreOptions): Checkpoi
     return {
       id: uploaded.id,
       name,
-      size: uploaded.size ?? 0,
+      bytes: uploaded.size ?? 0,
       digest: uploaded.digest ? `sha256:${uploaded.digest}` : undefined,
       ms: now() - started,
     };
   }
 
-  async function restoreLatest({ into, attempt: current = attempt }: { into: string; attempt?: number }): Promise<RestoredCheckpoint | null> {
+  async function restoreLatest(current: number, into: string): Promise<RestoredCheckpoint | null> {
     if (current <= 1) return null;
     const started = now();
     let artifacts;
