@@ -14,6 +14,10 @@
  * Tests read what was stored (`artifacts()`, `files(name)`), inject faults (`failNext`, `corrupt`,
  * `stall`) and read the request log. The server lives in the test process and serves child
  * processes as well (point them at `runtimeEnv(...)`).
+ *
+ * Mind `GITHUB_SERVER_URL` in the client's environment: the client refuses to work on GitHub
+ * Enterprise Server, and takes any host other than github.com, *.ghe.com or *.localhost for one
+ * (`GHESNotSupportedError`). Leave it unset, or use e.g. `http://github.localhost:<port>`.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
