@@ -30,6 +30,7 @@ import {
   type WorkflowPlan,
 } from "../index.js";
 import { secretInputNames } from "../engine/secrets/index.js";
+import { learnHistory } from "../observe/baselines.js";
 import { type ActionInputs, ActionInputError, type Env, readInputs, type RunnerContext, runnerContext } from "./inputs.js";
 import type { ActionDeps, ActionJournal, CheckpointStore } from "./ports.js";
 
@@ -98,7 +99,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
 
   const checkpoints = new Checkpointer(journal, store, inputs.state, out);
   try {
-    return await execute({ deps, ctx, inputs, plan, given, key, engine, checkpoints });
+    return await execute({ deps, ctx, inputs, plan, given, key, engine, journal, checkpoints });
   } finally {
     await engine.close().catch(() => {});
     await journal.close().catch(() => {});
@@ -113,6 +114,7 @@ interface Execution {
   given: Record<string, unknown>;
   key: string;
   engine: Engine;
+  journal: ActionJournal;
   checkpoints: Checkpointer;
 }
 
@@ -149,7 +151,18 @@ async function execute(x: Execution): Promise<ActionResult> {
 
   const report = await engine.report(runId);
   const runUrl = ctx.repository ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}` : undefined;
-  const view = runView(report, { now: (deps.clock ?? systemClock).now(), plan: x.plan, ...(runUrl ? { runUrl } : {}) });
+  // Learned baselines: from earlier runs of this workflow in the same journal (a `state` kept
+  // between jobs, e.g. with actions/cache); none in a fresh one.
+  const history = await learnHistory(x.journal, report.run.workflow, {
+    before: report.run.createdAt,
+    exclude: report.run.id,
+  }).catch(() => undefined);
+  const view = runView(report, {
+    now: (deps.clock ?? systemClock).now(),
+    plan: x.plan,
+    ...(runUrl ? { runUrl } : {}),
+    ...(history ? { history } : {}),
+  });
   const renderer = createRenderer(deps.templatesDir ? { dir: deps.templatesDir } : {});
   const summary = (await checkRunOutput(view, renderer)).summary;
   await out.writeSummary(summary).catch((e: unknown) => out.warning(`job summary not written: ${errorMessage(e)}`));
