@@ -2,12 +2,14 @@ import { Command } from "commander";
 import { registerCancel } from "./commands/cancel.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
+import { registerHealth } from "./commands/health.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
+import { registerSla } from "./commands/sla.js";
 import { registerStats } from "./commands/stats.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -35,6 +37,8 @@ export function buildProgram(ctx: CommandContext): Command {
     registerValidate,
     registerCancel,
     registerStats,
+    registerHealth,
+    registerSla,
     registerPrune,
     registerInit,
     registerCompletion,
