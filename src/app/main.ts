@@ -217,7 +217,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       path: config.dbPath,
       clock,
       inbox: store,
-      githubPing: async () => (await probot.auth()).request("GET /meta"),
+      githubPing: async () => (await probot.auth()).request("GET /app"),
     });
     closers.push(async () => health.stop());
     const sla = () => slaReport({ journal, clock, healthHistory: (since) => health.registry.history(since) });

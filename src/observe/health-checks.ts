@@ -124,7 +124,7 @@ export function inboxLagCheck(options: {
 }
 
 /**
- * "GitHub API reachable": `ping` calls GitHub (e.g. GET /meta); its result is kept for `cacheMs`
+ * "GitHub API reachable": `ping` calls GitHub (e.g. GET /app); its result is kept for `cacheMs`
  * so a probe every few seconds does not spend the rate limit.
  */
 export function githubReachableCheck(options: {

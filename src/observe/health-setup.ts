@@ -40,7 +40,7 @@ export function registerJournalChecks(registry: HealthRegistry, options: Journal
 export interface AppHealthOptions extends JournalHealthOptions {
   /** The app's inbox (AppStore). */
   inbox: InboxStatsSource;
-  /** Calls GitHub once (e.g. GET /meta); the result is cached for a minute. */
+  /** Calls GitHub once (e.g. GET /app); the result is cached for a minute. */
   githubPing?: (signal: AbortSignal) => Promise<unknown>;
 }
 
