@@ -4,6 +4,7 @@
  * `overallStatus`, documented in docs/operations.md). A check that throws, or that has not
  * answered when its timeout passes on the injected clock, FAILS with a message naming what it
  * checked. Every evaluation is remembered (bounded), so availability can be computed from them.
+ * The rule and the checks are documented in docs/operations.md (Health).
  */
 import { type Clock, formatDuration, startTimer, systemClock } from "../engine/index.js";
 
@@ -61,7 +62,10 @@ export interface HealthReport {
   recommendations: string[];
 }
 
-/** One remembered evaluation (for availability). */
+/**
+ * One remembered evaluation (for availability: the share of evaluations that were ready). The
+ * status of a critical-only evaluation (/health/ready) reflects only the critical checks.
+ */
 export interface HealthSample {
   at: number;
   status: HealthStatus;
@@ -148,8 +152,8 @@ export class HealthRegistry {
   }
 
   /**
-   * Runs the checks at once (all of them, or only the critical ones) and reports. Remembers the
-   * evaluation of a full run for availability.
+   * Runs the checks at once (all of them, or only the critical ones: enough to tell `ready`) and
+   * reports. Remembers each evaluation (its time, status and readiness) for availability.
    */
   async evaluate(options: { criticalOnly?: boolean } = {}): Promise<HealthReport> {
     const selected = options.criticalOnly ? this.list.filter((c) => c.critical) : this.list;
@@ -170,7 +174,7 @@ export class HealthRegistry {
           .map((c) => `${c.name}: ${c.recommendation as string}`),
       ],
     };
-    if (!options.criticalOnly) this.remember({ at, status, ready: report.ready });
+    this.remember({ at, status, ready: report.ready });
     return report;
   }
 
