@@ -102,6 +102,15 @@ describe("/health/ready of the app", () => {
       ]),
     );
 
+    // /sla: the host's availability counts the two evaluations above (both ready).
+    const sla = await get(port, "/sla");
+    expect(sla.status).toBe(200);
+    expect(sla.body.slas).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "host: availability", value: 1, samples: 2, verdict: "met" }),
+      ]),
+    );
+
     chmodSync(dbDir, 0o555);
     const ready = await get(port, "/health/ready");
     expect(ready.status).toBe(503);
