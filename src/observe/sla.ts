@@ -137,13 +137,13 @@ export function p95(values: readonly number[]): number | null {
 }
 
 /** One observation: when it happened, and what it contributes. */
-interface Point {
+export interface SlaPoint {
   at: number;
   /** Duration (ms) for p95_duration; 1 or 0 for the rates. */
   v: number;
 }
 
-const aggregate = (metric: SlaMetric, points: readonly Point[]): number | null =>
+const aggregate = (metric: SlaMetric, points: readonly SlaPoint[]): number | null =>
   points.length === 0
     ? null
     : metric === "p95_duration"
@@ -156,7 +156,7 @@ const meets = (metric: SlaMetric, value: number, threshold: number) =>
 /** Evaluates one SLA over points in [from, now). */
 export function evaluateSla(
   spec: { scope: string; metric: SlaMetric; threshold: number; windowMs: number; targetCompliance: number },
-  points: readonly Point[],
+  points: readonly SlaPoint[],
   now: number,
   buckets = 24,
 ): SlaResult {
@@ -203,7 +203,7 @@ export function evaluateSla(
 
 const FINISHED = new Set(["succeeded", "degraded", "failed"]);
 
-function runPoints(runs: readonly RunRecord[], metric: "p95_duration" | "success_rate"): Point[] {
+function runPoints(runs: readonly RunRecord[], metric: "p95_duration" | "success_rate"): SlaPoint[] {
   return runs
     .filter((r) => r.finishedAt !== null && FINISHED.has(r.status))
     .map((r) => ({
@@ -234,7 +234,7 @@ export async function slaReport(sources: SlaSources): Promise<SlaReport> {
   const since = now - Math.max(longest, HOST_SLA_DEFAULTS.windowMs as number);
   const runs = all.filter((r) => r.finishedAt !== null && r.finishedAt >= since);
   const workflowOf = new Map(all.map((r) => [r.id, r.workflow]));
-  const recoveries: (Point & { workflow: string })[] = [];
+  const recoveries: (SlaPoint & { workflow: string })[] = [];
   for (let afterSeq = 0; ;) {
     const page: EventRecord[] = await sources.journal.listEventsAfter(afterSeq, {
       types: ["recovery.succeeded", "recovery.failed"],
@@ -257,15 +257,15 @@ export async function slaReport(sources: SlaSources): Promise<SlaReport> {
     scope: string,
     o: SlaObjectives,
     scoped: RunRecord[],
-    recovered: Point[],
-    health?: Point[],
+    recovered: SlaPoint[],
+    health?: SlaPoint[],
   ) => {
     const common = {
       scope,
       windowMs: o.windowMs ?? (HOST_SLA_DEFAULTS.windowMs as number),
       targetCompliance: o.targetCompliance ?? (HOST_SLA_DEFAULTS.targetCompliance as number),
     };
-    const add = (metric: SlaMetric, threshold: number | undefined, points: Point[]) => {
+    const add = (metric: SlaMetric, threshold: number | undefined, points: SlaPoint[]) => {
       if (threshold !== undefined)
         slas.push(evaluateSla({ ...common, metric, threshold }, points, now, buckets));
     };
