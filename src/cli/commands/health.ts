@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { type HealthReport, HealthRegistry } from "../../observe/health.js";
-import { registerJournalChecks } from "../../observe/health-setup.js";
+import { type HealthReport, HealthRegistry } from "../../observe/index.js";
+import { registerJournalChecks } from "../../observe/index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { DEFAULT_HISTORY_RUNS, journaledPerformance, loadProfile } from "../../render.js";
+import { DEFAULT_HISTORY_RUNS, journaledPerformance, loadProfile } from "../../observe/index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { runMasker } from "../mask.js";

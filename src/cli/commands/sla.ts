@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { formatDuration, parseDuration } from "../../index.js";
-import { type SlaObjectives, type SlaReport, type SlaResult, slaReport } from "../../observe/sla.js";
+import { type SlaObjectives, type SlaReport, type SlaResult, slaReport } from "../../observe/index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";

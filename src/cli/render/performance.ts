@@ -1,4 +1,4 @@
-import type { PerformanceReport, Profile, StagePerformance, TimingStats } from "../../render.js";
+import type { PerformanceReport, Profile, StagePerformance, TimingStats } from "../../observe/index.js";
 import { duration, fit, MAX_WIDTH, plural, symbol, table } from "./format.js";
 
 /** What `stageflow report RUN` prints (and gives as JSON). */
