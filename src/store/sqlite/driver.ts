@@ -65,8 +65,8 @@ export interface ConnectOptions {
   fileMustExist?: boolean;
 }
 
-/** Pages copied per step of an online backup (4 MB at the default page size). */
-const BACKUP_PAGES_PER_STEP = 1024;
+/** Pages copied per step of an online backup (1 MB at the default page size). */
+const BACKUP_PAGES_PER_STEP = 256;
 
 // Both bindings are loaded on first use, not imported: a host on one of them never loads the
 // other (under Node 24, better-sqlite3's addon built for Node 20 would throw), and a bundle
