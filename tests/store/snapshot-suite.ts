@@ -154,7 +154,10 @@ export function describeSnapshots(driver: SqliteDriver): void {
         message: expect.stringContaining(foreign),
       });
       const missing = join(dir, "none.db");
-      await expect(verifyJournalSnapshot(missing, { driver })).rejects.toMatchObject({ code: "missing", path: missing });
+      await expect(verifyJournalSnapshot(missing, { driver })).rejects.toMatchObject({
+        code: "missing",
+        path: missing,
+      });
 
       const newer = await journalFile(driver, 1);
       const journal = createSqliteJournal({ path: newer, driver });

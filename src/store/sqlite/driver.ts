@@ -65,7 +65,7 @@ export interface ConnectOptions {
   fileMustExist?: boolean;
 }
 
-/** Pages copied per step of an online backup (1 MB at the default page size). */
+/** Pages copied per step of better-sqlite3's online backup (1 MB at the default page size). */
 const BACKUP_PAGES_PER_STEP = 256;
 
 // Both bindings are loaded on first use, not imported: a host on one of them never loads the
@@ -118,14 +118,34 @@ export function connect(driver: SqliteDriver, path: string, options: ConnectOpti
 }
 
 /**
- * Copies the database open as `db` into the file `dest` with SQLite's online backup API, a few
- * pages per step between turns of the event loop. Writes made through `db` meanwhile are copied
- * too, so the copy is the database as of the end of the backup: consistent, committed data only.
+ * Copies the database open as `db` into the file `dest` with SQLite's online backup API, so the
+ * copy holds committed transactions only, never half of one:
+ * - better-sqlite3: from `db` itself, a few pages per step between turns of the event loop;
+ *   writes made through `db` meanwhile are copied too (the copy is as of the end).
+ * - node:sqlite: its backup() steps on a worker thread, and a write made meanwhile through the
+ *   same connection can fail it ("not an error", seen on Node 24.22). So the copy is read through
+ *   a second, read-only connection in one step: one read transaction, the copy as of the start,
+ *   while writes on `db` go on (WAL). A `:memory:` database has no file to reopen: copied from
+ *   `db`, in one step.
  */
 export async function backupDatabase(db: SqliteDatabase, dest: string): Promise<void> {
   if (db instanceof NodeSqliteDatabase) {
-    await loadNodeSqlite().backup(db.raw, dest, { rate: BACKUP_PAGES_PER_STEP });
+    const { backup, DatabaseSync } = loadNodeSqlite();
+    if (db.name === ":memory:" || db.name === "") {
+      await backup(db.raw, dest, { rate: ALL_PAGES });
+      return;
+    }
+    const reader = new DatabaseSync(db.name, { readOnly: true });
+    try {
+      reader.exec("PRAGMA busy_timeout = 5000");
+      await backup(reader, dest, { rate: ALL_PAGES });
+    } finally {
+      reader.close();
+    }
     return;
   }
   await (db as unknown as BetterSqlite3.Database).backup(dest, { progress: () => BACKUP_PAGES_PER_STEP });
 }
+
+/** node:sqlite's largest `rate`: every page in one step. */
+const ALL_PAGES = 2 ** 31 - 1;

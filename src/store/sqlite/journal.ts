@@ -337,11 +337,11 @@ export class SqliteJournal implements J.Journal {
   /**
    * Writes a consistent copy of the journal to `dest` (created, or replacing an earlier
    * snapshot) and returns its path and size. Writes enqueued before the call are committed first
-   * and are in it; the copy is made with SQLite's online backup API while writes go on, so it
-   * holds exactly the transactions committed by the time it completes. The copy is one
-   * self-contained file (no -wal) that opens read-only with either driver: check a downloaded
-   * one with verifyJournalSnapshot. Throws StoreError naming `dest` (`bad_path`, `read_only`,
-   * `full`, ...), or `closed`.
+   * and are in it; writes go on meanwhile, and the copy, made with SQLite's online backup API
+   * (see backupDatabase), holds whole transactions only. It is one self-contained file (no -wal,
+   * mode 0600) that opens read-only with either driver: check a downloaded one with
+   * verifyJournalSnapshot. Throws StoreError naming `dest` (`bad_path`, `not_sqlite`,
+   * `read_only`, `full`, ...), or `closed`. close() waits for a snapshot being written.
    */
   async snapshot(dest: string): Promise<JournalSnapshot> {
     if (this.closed) throw closedJournal(this.path);
