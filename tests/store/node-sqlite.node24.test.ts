@@ -1,6 +1,6 @@
 /**
  * The SQLite journal on node:sqlite, under Node 24 (the Action's runtime): the Journal contract,
- * the snapshot suite, the adapter's transactions and errors, and snapshots across drivers.
+ * the snapshot and group-commit suites, the adapter's transactions and errors, and snapshots across drivers.
  * tests/store/node-sqlite.test.ts runs this file with Node 24 and STAGEFLOW_SQLITE_DRIVER=node:sqlite;
  * in the ordinary run (Node 20) it only reports that it is skipped, and why.
  */
@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSqliteJournal, sqliteCodeOf, verifyJournalSnapshot } from "../../src/store/index.js";
 import { checkpoint, newRun, stepSucceeded } from "../../src/testing/contract/builders.js";
 import { sqliteFixture } from "../contract/sqlite-fixture.js";
+import { describeGroupCommit } from "./group-commit-suite.js";
 import { describeSnapshots, journalFile } from "./snapshot-suite.js";
 import { tempDir } from "./temp.js";
 // tests/store/node-sqlite.test.ts counts the tests below (NODE24_ONLY_TESTS): 5.
@@ -29,6 +30,7 @@ if (!enabled) {
     afterEach,
   });
   describeSnapshots("node:sqlite");
+  describeGroupCommit("node:sqlite");
 
   describe("the node:sqlite driver", () => {
     it("nests transactions in savepoints, rolls back only the inner one, and knows when SQLite rolled back", async () => {

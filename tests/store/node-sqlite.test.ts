@@ -11,8 +11,8 @@ import { tempDir } from "./temp.js";
 
 const run = promisify(execFile);
 const FILE = "tests/store/node-sqlite.node24.test.ts";
-/** The snapshot suite's tests (snapshot-suite.ts) and the Node 24 file's own. */
-const SNAPSHOT_TESTS = 4;
+/** The tests of snapshot-suite.ts and group-commit-suite.ts, and the Node 24 file's own. */
+const SUITE_TESTS = 4 + 9;
 const NODE24_ONLY_TESTS = 5;
 
 /** How many tests describeJournalContract declares, counted without running them. */
@@ -37,7 +37,7 @@ interface VitestReport {
 }
 
 describe("the SQLite journal on node:sqlite, under Node 24", () => {
-  it("passes the Journal contract and the snapshot suite, reads and writes snapshots across drivers, and never loads better-sqlite3", async () => {
+  it("passes the Journal contract, the snapshot and group-commit suites, reads and writes snapshots across drivers, and never loads better-sqlite3", async () => {
     const dir = await tempDir();
     // better-sqlite3 (Node 20) → node:sqlite (Node 24).
     const source = createSqliteJournal({ path: await journalFile("better-sqlite3") });
@@ -64,7 +64,7 @@ describe("the SQLite journal on node:sqlite, under Node 24", () => {
     );
     expect(child.code ?? 0, child.stderr).toBe(0);
     const results = JSON.parse(await readFile(report, "utf8")) as VitestReport;
-    const expected = contractTests() + SNAPSHOT_TESTS + NODE24_ONLY_TESTS;
+    const expected = contractTests() + SUITE_TESTS + NODE24_ONLY_TESTS;
     expect(expected).toBeGreaterThan(70);
     expect(results).toMatchObject({
       numTotalTests: expected,
