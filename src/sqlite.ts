@@ -5,7 +5,7 @@
  *   import { createSqliteJournal } from "stageflow/sqlite";
  *   const journal = createSqliteJournal({ path: ".stageflow/state.db" });
  */
-export { type SqliteDriver } from "./store/sqlite/driver.js";
+export { type SqliteDatabase, type SqliteDriver } from "./store/sqlite/driver.js";
 export { createSqliteJournal, SqliteJournal, type SqliteJournalOptions } from "./store/sqlite/journal.js";
 export { type JournalSnapshot } from "./store/sqlite/snapshot.js";
 export { verifyJournalSnapshot } from "./store/sqlite/verify-snapshot.js";
