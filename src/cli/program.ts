@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAlert } from "./commands/alert.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerCancel,
     registerStats,
     registerPrune,
+    registerAlert,
     registerInit,
     registerCompletion,
   ]) {

@@ -107,7 +107,9 @@ export function loadAlertsConfig(opts: { file?: { name: string; value: unknown }
     if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv as unknown, label: variable! };
     const section = chans[channel];
     const value = isObject(section) ? section[key] : undefined;
-    return { value, label: at(`channels.${channel}.${key}`) };
+    const label = at(`channels.${channel}.${key}`);
+    // Nothing set: name both places it can be set.
+    return { value, label: value === undefined && variable ? `${variable} (or ${label})` : label };
   };
   const sectionOf = (channel: keyof AlertChannelsConfig) => {
     const section = chans[channel];
