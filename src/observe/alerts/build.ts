@@ -2,7 +2,14 @@
  * Wiring: channels from the configuration, the dispatcher, and the manager with the configured
  * rules and budgets. Hosts (the app, the CLI) call these from their composition roots.
  */
-import { type Clock, type Logger, type Random } from "../../engine/index.js";
+import {
+  type Clock,
+  type Logger,
+  maskingLogger,
+  nullLogger,
+  type Random,
+  SecretMasker,
+} from "../../engine/index.js";
 import { createOctokit, type GitHubClient } from "../../github/index.js";
 import { budgetReader, budgetRules, type CostReader } from "./budgets.js";
 import {
@@ -67,6 +74,7 @@ export function createAlerting(options: CreateAlertingOptions): {
   dispatcher: AlertDispatcher;
 } {
   const { config } = options;
+  const logger = maskingLogger(options.logger ?? nullLogger, new SecretMasker(config.secrets));
   const built = createAlertChannels(config.channels, options);
   const extra = options.channels ?? [];
   const names = new Set(extra.map((c) => c.name));
@@ -74,8 +82,8 @@ export function createAlerting(options: CreateAlertingOptions): {
     channels: [...built.filter((c) => !names.has(c.name)), ...extra],
     clock: options.clock,
     secrets: config.secrets,
+    logger,
     ...(options.random ? { random: options.random } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
   });
   if (config.budgets.length > 0 && !options.costs)
     throw new TypeError("createAlerting: alerts.budgets are configured but no `costs` reader was given");
@@ -87,7 +95,7 @@ export function createAlerting(options: CreateAlertingOptions): {
     clock: options.clock,
     sink: dispatcher,
     escalation: config.escalation,
-    ...(options.logger ? { logger: options.logger } : {}),
+    logger,
   });
   return { manager, dispatcher };
 }

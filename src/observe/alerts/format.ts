@@ -6,6 +6,7 @@ const STATUS_WORD = { firing: "FIRING", resolved: "RESOLVED", test: "TEST" } as 
 /** `[stageflow] FIRING critical: workflow_p95_latency {workflow="release"}`. */
 export function subjectOf(n: AlertNotification): string {
   const labels = Object.entries(n.labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}="${v}"`)
     .join(",");
   return `[stageflow] ${STATUS_WORD[n.status]} ${n.severity}: ${n.rule}${labels ? ` {${labels}}` : ""}`;

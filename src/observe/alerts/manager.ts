@@ -9,7 +9,7 @@
  * stays unacknowledged for that tier's `afterMs`.
  */
 import type { Clock, Logger } from "../../engine/index.js";
-import { nullLogger } from "../../engine/index.js";
+import { nullLogger, startTimer } from "../../engine/index.js";
 import { DEFAULT_ESCALATION, type EscalationPolicy } from "./escalation.js";
 import { checkRules, conditionOf, breaches, labelKey } from "./rules.js";
 import { type Silence, Silences, type StoredSilence } from "./silences.js";
@@ -97,8 +97,46 @@ export class AlertManager {
     this.logger = options.logger ?? nullLogger;
   }
 
-  /** Reads every rule's metric at the clock's now, updates states and sends what is due. */
-  async evaluate(): Promise<SentNotification[]> {
+  /**
+   * Reads every rule's metric at the clock's now, updates states and sends what is due. Calls
+   * never overlap: a call made while one runs starts when it ends.
+   */
+  evaluate(): Promise<SentNotification[]> {
+    const run = this.last.then(
+      () => this.evaluateNow(),
+      () => this.evaluateNow(),
+    );
+    this.last = run;
+    return run;
+  }
+
+  /**
+   * Evaluates every `everyMs` on the clock until the returned function is called. An evaluation
+   * that throws is logged and the schedule goes on.
+   */
+  start(everyMs: number): () => void {
+    if (!Number.isSafeInteger(everyMs) || everyMs <= 0)
+      throw new TypeError(`start: everyMs must be a positive integer, got ${everyMs}`);
+    let stopped = false;
+    let cancel = () => {};
+    const tick = () => {
+      if (stopped) return;
+      this.evaluate()
+        .catch((e: unknown) => this.logger.error("alert evaluation failed", { error: String(e) }))
+        .finally(() => {
+          if (!stopped) cancel = startTimer(this.options.clock, everyMs, tick);
+        });
+    };
+    cancel = startTimer(this.options.clock, everyMs, tick);
+    return () => {
+      stopped = true;
+      cancel();
+    };
+  }
+
+  private last: Promise<unknown> = Promise.resolve();
+
+  private async evaluateNow(): Promise<SentNotification[]> {
     const now = this.options.clock.now();
     for (const rule of this.rules) await this.evaluateRule(rule, now);
     const out: SentNotification[] = [];
