@@ -1,13 +1,5 @@
 import type { Command } from "commander";
-import {
-  ALERT_ENV,
-  AlertConfigError,
-  type AlertChannelsConfig,
-  AlertDispatcher,
-  createAlertChannels,
-  loadAlertsConfig,
-  testNotification,
-} from "../../alerts.js";
+import type { ALERT_ENV as AlertEnv, AlertChannelsConfig } from "../../alerts.js";
 import { systemClock } from "../../index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -19,13 +11,15 @@ const CHANNELS = ["slack", "email", "pagerduty", "webhook", "github"] as const;
 type ChannelName = (typeof CHANNELS)[number];
 
 /** What to set to configure each channel (named in the error when it is not configured). */
-const HOW_TO: Record<ChannelName, string> = {
-  slack: ALERT_ENV.slack.webhookUrl,
-  email: `${ALERT_ENV.email.url}, ${ALERT_ENV.email.from} and ${ALERT_ENV.email.to}`,
-  pagerduty: ALERT_ENV.pagerduty.routingKey,
-  webhook: ALERT_ENV.webhook.url,
-  github: `${ALERT_ENV.github.repo} and ${ALERT_ENV.github.token} (or GITHUB_TOKEN)`,
-};
+function howTo(env: typeof AlertEnv): Record<ChannelName, string> {
+  return {
+    slack: env.slack.webhookUrl,
+    email: `${env.email.url}, ${env.email.from} and ${env.email.to}`,
+    pagerduty: env.pagerduty.routingKey,
+    webhook: env.webhook.url,
+    github: `${env.github.repo} and ${env.github.token} (or GITHUB_TOKEN)`,
+  };
+}
 
 interface AlertTestOptions extends CommonOptions {
   retry?: boolean;
@@ -40,6 +34,15 @@ export function registerAlert(program: Command, ctx: CommandContext): void {
     .option("--retry", "retry a failure the way alerts are retried (network errors, 429, 5xx)");
   withCommonOptions(test).action(async (channel: string, opts: AlertTestOptions) => {
     const config = ctx.config(opts);
+    // Loaded here, not at start-up: the channels bring nodemailer and Octokit.
+    const {
+      ALERT_ENV,
+      AlertConfigError,
+      AlertDispatcher,
+      createAlertChannels,
+      loadAlertsConfig,
+      testNotification,
+    } = await import("../../alerts.js");
     if (!CHANNELS.includes(channel as ChannelName))
       throw new AlertConfigError([`unknown channel '${channel}' (expected ${CHANNELS.join(", ")})`]);
     const name = channel as ChannelName;
@@ -49,7 +52,7 @@ export function registerAlert(program: Command, ctx: CommandContext): void {
     });
     if (!alerts.channels[name as keyof AlertChannelsConfig])
       throw new AlertConfigError([
-        `channel '${name}' is not configured: set ${HOW_TO[name]}, or alerts.channels.${name} in the configuration file`,
+        `channel '${name}' is not configured: set ${howTo(ALERT_ENV)[name]}, or alerts.channels.${name} in the configuration file`,
       ]);
     const only: AlertChannelsConfig = { [name]: alerts.channels[name] };
     const dispatcher = new AlertDispatcher({
