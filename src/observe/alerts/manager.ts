@@ -139,9 +139,11 @@ export class AlertManager {
   private async evaluateNow(): Promise<SentNotification[]> {
     const now = this.options.clock.now();
     for (const rule of this.rules) await this.evaluateRule(rule, now);
-    const out: SentNotification[] = [];
-    for (const group of [...this.groupsByKey.values()]) out.push(...(await this.notifyGroup(group, now)));
-    return out;
+    // Groups are independent: one group's slow channel (retrying) does not hold up another's.
+    const sent = await Promise.all(
+      [...this.groupsByKey.values()].map((group) => this.notifyGroup(group, now)),
+    );
+    return sent.flat();
   }
 
   /** Silences matching groups until `silence.until`; returns the silence's id. */
