@@ -207,6 +207,13 @@ describe("AlertManager", () => {
     expect(sent).toEqual([]);
   });
 
+  it("runs overlapping evaluate() calls one after the other, so a group is notified once", async () => {
+    const { metrics, sent, manager } = setup([{ ...latency, forMs: 0 }]);
+    metrics.set("workflow_duration_p95_ms", 9000);
+    await Promise.all([manager.evaluate(), manager.evaluate(), manager.evaluate()]);
+    expect(sent).toHaveLength(1);
+  });
+
   it("changes nothing when a metric cannot be read", async () => {
     const clock = new FakeClock();
     const { sent, sink } = recordingSink();
