@@ -14,14 +14,13 @@ const cliDir = join(root, "src", "cli");
 /**
  * What the CLI may import from outside src/cli: the package's entry points, `stageflow`
  * (src/index.ts), `stageflow/sqlite` (src/sqlite.ts) and `stageflow/render` (src/render.ts, the
- * GitHub report templates that `run --github-preview` renders) and `stageflow/alerts`
- * (src/alerts.ts, the alert channels that `alert test` sends through). No exceptions.
+ * GitHub report templates that `run --github-preview` renders). No exceptions.
  */
 export const CLI_ENTRY_POINTS: readonly string[] = [
   "src/index.js",
   "src/sqlite.js",
   "src/render.js",
-  "src/alerts.js",
+  "src/observe/index.js",
 ];
 
 /** Packages the engine must not import (prefix match on the specifier). */

@@ -17,6 +17,9 @@ import {
   systemClock,
   type Clock,
 } from "../index.js";
+import { chainRoutes, healthRoutes } from "../observe/health-http.js";
+import { createAppHealth } from "../observe/health-setup.js";
+import { slaReport } from "../observe/sla.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
 import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
@@ -208,6 +211,16 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     });
     closers.push(() => worker.stop());
 
+    // /health, /health/live, /health/ready and /sla (see docs/operations.md).
+    const health = createAppHealth({
+      journal,
+      path: config.dbPath,
+      clock,
+      inbox: store,
+      githubPing: async () => (await probot.auth()).request("GET /app"),
+    });
+    closers.push(async () => health.stop());
+    const sla = () => slaReport({ journal, clock, healthHistory: (since) => health.registry.history(since) });
     const server = createIntakeServer({
       secret: config.webhookSecret,
       store,
@@ -215,7 +228,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       clock,
       log,
       onRecorded: worker.kick,
-      routes: deps.routes,
+      routes: chainRoutes(healthRoutes({ health: health.registry, sla }), deps.routes),
     });
     const { port } = await server.listen(config.port, config.host);
     closers.push(() => server.close());

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { ALERT_ENV as AlertEnv, AlertChannelsConfig } from "../../alerts.js";
+import type { ALERT_ENV as AlertEnv, AlertChannelsConfig } from "../../observe/index.js";
 import { systemClock } from "../../index.js";
 import type { CommandContext } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -42,7 +42,7 @@ export function registerAlert(program: Command, ctx: CommandContext): void {
       createAlertChannels,
       loadAlertsConfig,
       testNotification,
-    } = await import("../../alerts.js");
+    } = await import("../../observe/index.js");
     if (!CHANNELS.includes(channel as ChannelName))
       throw new AlertConfigError([`unknown channel '${channel}' (expected ${CHANNELS.join(", ")})`]);
     const name = channel as ChannelName;
