@@ -10,7 +10,7 @@ import {
   type Random,
   SecretMasker,
 } from "../../engine/index.js";
-import { createOctokit, type GitHubClient } from "../../github/index.js";
+import type { GitHubClient } from "../../github/index.js";
 import { budgetReader, budgetRules, type CostReader } from "./budgets.js";
 import {
   emailChannel,
@@ -49,7 +49,7 @@ export function createAlertChannels(
         `${ALERT_ENV.github.token}: required for the github channel (or GITHUB_TOKEN, or alerts.channels.github.token)`,
       ]);
     const client =
-      deps.github ?? createOctokit({ auth: token!, ...(apiUrl ? { baseUrl: apiUrl } : {}), ...fetchOpt });
+      deps.github ?? lazyOctokit({ auth: token!, ...(apiUrl ? { baseUrl: apiUrl } : {}), ...fetchOpt });
     out.push(gitHubIssueChannel({ client, repo, ...(label ? { label } : {}) }));
   }
   return out;
@@ -98,4 +98,14 @@ export function createAlerting(options: CreateAlertingOptions): {
     logger,
   });
   return { manager, dispatcher };
+}
+
+/** An Octokit built (and @octokit/rest loaded) on the first request, not when the host starts. */
+function lazyOctokit(options: { auth: string; baseUrl?: string; fetch?: typeof fetch }): GitHubClient {
+  let client: Promise<GitHubClient> | undefined;
+  const request = async (...args: Parameters<GitHubClient["request"]>) => {
+    client ??= import("../../github/octokit.js").then(({ createOctokit }) => createOctokit(options));
+    return (await client).request(...args);
+  };
+  return { request: request as unknown as GitHubClient["request"] };
 }

@@ -2,7 +2,7 @@ import Bottleneck from "bottleneck";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOctokit } from "../../../src/github/index.js";
-import { gitHubIssueChannel, issueMarker } from "../../../src/observe/alerts/index.js";
+import { createAlertChannels, gitHubIssueChannel, issueMarker } from "../../../src/observe/alerts/index.js";
 import { githubNock } from "../../support/openapi.js";
 import { firing, resolved } from "./fixtures.js";
 
@@ -98,6 +98,26 @@ describe("the GitHub-issue channel", () => {
     api.scope().get("/repos/acme/ops/issues").query(true).reply(200, []);
     await gitHubIssueChannel({ client: client(), repo }).send(resolved());
     expect(api.writes()).toEqual([]);
+  });
+
+  it("builds its own client from the configured token when the host gives none", async () => {
+    api = githubNock();
+    api
+      .scope()
+      .matchHeader("authorization", "token ghs_configuredtoken")
+      .get("/repos/acme/ops/issues")
+      .query(true)
+      .reply(200, [])
+      .post("/repos/acme/ops/issues")
+      .reply(201, { number: 9 });
+    const [channel] = createAlertChannels({
+      github: { repo, token: "ghs_configuredtoken", label: "ops-alert" },
+    });
+    await channel!.send(firing());
+    expect(api.requests.map((r) => r.path)).toEqual([
+      "/repos/acme/ops/issues?state=open&labels=ops-alert&per_page=100&page=1",
+      "/repos/acme/ops/issues",
+    ]);
   });
 
   it("fails with GitHub's status (the dispatcher decides about retrying)", async () => {

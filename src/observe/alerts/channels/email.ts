@@ -2,7 +2,7 @@
  * E-mail over SMTP with nodemailer. `smtp://host:port` (STARTTLS when the server offers it) or
  * `smtps://host:port` (TLS from the start); credentials in the URL or given apart.
  */
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { bodyOf, subjectOf } from "../format.js";
 import type { AlertChannel } from "../types.js";
 
@@ -27,7 +27,7 @@ export function emailChannel(options: EmailChannelOptions): AlertChannel {
   const pass = options.password ?? decodeURIComponent(url.password);
   const secure = url.protocol === "smtps:";
   const timeout = options.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
+  const smtpOptions = {
     host: url.hostname.replace(/^\[|\]$/g, ""),
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
@@ -35,11 +35,19 @@ export function emailChannel(options: EmailChannelOptions): AlertChannel {
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: 3 * timeout,
-  });
+  };
+  // nodemailer is loaded on the first e-mail, not when the CLI or the app starts.
+  let transport: Promise<Transporter> | undefined;
+  const transporter = () =>
+    (transport ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport(smtpOptions),
+    ));
   return {
     name: options.name ?? "email",
     async send(n) {
-      await transport.sendMail({
+      await (
+        await transporter()
+      ).sendMail({
         from: options.from,
         to: [...options.to],
         subject: subjectOf(n),
