@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAlert } from "./commands/alert.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
@@ -42,6 +43,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerHealth,
     registerSla,
     registerPrune,
+    registerAlert,
     registerInit,
     registerCompletion,
   ]) {

@@ -15,3 +15,4 @@ export * from "./health-checks.js";
 export * from "./health-setup.js";
 export * from "./health-http.js";
 export * from "./sla.js";
+export * from "./alerts/index.js";
