@@ -20,6 +20,8 @@ export async function bundleAction() {
     format: "esm",
     write: false,
     legalComments: "none",
+    minify: true,
+    keepNames: true,
     external: ["better-sqlite3"],
     // CommonJS dependencies call require(); give the ESM bundle one.
     banner: {

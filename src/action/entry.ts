@@ -15,11 +15,11 @@ import { runAction } from "./host.js";
 import { runnerContext } from "./inputs.js";
 import type { ActionJournal, ActionOutput } from "./ports.js";
 
-/** node:sqlite: in Node from 22.13 (the Action declares node24); better-sqlite3 is not in the bundle. */
+/** node:sqlite with backup(): Node 22.16 and later (the Action declares node24); better-sqlite3 is not in the bundle. */
 export function journalDriverProblem(version = process.versions.node): string | null {
   const [major = 0, minor = 0] = version.split(".").map(Number);
-  if (major > 22 || (major === 22 && minor >= 13)) return null;
-  return `stageflow's Action needs Node 22.13 or later for its journal (node:sqlite); this runner runs Node ${version}. Use a runner whose Node is 24 (runs.using: node24: GitHub-hosted runners and self-hosted runners 2.327+)`;
+  if (major > 22 || (major === 22 && minor >= 16)) return null;
+  return `stageflow's Action needs Node 22.16 or later for its journal (node:sqlite); this runner runs Node ${version}. Use a runner whose Node is 24 (runs.using: node24: GitHub-hosted runners and self-hosted runners 2.327+)`;
 }
 
 /** The templates directory beside the bundle (action/main.mjs → templates/), or the sources'. */
@@ -68,8 +68,11 @@ export async function main(): Promise<number> {
       cwd: process.cwd(),
       out: output,
       openJournal: (path, durability) =>
-        createSqliteJournal({ path, durability, driver: "node:sqlite" }) as unknown as ActionJournal,
-      verifySnapshot: (path) => verifyJournalSnapshot(path, { driver: "node:sqlite" }),
+        createSqliteJournal({ path, durability, driver: "node:sqlite" }),
+      verifySnapshot: async (path) => {
+        const verdict = await verifyJournalSnapshot(path, { driver: "node:sqlite" });
+        if (!verdict.ok) throw new Error(`it failed verification: ${verdict.problems.join("; ")}`);
+      },
       checkpoints: artifactCheckpoints(
         { job: ctx.job, attempt: ctx.runAttempt },
         { warn: (m) => core.warning(m) },
