@@ -13,7 +13,7 @@ import { createSqliteJournal, verifyJournalSnapshot } from "../sqlite.js";
 import { artifactCheckpoints } from "./checkpoints.js";
 import { runAction } from "./host.js";
 import { runnerContext } from "./inputs.js";
-import type { ActionJournal, ActionOutput } from "./ports.js";
+import type { ActionOutput } from "./ports.js";
 
 /** node:sqlite with backup(): Node 22.16 and later (the Action declares node24); better-sqlite3 is not in the bundle. */
 export function journalDriverProblem(version = process.versions.node): string | null {
