@@ -232,8 +232,12 @@ function runKey(ctx: RunnerContext, inputs: ActionInputs, plan: WorkflowPlan, gi
 
 /** Names this run's checkpoints among the workflow run's artifacts (they are per workflow run already). */
 function artifactKey(ctx: RunnerContext, inputs: ActionInputs): string {
-  const digest = createHash("sha256").update(`${ctx.job}\n${inputs.workflow}\n${JSON.stringify(inputs.inputs)}`).digest("hex");
-  return digest.slice(0, 10);
+  return checkpointKey(ctx.job, inputs.workflow, inputs.inputs);
+}
+
+/** The key of a job's checkpoints: its job id, workflow file and inputs (10 hex digits). */
+export function checkpointKey(job: string, workflow: string, inputs: Record<string, unknown>): string {
+  return createHash("sha256").update(`${job}\n${workflow}\n${JSON.stringify(inputs)}`).digest("hex").slice(0, 10);
 }
 
 class Invalid extends Error {}
