@@ -83,8 +83,8 @@ export interface ArtifactService {
    * slow test; a single blob 500/503 is retried at once.
    */
   failNext(endpoint: Endpoint, status: number, times?: number): void;
-  /** Flips bytes in the middle of the named artifact's stored blob. */
-  corrupt(name: string): void;
+  /** Flips bytes in the middle of the named artifact's stored blob (of that workflow run, when given). */
+  corrupt(name: string, runBackendId?: string): void;
   /**
    * The next `times` requests to `endpoint` are held without an answer until `release()`. The
    * client gives up on a stalled upload after `ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS`; on a stalled
@@ -446,8 +446,10 @@ export async function startArtifactService(): Promise<ArtifactService> {
     failNext(endpoint, status, times = 1) {
       faults.set(endpoint, { status, times });
     },
-    corrupt(name) {
-      const artifact = stored.find((a) => a.name === name);
+    corrupt(name, runBackendId) {
+      const artifact = stored.find(
+        (a) => a.name === name && (runBackendId === undefined || a.runBackendId === runBackendId),
+      );
       if (!artifact?.blob) throw new Error(`the service holds no content for artifact "${name}"`);
       const blob = Buffer.from(artifact.blob);
       const middle = Math.floor(blob.length / 2);
