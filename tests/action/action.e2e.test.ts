@@ -198,7 +198,6 @@ describe("the Action, as a runner runs it (Node 24, committed files only)", () =
     writeFileSync(join(ws, "flow.yml"), WORKFLOW.replace("echo \"ran $GITHUB_RUN_ATTEMPT\" >> \"$SIDE/one.log\"", "echo \"ran $GITHUB_RUN_ATTEMPT again\" >> \"$SIDE/one.log\""));
 
     const blocked = await runActionOnce(runner(2));
-    if (process.env.DEBUG_E2E) console.log(blocked.stdout.split("\n").filter((l) => !l.startsWith("::debug")).join("\n"), blocked.stderr);
     expect(blocked.code).toBe(1);
     expect(blocked.outputs.status).toBe("blocked");
     const error = blocked.commands.find((c) => c.command === "error" && /changed since attempt/.test(c.message));
