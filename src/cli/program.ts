@@ -6,6 +6,7 @@ import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
 import { registerStats } from "./commands/stats.js";
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerValidate,
     registerCancel,
     registerStats,
+    registerMetrics,
     registerPrune,
     registerInit,
     registerCompletion,
