@@ -111,6 +111,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     event: new BoundedLabel("event", limits.events ?? 100),
   };
   const maxTracked = options.maxTrackedRuns ?? 10_000;
+  const maxShapes = 1_000;
   const clock = options.clock ?? systemClock;
   let runs = options.runs;
   const facts = new Map<string, RunFacts>();
@@ -153,8 +154,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     } else active.delete(runId);
   };
 
+  /**
+   * The shape (step kinds, parallel stages) of the last definition read of each workflow name: a
+   * run of a workflow seen before takes it without reading the journal (one read per workflow,
+   * not per run, keeps the observer off the journal's hot path). A run with a step the shape
+   * does not know (its file changed) reads its own definition, which becomes the shape. So a
+   * step whose kind changed under the same id keeps its old kind label until such a read.
+   */
+  const shapes = new Map<string, Pick<RunFacts, "kinds" | "parallel">>();
+
   const track = (runId: string, workflow: string): RunFacts => {
     const f = newFacts(label.workflow.of(workflow));
+    const shape = shapes.get(workflow);
+    if (shape) Object.assign(f, shape);
     facts.set(runId, f);
     if (facts.size > maxTracked) facts.delete(facts.keys().next().value as string);
     return f;
@@ -162,8 +174,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   async function load(runId: string): Promise<RunFacts> {
     const run = await runs?.getRun(runId);
-    const f = facts.get(runId) ?? track(runId, run?.workflow ?? "unknown");
+    const workflow = run?.workflow ?? "unknown";
+    const f = facts.get(runId) ?? track(runId, workflow);
+    f.parallel = new Set();
     readDefinition(f, run?.definition);
+    if (run) {
+      shapes.delete(workflow); // re-inserted last: the oldest shapes go first
+      shapes.set(workflow, { kinds: f.kinds, parallel: f.parallel });
+      if (shapes.size > maxShapes) shapes.delete(shapes.keys().next().value as string);
+    }
     return f;
   }
 
@@ -307,7 +326,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       // Nothing recorded yet needs the definition: it is read at the first step event.
       return applyRun(e, f);
     }
-    if (f?.kinds) return applyRun(e, f);
+    if (f?.kinds) {
+      const stepId = (e.payload as { stepId?: unknown }).stepId;
+      if (typeof stepId !== "string" || f.kinds.has(stepId) || !runs) return applyRun(e, f);
+    }
     if (!runs) return applyRun(e, f ?? track(e.runId, "unknown"));
     return load(e.runId).then(
       (loaded) => applyRun(e, loaded),
