@@ -6,6 +6,7 @@
  * the guide's are. Every label value is an enumeration of the code or goes through a BoundedLabel.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { LeanCounter2, LeanHistogram2 } from "./lean.js";
 
 /** `workflow_duration_ms` buckets: the deployment guide's. */
 export const WORKFLOW_BUCKETS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];
@@ -13,7 +14,8 @@ export const WORKFLOW_BUCKETS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];
 export const STEP_BUCKETS_MS = [10, 50, 100, 500, 1000, 2000, 5000, 10000, 30000, 60000, 300000];
 
 /** Every metric of a host, by role. */
-export function metricSet(registers: Registry[]) {
+export function metricSet(registry: Registry) {
+  const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
@@ -71,20 +73,26 @@ export function metricSet(registers: Registry[]) {
       "Runs not finished, by state (running, waiting, blocked, interrupted), as the events tell",
       ["state"],
     ),
-    stepAttempts: counter("stageflow_step_attempts_total", "Step attempts ended, by step kind and outcome", [
-      "kind",
-      "outcome",
-    ]),
-    stepAttemptDuration: histogram(
+    // Updated at every step: the lean implementations (lean.ts).
+    stepAttempts: new LeanCounter2(
+      "stageflow_step_attempts_total",
+      "Step attempts ended, by step kind and outcome",
+      ["kind", "outcome"],
+      registry,
+    ),
+    stepAttemptDuration: new LeanHistogram2(
       "stageflow_step_attempt_duration_ms",
       "Duration of step attempts (ms), by step kind and outcome",
       ["kind", "outcome"],
       STEP_BUCKETS_MS,
+      registry,
     ),
-    steps: counter("stageflow_steps_total", "Steps ended, by step kind and final outcome", [
-      "kind",
-      "outcome",
-    ]),
+    steps: new LeanCounter2(
+      "stageflow_steps_total",
+      "Steps ended, by step kind and final outcome",
+      ["kind", "outcome"],
+      registry,
+    ),
     breakerState: gauge(
       "stageflow_circuit_breaker_state",
       "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open",

@@ -96,12 +96,26 @@ type ActiveState = "running" | "waiting" | "blocked" | "interrupted";
 const ACTIVE_STATES: readonly ActiveState[] = ["running", "waiting", "blocked", "interrupted"];
 const BREAKER = { "breaker.closed": 0, "breaker.half_opened": 1, "breaker.opened": 2 } as const;
 const BREAKER_STATE = ["closed", "half_open", "open"] as const;
+/** Events that need nothing of their run (its workflow, its steps' kinds). */
+const GLOBAL_ONLY: ReadonlySet<string> = new Set([
+  "breaker.opened",
+  "breaker.half_opened",
+  "breaker.closed",
+  "recovery.succeeded",
+  "recovery.failed",
+  "recovery.budget_refused",
+  "stage.started",
+  "stage.skipped",
+  "stage.warning",
+  "stage.timed_out",
+  "stage.failed",
+]);
 
 /** Creates a host's metrics on a registry of their own. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = options.registry ?? new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const m: MetricSet = metricSet([registry]);
+  const m: MetricSet = metricSet(registry);
   const limits = options.labels ?? {};
   const label = {
     workflow: new BoundedLabel("workflow", limits.workflows ?? 100),
@@ -199,9 +213,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const started = f.attempts.get(stepId);
     if (!started || started.no !== no) return;
     f.attempts.delete(stepId);
-    const labels = { kind: kindOf(f, stepId), outcome };
-    m.stepAttempts.inc(labels);
-    m.stepAttemptDuration.observe(labels, Math.max(0, ms ?? at - started.at));
+    const kind = kindOf(f, stepId);
+    m.stepAttempts.child(kind, outcome).inc();
+    m.stepAttemptDuration.child(kind, outcome).observe(Math.max(0, ms ?? at - started.at));
   }
 
   /** Events that need the run's facts. */
@@ -252,7 +266,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       case "step.succeeded": {
         const p = e.payload;
         endAttempt(f, p.stepId, p.attempt, "succeeded", e.at, p.durationMs);
-        m.steps.inc({ kind: kindOf(f, p.stepId), outcome: "succeeded" });
+        m.steps.child(kindOf(f, p.stepId), "succeeded").inc();
         if (f.parallel.has(p.stageId))
           f.stageWorkMs.set(p.stageId, (f.stageWorkMs.get(p.stageId) ?? 0) + p.durationMs);
         return;
@@ -262,14 +276,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         return;
       case "step.failed":
         endAttempt(f, e.payload.stepId, e.payload.attempt, "failed", e.at);
-        m.steps.inc({ kind: kindOf(f, e.payload.stepId), outcome: "failed" });
+        m.steps.child(kindOf(f, e.payload.stepId), "failed").inc();
         return;
       case "step.cancelled":
         endAttempt(f, e.payload.stepId, e.payload.attempt, "cancelled", e.at);
-        m.steps.inc({ kind: kindOf(f, e.payload.stepId), outcome: "cancelled" });
+        m.steps.child(kindOf(f, e.payload.stepId), "cancelled").inc();
         return;
       case "step.skipped":
-        m.steps.inc({ kind: kindOf(f, e.payload.stepId), outcome: "skipped" });
+        m.steps.child(kindOf(f, e.payload.stepId), "skipped").inc();
         return;
       default:
         return;
@@ -310,11 +324,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
   }
 
-  const needsRun = (type: string) =>
-    type.startsWith("run.") ||
-    type.startsWith("step.") ||
-    type === "stage.succeeded" ||
-    type === "recovery.decided";
+  const needsRun = (type: string) => !GLOBAL_ONLY.has(type);
 
   function observe(event: EngineEvent | EventRecord): void | Promise<void> {
     const e = event as EngineEvent;

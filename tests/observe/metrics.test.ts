@@ -82,9 +82,14 @@ describe("metrics from the engine's events", () => {
     // download: 2 failed + 1 succeeded; a, b, c, upload: 1 each; push: 1 failed.
     expect(x.value("stageflow_step_attempts_total", { kind: "task", outcome: "succeeded" })).toBe(5);
     expect(x.value("stageflow_step_attempts_total", { kind: "task", outcome: "failed" })).toBe(3);
-    expect(x.value("stageflow_step_attempt_duration_ms_count", { kind: "task", outcome: "succeeded" })).toBe(
-      5,
-    );
+    // The parallel steps' attempts took 100 ms on the fake clock, the others none.
+    const ok = { kind: "task", outcome: "succeeded" };
+    expect(x.types.get("stageflow_step_attempt_duration_ms")).toBe("histogram");
+    expect(x.value("stageflow_step_attempt_duration_ms_count", ok)).toBe(5);
+    expect(x.value("stageflow_step_attempt_duration_ms_bucket", { ...ok, le: "50" })).toBe(2);
+    expect(x.value("stageflow_step_attempt_duration_ms_bucket", { ...ok, le: "100" })).toBe(5);
+    expect(x.value("stageflow_step_attempt_duration_ms_bucket", { ...ok, le: "+Inf" })).toBe(5);
+    expect(x.value("stageflow_step_attempt_duration_ms_sum", ok)).toBe(300);
     expect(x.value("stageflow_steps_total", { kind: "task", outcome: "succeeded" })).toBe(5);
     expect(x.value("stageflow_steps_total", { kind: "task", outcome: "failed" })).toBe(1);
 
