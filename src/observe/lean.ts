@@ -45,7 +45,12 @@ export class LeanCounter2 implements LeanMetric {
     registry.registerMetric(this as never);
   }
 
+  /** First label value → second → child: two lookups of the values as they are, no key built. */
+  private readonly byValue = new Map<string, Map<string, { inc(n?: number): void }>>();
+
   child(a: string, b: string): { inc(n?: number): void } {
+    const found = this.byValue.get(a)?.get(b);
+    if (found) return found;
     const key = `${a}\u0000${b}`;
     let c = this.children.get(key);
     if (!c) {
@@ -59,6 +64,9 @@ export class LeanCounter2 implements LeanMetric {
       c = entry;
       this.children.set(key, c);
     }
+    let inner = this.byValue.get(a);
+    if (!inner) this.byValue.set(a, (inner = new Map()));
+    inner.set(b, c);
     return c;
   }
 
@@ -75,6 +83,7 @@ export class LeanCounter2 implements LeanMetric {
 
   reset(): void {
     this.children.clear();
+    this.byValue.clear();
   }
 }
 
@@ -103,7 +112,12 @@ export class LeanHistogram2 implements LeanMetric {
     registry.registerMetric(this as never);
   }
 
+  /** First label value → second → child: two lookups of the values as they are, no key built. */
+  private readonly byValue = new Map<string, Map<string, { observe(value: number): void }>>();
+
   child(a: string, b: string): { observe(value: number): void } {
+    const found = this.byValue.get(a)?.get(b);
+    if (found) return found;
     const key = `${a}\u0000${b}`;
     let c = this.children.get(key);
     if (!c) {
@@ -124,6 +138,9 @@ export class LeanHistogram2 implements LeanMetric {
       c = entry;
       this.children.set(key, c);
     }
+    let inner = this.byValue.get(a);
+    if (!inner) this.byValue.set(a, (inner = new Map()));
+    inner.set(b, c);
     return c;
   }
 
@@ -158,5 +175,6 @@ export class LeanHistogram2 implements LeanMetric {
 
   reset(): void {
     this.children.clear();
+    this.byValue.clear();
   }
 }
