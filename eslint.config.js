@@ -27,6 +27,8 @@ export default tseslint.config(
   },
   {
     files: ["bin/**/*.js", "scripts/**/*.mjs", "eslint.config.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", URL: "readonly", Buffer: "readonly" },
+    },
   },
 );

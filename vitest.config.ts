@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^stageflow\/sqlite$/, replacement: src("sqlite.ts") },
       { find: /^stageflow\/testing$/, replacement: src("testing/index.ts") },
       { find: /^stageflow\/render$/, replacement: src("render.ts") },
+      { find: /^stageflow\/observe$/, replacement: src("observe/index.ts") },
       { find: /^stageflow$/, replacement: src("index.ts") },
     ],
   },

@@ -12,7 +12,8 @@
  *    the target is judged on the fold's CPU per step measured alone (foldCost) ÷ the engine's
  *    CPU per step in the runs without it.
  *    Each engine run is 600 workflows (3 × (a)'s 200, same workload), so one lasts ~0.5 s.
- *    There is no profiling sampler in src/observe yet: only the metrics are measured.
+ *    The "with" run also has the profiler's ResourceSampler (src/observe/sampler.ts) subscribed,
+ *    at its defaults (a sample a second while runs are active).
  * 2. `/metrics` scrape time with 1,000 runs recorded: the workload's 1,000 runs (10 workflow
  *    names) observed live, then GET /metrics over loopback HTTP from the app's route
  *    (`metricsRoute` on a node:http server), the process's default metrics included; and, for
@@ -22,8 +23,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createEngine, type EngineEvent } from "../src/engine/index.js";
 import { createMetrics } from "../src/observe/metrics.js";
+import { ResourceSampler } from "../src/observe/sampler.js";
 import { metricsRoute } from "../src/observe/metrics-route.js";
-import { combineRoutes } from "../src/observe/routes.js";
+import { chainRoutes } from "../src/observe/health-http.js";
 import { createSqliteJournal } from "../src/store/index.js";
 import {
   benchPlan,
@@ -93,6 +95,9 @@ async function workload(
   engine.register(KIND, async () => ({}));
   const plan = benchPlan(engine.kinds);
   const metrics = observe ? createMetrics({ defaultMetrics: false, runs: journal }) : undefined;
+  // The profiler's sampler (memory and event-loop lag while runs are active), at its defaults.
+  const sampler = observe ? new ResourceSampler() : undefined;
+  const sampling = sampler && engine.on(sampler.listener);
   let listenerMs = 0;
   const feed =
     metrics &&
@@ -115,12 +120,15 @@ async function workload(
       if (result.status !== "succeeded") throw new Error(`run ${result.runId} ended ${result.status}`);
     });
     await feed?.idle();
+    await sampling?.idle();
     const ms = performance.now() - start;
     const cpu = process.cpuUsage(cpu0);
     if (feed && feed.failures > 0) throw new Error(`the metrics failed on ${feed.failures} events`);
     return { ms, cpuUs: cpu.user + cpu.system, listenerMs };
   } finally {
     feed?.close();
+    sampling?.close();
+    sampler?.stop();
     await engine.close();
     await journal.close();
     tmp.cleanup();
@@ -158,9 +166,9 @@ async function overhead(reps: number, log: (line: string) => void): Promise<Obse
 }
 
 /**
- * The observer's own CPU per step, free of the machine's preemption: the events of one run of
- * the workload (600 workflows) read from its journal and folded into fresh metrics (as
- * `engine.on` hands them over), 8 times; the CPU time (process.cpuUsage) of the last 5, per step.
+ * The observers' own CPU per step, free of the machine's preemption: the events of one run of
+ * the workload (600 workflows) read from its journal and handed to fresh metrics and a fresh
+ * sampler's listener (as `engine.on` hands them over), 8 times; the CPU time (process.cpuUsage) of the last 5, per step.
  */
 async function foldCost(): Promise<{ usPerStep: number; usPerEvent: number; eventsPerStep: number }> {
   const tmp = tempDir("fold");
@@ -182,12 +190,15 @@ async function foldCost(): Promise<{ usPerStep: number; usPerEvent: number; even
     const measured = 5;
     for (let r = 0; r < rounds; r++) {
       const metrics = createMetrics({ defaultMetrics: false, runs: journal });
+      const sampler = new ResourceSampler();
       const cpu0 = process.cpuUsage();
       for (const event of events) {
+        sampler.listener(event);
         const pending = metrics.observe(event);
         if (pending) await pending;
       }
       const cpu = process.cpuUsage(cpu0);
+      sampler.stop();
       if (r >= rounds - measured) cpuUs += cpu.user + cpu.system;
     }
     const steps = OBSERVE_WORKFLOWS * STEPS_PER_WORKFLOW;
@@ -212,7 +223,7 @@ async function scrape(log: (line: string) => void): Promise<ObserveResult["scrap
   const plans = Array.from({ length: 10 }, (_, i) => benchPlan(engine.kinds, `bench-${i}`));
   const metrics = createMetrics();
   const feed = metrics.follow(engine, journal);
-  const routes = combineRoutes(metricsRoute(metrics));
+  const routes = chainRoutes(metricsRoute(metrics));
   const server = createServer((req, res) => {
     void Promise.resolve(routes(req, res)).then((answered) => {
       if (!answered) res.writeHead(404).end();

@@ -74,6 +74,7 @@ function nullStore(): AppStore {
     recordDelivery: async () => true,
     pendingDeliveries: async () => [],
     startDelivery: none,
+    noteFailedAttempt: none,
     finishDelivery: none,
     getDelivery: none,
     inboxStats: async () => ({ pending: 0, oldestPendingAt: null, total: 0 }),

@@ -16,7 +16,12 @@ const cliDir = join(root, "src", "cli");
  * (src/index.ts), `stageflow/sqlite` (src/sqlite.ts) and `stageflow/render` (src/render.ts, the
  * GitHub report templates that `run --github-preview` renders). No exceptions.
  */
-export const CLI_ENTRY_POINTS: readonly string[] = ["src/index.js", "src/sqlite.js", "src/render.js"];
+export const CLI_ENTRY_POINTS: readonly string[] = [
+  "src/index.js",
+  "src/sqlite.js",
+  "src/render.js",
+  "src/observe/index.js",
+];
 
 /** Packages the engine must not import (prefix match on the specifier). */
 const FORBIDDEN_PACKAGES = [

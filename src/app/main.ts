@@ -18,9 +18,11 @@ import {
   type Clock,
 } from "../index.js";
 import { githubMetricsPlugin } from "../observe/github-metrics.js";
+import { chainRoutes, healthRoutes } from "../observe/health-http.js";
+import { createAppHealth } from "../observe/health-setup.js";
 import { createMetrics, type Metrics } from "../observe/metrics.js";
 import { metricsRoute } from "../observe/metrics-route.js";
-import { combineRoutes } from "../observe/routes.js";
+import { slaReport } from "../observe/sla.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
 import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
@@ -232,6 +234,16 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     closers.push(() => worker.stop());
     metrics.setInboxSource(async () => ({ ...(await store.inboxStats()), retrying: worker.retrying() }));
 
+    // /health, /health/live, /health/ready and /sla (see docs/operations.md).
+    const health = createAppHealth({
+      journal,
+      path: config.dbPath,
+      clock,
+      inbox: store,
+      githubPing: async () => (await probot.auth()).request("GET /app"),
+    });
+    closers.push(async () => health.stop());
+    const sla = () => slaReport({ journal, clock, healthHistory: (since) => health.registry.history(since) });
     const server = createIntakeServer({
       secret: config.webhookSecret,
       store: {
@@ -245,7 +257,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       clock,
       log,
       onRecorded: worker.kick,
-      routes: combineRoutes(metricsRoute(metrics), deps.routes),
+      routes: chainRoutes(metricsRoute(metrics), healthRoutes({ health: health.registry, sla }), deps.routes),
     });
     const { port } = await server.listen(config.port, config.host);
     closers.push(() => server.close());

@@ -33,8 +33,10 @@ export function loadConfig(opts: {
   const sources: LoadedConfig["sources"] = Object.fromEntries(
     Object.keys(CONFIG_DEFAULTS).map((key) => [key, "default"]),
   );
+  let alerts: LoadedConfig["alerts"];
   for (const layer of layers) {
-    const parsed = validate(layer);
+    const { alerts: section, ...parsed } = validate(layer);
+    if (section !== undefined) alerts = { file: layer.name, value: section };
     for (const [key, value] of Object.entries(parsed) as [ConfigKey, unknown][]) {
       if (value === undefined) continue;
       const isPath = key === "db" || key === "workDir";
@@ -45,7 +47,7 @@ export function loadConfig(opts: {
   const envNames = Object.keys(env)
     .filter((name) => name.startsWith("STAGEFLOW_"))
     .sort();
-  return { values, sources, envNames, ...(file ? { file } : {}) };
+  return { values, sources, envNames, ...(file ? { file } : {}), ...(alerts ? { alerts } : {}) };
 }
 
 function validate(layer: Layer): ConfigLayerValues {

@@ -53,6 +53,8 @@ export const configLayerSchema = z
     logLevel: z.enum(LOG_LEVELS, expected(LOG_LEVELS.map((l) => `'${l}'`).join(", "))),
     workDir: path,
     json: z.boolean(expected("true or false")),
+    /** The `alerts:` section (file only), checked by `stageflow alert` (docs/configuration.md, "Alerts"). */
+    alerts: z.unknown(),
   })
   .partial();
 
@@ -74,4 +76,9 @@ export interface LoadedConfig {
   file?: string;
   /** Names (never values) of the STAGEFLOW_* environment variables that were set. */
   envNames: string[];
+  /**
+   * The configuration file's `alerts:` section as written (it may hold secrets: kept out of
+   * `values`, which diagnostics show) and the file's name for messages.
+   */
+  alerts?: { file: string; value: unknown };
 }

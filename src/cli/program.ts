@@ -1,14 +1,18 @@
 import { Command } from "commander";
+import { registerAlert } from "./commands/alert.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDiagnostics } from "./commands/diagnostics.js";
+import { registerHealth } from "./commands/health.js";
 import { registerHistory } from "./commands/history.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
+import { registerReport } from "./commands/report.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
+import { registerSla } from "./commands/sla.js";
 import { registerStats } from "./commands/stats.js";
 import { registerStatus } from "./commands/status.js";
 import { registerValidate } from "./commands/validate.js";
@@ -37,7 +41,11 @@ export function buildProgram(ctx: CommandContext): Command {
     registerCancel,
     registerStats,
     registerMetrics,
+    registerReport,
+    registerHealth,
+    registerSla,
     registerPrune,
+    registerAlert,
     registerInit,
     registerCompletion,
   ]) {

@@ -2,8 +2,9 @@
  * `GET /metrics`: the host's registry in Prometheus text exposition format. HEAD answers the
  * headers only; other methods get 405. Other paths are left to the next route.
  */
+import type { ServerResponse } from "node:http";
+import type { RouteHandler } from "./health-http.js";
 import type { Metrics } from "./metrics.js";
-import { answerText, pathOf, type Route } from "./routes.js";
 
 export interface MetricsRouteOptions {
   /** @default "/metrics" */
@@ -13,10 +14,10 @@ export interface MetricsRouteOptions {
 export function metricsRoute(
   metrics: Pick<Metrics, "text" | "contentType">,
   options: MetricsRouteOptions = {},
-): Route {
+): RouteHandler {
   const path = options.path ?? "/metrics";
   return async (req, res) => {
-    if (pathOf(req) !== path) return false;
+    if ((req.url ?? "/").split("?", 1)[0] !== path) return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       answerText(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
@@ -40,4 +41,9 @@ export function metricsRoute(
     } else answerText(res, 200, metrics.contentType, body);
     return true;
   };
+}
+
+function answerText(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+  res.end(body);
 }

@@ -1,4 +1,5 @@
 import { errorMessage, StageflowError } from "../engine/errors.js";
+import { SQLITE_RESULT_CODES } from "./sqlite/result-codes.js";
 
 /**
  * What went wrong with the journal's storage:
@@ -143,14 +144,28 @@ const KINDS: ReadonlyArray<{
 ];
 
 /**
- * Turns an error from SQLite or the file system into a StoreError naming `path`, when it is one
- * that the user can act on (read-only location, lock held too long, damaged file, full disk, I/O
- * error, unusable path); other errors (constraints, SQL mistakes: bugs) pass through.
+ * The code of an error, as better-sqlite3 names it: its `code` (`SQLITE_BUSY`,
+ * `SQLITE_CONSTRAINT_PRIMARYKEY`, an errno code such as `EACCES`...), or for an error of
+ * node:sqlite (`code: 'ERR_SQLITE_ERROR'` and the extended result code as a number, `errcode`)
+ * the name of that result code, so that both drivers' errors mean the same.
+ */
+export function sqliteCodeOf(e: unknown): string | undefined {
+  const { code, errcode } = (e ?? {}) as { code?: unknown; errcode?: unknown };
+  if (code === "ERR_SQLITE_ERROR" && typeof errcode === "number") {
+    return SQLITE_RESULT_CODES[errcode] ?? SQLITE_RESULT_CODES[errcode & 0xff] ?? `SQLITE_UNKNOWN_${errcode}`;
+  }
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * Turns an error from SQLite (either driver) or the file system into a StoreError naming `path`,
+ * when it is one that the user can act on (read-only location, lock held too long, damaged file,
+ * full disk, I/O error, unusable path); other errors (constraints, SQL mistakes: bugs) pass through.
  */
 export function storeErrorFrom(path: string, e: unknown): unknown {
   if (e instanceof StoreError) return e;
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return e;
+  const code = sqliteCodeOf(e);
+  if (code === undefined) return e;
   const kind = KINDS.find((k) => k.matches(code));
   if (!kind) return e;
   const message = errorMessage(e);

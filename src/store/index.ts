@@ -1,12 +1,20 @@
 /**
- * store/: the engine's Journal port on SQLite (better-sqlite3, group commit) and in memory.
+ * store/: the engine's Journal port on SQLite (better-sqlite3 or node:sqlite, group commit) and in memory.
  * Hosts construct a journal here and hand it to the engine; nothing else opens the database.
  */
 export { checksumProblems } from "./checksums.js";
-export { isStoreError, StoreError, type StoreErrorCode } from "./errors.js";
+export { isStoreError, sqliteCodeOf, StoreError, type StoreErrorCode } from "./errors.js";
 export { isExpired, mayAcquire } from "./lease.js";
 export { MemoryJournal } from "./memory/journal.js";
+export {
+  type SqliteDatabase,
+  type SqliteDriver,
+  type SqliteStatement,
+  type SqliteTransaction,
+} from "./sqlite/driver.js";
 export { createSqliteJournal, SqliteJournal, type SqliteJournalOptions } from "./sqlite/journal.js";
+export { type JournalSnapshot } from "./sqlite/snapshot.js";
+export { verifyJournalSnapshot } from "./sqlite/verify-snapshot.js";
 export {
   inspectJournalFile,
   JOURNAL_DIR_MODE,

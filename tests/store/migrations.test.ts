@@ -8,10 +8,11 @@ import {
   openDatabase,
   SCHEMA_VERSION,
 } from "../../src/store/index.js";
+import type { SqliteDatabase } from "../../src/store/index.js";
 import { checkpoint, newRun } from "../../src/testing/contract/builders.js";
 import { tempDir } from "./temp.js";
 
-const tables = (db: Database.Database) =>
+const tables = (db: SqliteDatabase) =>
   (
     db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
       name: string;

@@ -2,7 +2,9 @@
  * The inbox worker: takes pending deliveries oldest first and runs the app's handler on each,
  * outside any request. `startDelivery` counts the attempt before the handler runs, so a crash
  * mid-handler leaves the delivery pending and it runs again at the next start (at least once;
- * the handlers make that safe: a run's start key is its delivery id).
+ * the handlers make that safe: a run's start key is its delivery id). A delivery whose handler
+ * threw stays `pending` (its error noted) while its retry waits, and becomes `failed` only when
+ * the attempts are used up: a process that dies during the backoff retries it at its next start.
  */
 import { type Clock, type Logger, startTimer } from "../../engine/ports.js";
 import type { AppStore, InboxEntry } from "../state/types.js";
@@ -78,7 +80,11 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       const attempts = (await store.getDelivery(entry.id))?.attempts ?? entry.attempts + 1;
-      await store.finishDelivery(entry.id, { status: "failed", error, at: clock.now() });
+      if (attempts >= maxAttempts) {
+        await store.finishDelivery(entry.id, { status: "failed", error, at: clock.now() });
+      } else {
+        await store.noteFailedAttempt(entry.id, { error, at: clock.now() });
+      }
       if (attempts < maxAttempts && !stopped) {
         const wait = backoffMs(attempts);
         log.warn("delivery failed; retrying", {
@@ -92,11 +98,11 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
           entry.id,
           startTimer(clock, wait, () => {
             timers.delete(entry.id);
-            due.push({ ...entry, attempts, status: "failed", error });
+            due.push({ ...entry, attempts, error });
             kick();
           }),
         );
-      } else {
+      } else if (attempts >= maxAttempts) {
         log.error("delivery failed; giving up", { delivery: entry.id, event: entry.name, attempts, error });
       }
       return;
@@ -128,13 +134,20 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       while (!stopped && active.size < concurrency && due.length > 0) run(due.shift() as InboxEntry);
       while (!stopped && active.size < concurrency) {
         const free = concurrency - active.size;
-        const pending = (await store.pendingDeliveries(free + active.size)).filter(
-          (e) => !active.has(e.id) && !timers.has(e.id),
+        // Deliveries being handled or waiting for a retry are pending too: skip them.
+        const waiting = waitingIds();
+        const pending = (await store.pendingDeliveries(free + active.size + waiting.size)).filter(
+          (e) => !active.has(e.id) && !waiting.has(e.id),
         );
         if (pending.length === 0) break;
         for (const entry of pending.slice(0, free)) run(entry);
       }
     } while (again && !stopped);
+  }
+
+  /** Pending deliveries this worker holds back: retries waiting for their backoff or a slot. */
+  function waitingIds(): Set<string> {
+    return new Set([...timers.keys(), ...due.map((e) => e.id)]);
   }
 
   function kick(): void {
@@ -167,7 +180,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       for (;;) {
         if (stopped) return;
         if (!pumping && active.size === 0) {
-          const left = (await store.pendingDeliveries(1 + timers.size)).filter((e) => !timers.has(e.id));
+          const waiting = waitingIds();
+          const left = (await store.pendingDeliveries(1 + waiting.size)).filter((e) => !waiting.has(e.id));
           if (left.length === 0 && !pumping && active.size === 0) return;
           kick();
         }

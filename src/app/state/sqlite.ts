@@ -155,6 +155,7 @@ class SqliteAppStore implements SqliteAppStoreHandle {
       ),
       start: p("UPDATE app_inbox SET attempts = attempts + 1 WHERE id = ?"),
       finish: p("UPDATE app_inbox SET status = @status, error = @error, finished_at = @at WHERE id = @id"),
+      noteFailure: p("UPDATE app_inbox SET error = @error WHERE id = @id AND status = 'pending'"),
       getDelivery: p(
         "SELECT i.*, p.payload FROM app_inbox i JOIN app_inbox_payloads p ON p.id = i.id WHERE i.id = ?",
       ),
@@ -215,6 +216,11 @@ class SqliteAppStore implements SqliteAppStoreHandle {
   startDelivery(id: string): Promise<void> {
     return this.run(() => {
       if (this.sql.start.run(id).changes === 0) throw unknownDelivery(id);
+    });
+  }
+  noteFailedAttempt(id: string, failure: { error: string; at: number }): Promise<void> {
+    return this.run(() => {
+      if (this.sql.noteFailure.run({ id, error: failure.error }).changes === 0) throw unknownDelivery(id);
     });
   }
   finishDelivery(

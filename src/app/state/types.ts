@@ -51,6 +51,11 @@ export interface AppStore extends DispatchRegistry {
   pendingDeliveries(limit: number): Promise<InboxEntry[]>;
   /** Counts an attempt of the worker at a delivery (before it starts the work). */
   startDelivery(id: string): Promise<void>;
+  /**
+   * Records the error of a failed attempt at a delivery that will be tried again: it stays
+   * `pending`, so a process that dies while the retry waits takes it up again at its next start.
+   */
+  noteFailedAttempt(id: string, failure: { error: string; at: number }): Promise<void>;
   finishDelivery(
     id: string,
     outcome: { status: Exclude<DeliveryStatus, "pending">; error?: string; at: number },

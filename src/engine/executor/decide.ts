@@ -54,7 +54,7 @@ export class RecoveryState {
  */
 export function decide(
   info: ErrorInfo,
-  step: StepPlan,
+  step: Pick<StepPlan, "retry">,
   patterns: CompiledPattern[],
   state: RecoveryState,
   random: Random,

@@ -12,6 +12,8 @@ import {
   type StepReport,
   type WorkflowPlan,
 } from "../../index.js";
+import { type LearnedHistory } from "../../observe/baselines.js";
+import { performanceReport, type PerformanceReport } from "../../observe/performance.js";
 import type { Annotation as CheckRunAnnotation } from "../check-runs.js";
 import { firstLine, formatDuration, stateEmoji } from "./format.js";
 
@@ -157,10 +159,27 @@ export interface RunView {
   /** The commands that apply to the run now: `retry`, `resume`, `approve`, `cancel`. */
   actions: string[];
   runUrl: string | null;
-  /** The run's grade; filled by the operations issue, null until then. */
-  grade: null;
+  /** The run's performance grade (src/observe's performanceReport) once it has ended; null before. */
+  grade: GradeView | null;
   /** The run's metadata as the host gave it (owner, repo, issue, ...), masked. */
   metadata: Record<string, unknown>;
+}
+
+/** The performance grade of a finished run, as the templates show it. */
+export interface GradeView {
+  letter: "A" | "B" | "C" | "D" | "F";
+  /** 0–100. */
+  score: number;
+  /** `B (85/100)`. */
+  text: string;
+  /** Stages slower than their baseline (ratio above 1.2). */
+  slowStages: Array<{ id: string; duration: string; baseline: string; ratio: string; source: string }>;
+  /** Steps taking more than 20% of the run. */
+  hotPaths: Array<{ stepId: string; stageId: string; duration: string; share: string }>;
+  /** Stages whose duration departs from their learned history (EWMA and z-score). */
+  anomalies: Array<{ id: string; direction: string; zScore: string }>;
+  /** One line each, masked. */
+  recommendations: string[];
 }
 
 export interface RunViewOptions {
@@ -172,6 +191,10 @@ export interface RunViewOptions {
   runUrl?: string;
   /** Masks a text for display (e.g. the host's SecretMasker); token-shaped text is always masked. */
   mask?: (text: string) => string;
+  /** The workflow's last successful runs (src/observe's learnHistory), for learned baselines and anomalies. */
+  history?: LearnedHistory;
+  /** A performance report already made for this run (used instead of making one). */
+  performance?: PerformanceReport;
 }
 
 const FINISHED = new Set(["succeeded", "degraded", "failed", "cancelled"]);
@@ -182,6 +205,8 @@ const CONCLUSIONS: Record<string, Conclusion> = {
   cancelled: "cancelled",
 };
 const FAILED_STEP = new Set(["failed", "escalated"]);
+/** Runs that get a grade: those that ended by themselves (a cancelled run's timings say little). */
+const GRADED = new Set(["succeeded", "degraded", "failed"]);
 const ACTIVE_STAGE = new Set(["running", "waiting"]);
 const ERROR_LENGTH = 500;
 
@@ -318,8 +343,42 @@ export function runView(report: RunReport, options: RunViewOptions): RunView {
     waiting,
     actions: actionsOf(report.state, waiting),
     runUrl: options.runUrl ?? null,
-    grade: null,
+    grade: GRADED.has(report.state) ? gradeView(report, options, mask) : null,
     metadata: maskValue(run.metadata, mask) as Record<string, unknown>,
+  };
+}
+
+/** The grade of a finished run, from the one performance report the CLI and the Action also use. */
+function gradeView(report: RunReport, options: RunViewOptions, mask: (text: string) => string): GradeView {
+  const perf =
+    options.performance ??
+    performanceReport({ report, ...(options.history ? { history: options.history } : {}), now: options.now });
+  const ratio = (r: number | null) => (r === null ? "-" : `${r.toFixed(2).replace(/\.?0+$/, "")}×`);
+  return {
+    letter: perf.grade,
+    score: perf.score,
+    text: `${perf.grade} (${perf.score}/100)`,
+    slowStages: perf.stages
+      .filter((s) => s.pace === "slow")
+      .map((s) => ({
+        id: s.id,
+        duration: formatDuration(s.durationMs),
+        baseline: formatDuration(s.baselineMs),
+        ratio: ratio(s.ratio),
+        source: s.baselineSource ?? "",
+      })),
+    hotPaths: perf.hotPaths.map((h) => ({
+      stepId: h.stepId,
+      stageId: h.stageId,
+      duration: formatDuration(h.durationMs),
+      share: `${Math.round(h.share * 100)}%`,
+    })),
+    anomalies: perf.stages.flatMap((s) =>
+      s.anomaly?.anomaly
+        ? [{ id: s.id, direction: s.anomaly.direction ?? "", zScore: s.anomaly.zScore.toFixed(1) }]
+        : [],
+    ),
+    recommendations: perf.recommendations.map((r) => firstLine(mask(r), ERROR_LENGTH)),
   };
 }
 

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { AttemptFinish, AttemptRecord, AttemptStart } from "../../engine/journal.js";
 import { INLINE_ATTEMPTS } from "./checkpoints.js";
 
@@ -50,7 +50,7 @@ const toRecord = (r: AttemptRow): AttemptRecord => ({
 const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
 /** The attempts table's prepared statements, behind typed methods. */
-export function attemptTable(db: Database.Database) {
+export function attemptTable(db: SqliteDatabase) {
   const insert = db.prepare(
     `INSERT INTO attempts (run_id, step_id, stage_id, attempt, status, started_at)
      VALUES (?, ?, ?, ?, 'running', ?)`,

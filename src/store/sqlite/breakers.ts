@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { BreakerSnapshot } from "../../engine/journal.js";
 
 export const BREAKERS_V1 = `
@@ -15,7 +15,7 @@ interface BreakerRow {
 }
 
 /** The breakers table's prepared statements, behind typed methods. */
-export function breakerTable(db: Database.Database) {
+export function breakerTable(db: SqliteDatabase) {
   const upsert = db.prepare(
     `INSERT INTO breakers (dependency, state, updated_at) VALUES (?, ?, ?)
      ON CONFLICT (dependency) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { AttemptFinish, AttemptStart, CheckpointRecord, NewCheckpoint } from "../../engine/journal.js";
 import type { UnreadableCheckpoint } from "../checksums.js";
 import { DUPLICATE_ATTEMPT } from "./constraints.js";
@@ -111,7 +111,7 @@ const toRecord = (r: CheckpointRow): CheckpointRecord => ({
 });
 
 /** The checkpoints table's prepared statements, behind typed methods. */
-export function checkpointTable(db: Database.Database) {
+export function checkpointTable(db: SqliteDatabase) {
   const upsert = (values: string) =>
     db.prepare(
       `INSERT INTO checkpoints

@@ -1,6 +1,4 @@
-import { duplicate, unknownRun } from "../errors.js";
-
-const codeOf = (e: unknown): unknown => (e as { code?: unknown } | null)?.code;
+import { duplicate, sqliteCodeOf as codeOf, unknownRun } from "../errors.js";
 
 /** A write named a parent row (a run) that does not exist. */
 export const isForeignKeyError = (e: unknown): boolean => codeOf(e) === "SQLITE_CONSTRAINT_FOREIGNKEY";

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./driver.js";
 import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
 
 /**
@@ -10,14 +10,14 @@ import { TERMINAL_RUN_STATUSES } from "../../engine/journal.js";
  * Events are otherwise never deleted: a seq handed out after this is still above every seq of
  * the runs that remain, so tailing another run with `afterSeq` misses nothing.
  */
-export function runDeleter(db: Database.Database) {
+export function runDeleter(db: SqliteDatabase) {
   const status = db.prepare("SELECT status, definition_hash FROM runs WHERE id = ?");
   const deleteRun = db.prepare("DELETE FROM runs WHERE id = ?");
   const deleteDefinition = db.prepare(
     "DELETE FROM definitions WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE definition_hash = ?)",
   );
   /** The tables holding a run's rows, in deletion order: read once (the schema is migrated by now). */
-  let children: Database.Statement[] | undefined;
+  let children: SqliteStatement[] | undefined;
   const childTables = (): string[] => {
     const tables = db
       .prepare(

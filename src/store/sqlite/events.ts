@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import { eventHash } from "../../engine/canonical.js";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type { EventQuery } from "../../engine/journal.js";
@@ -58,7 +58,7 @@ function toRecord(r: EventRow): EventRecord {
 }
 
 /** The events table's prepared statements, behind typed methods. */
-export function eventTable(db: Database.Database) {
+export function eventTable(db: SqliteDatabase) {
   const insert = db.prepare(
     `INSERT OR IGNORE INTO events (run_id, correlation_id, type, at, payload, hash)
      VALUES (?, ?, ?, ?, ?, ?)`,

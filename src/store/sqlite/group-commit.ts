@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteTransaction } from "./driver.js";
 
 interface Unit {
   work: () => unknown;
@@ -23,12 +23,12 @@ export class GroupCommit {
   /** Batches taken so far: writes enqueued while this number is unchanged commit together. */
   private taken = 0;
   private writes = 0;
-  private readonly batch: Database.Transaction<(units: Unit[]) => void>;
+  private readonly batch: SqliteTransaction<(units: Unit[]) => void>;
   /** The common case: no unit fails, so no savepoint (two statements per unit) is needed. */
-  private readonly fast: Database.Transaction<(units: Unit[]) => void>;
+  private readonly fast: SqliteTransaction<(units: Unit[]) => void>;
 
   constructor(
-    db: Database.Database,
+    db: SqliteDatabase,
     /** Maps an error from SQLite (of a batch, or of one unit) before it reaches callers. */
     private readonly mapError: (e: unknown) => unknown = (e) => e,
   ) {

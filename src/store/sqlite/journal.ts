@@ -1,4 +1,3 @@
-import type Database from "better-sqlite3";
 import type { EventRecord, NewEvent } from "../../engine/events.js";
 import type * as J from "../../engine/journal.js";
 import { closedJournal, openedReadOnly, storeErrorFrom, unknownAttempt, unknownRun } from "../errors.js";
@@ -11,7 +10,9 @@ import { inserting } from "./constraints.js";
 import { runDeleter } from "./delete-run.js";
 import { eventTable } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
+import type { SqliteDatabase, SqliteDriver } from "./driver.js";
 import { type Durability, openDatabase } from "./open.js";
+import { type JournalSnapshot, writeSnapshot } from "./snapshot.js";
 import { processTable } from "./processes.js";
 import { runTable } from "./runs.js";
 import { signalTables } from "./signals.js";
@@ -42,6 +43,11 @@ export interface SqliteJournalOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * The SQLite binding: `node:sqlite` (Node >= 22.16, no native addon; for the Action's bundle)
+   * or better-sqlite3. Both read and write the same file. @default "better-sqlite3"
+   */
+  driver?: SqliteDriver;
 }
 
 /**
@@ -49,10 +55,10 @@ export interface SqliteJournalOptions {
  * naming the path.
  */
 export function createSqliteJournal(options: SqliteJournalOptions): SqliteJournal {
-  const { path, durability, readOnly = false } = options;
-  const db = openDatabase(path, { durability, readOnly });
+  const { path, durability, readOnly = false, driver } = options;
+  const db = openDatabase(path, { durability, readOnly, driver });
   try {
-    return new SqliteJournal(db, path);
+    return new SqliteJournal(db, path, driver);
   } catch (e) {
     // Preparing the statements reads the schema: the first place a damaged file can show.
     db.close();
@@ -73,14 +79,18 @@ export class SqliteJournal implements J.Journal {
   private readonly processes: ReturnType<typeof processTable>;
   private readonly signals: ReturnType<typeof signalTables>;
   private closed = false;
+  /** Snapshots being written: close() waits for them before closing the database. */
+  private readonly snapshots = new Set<Promise<unknown>>();
   /** Starts queued in the batch numbered `startsBatch` (the one being filled), by attempt. */
   private readonly starts = new Map<string, QueuedStart>();
   private startsBatch = -1;
 
   constructor(
     /** The open database, for stores that share the file (write to it only through `write`). */
-    readonly db: Database.Database,
+    readonly db: SqliteDatabase,
     readonly path: string,
+    /** The binding `db` was opened with. */
+    readonly driver: SqliteDriver = "better-sqlite3",
   ) {
     this.queue = new GroupCommit(db, (e) => storeErrorFrom(path, e));
     this.runs = runTable(db);
@@ -100,7 +110,7 @@ export class SqliteJournal implements J.Journal {
   }
 
   /** Runs `work` as one unit of the next group commit: all of it is written, or none of it. */
-  write<T>(work: (db: Database.Database) => T): Promise<T> {
+  write<T>(work: (db: SqliteDatabase) => T): Promise<T> {
     if (this.closed) return Promise.reject(closedJournal(this.path));
     if (this.db.readonly) return Promise.reject(openedReadOnly(this.path));
     return this.queue.enqueue(() => work(this.db));
@@ -324,11 +334,33 @@ export class SqliteJournal implements J.Journal {
   verify(): Promise<{ ok: boolean; problems: string[] }> {
     return this.read(() => verifyDatabase(this.db, this.checkpoints.each()));
   }
+  /**
+   * Writes a consistent copy of the journal to `dest` (created, or replacing an earlier
+   * snapshot) and returns its path and size. Writes enqueued before the call are committed first
+   * and are in it; writes go on meanwhile, and the copy, made with SQLite's online backup API
+   * (see backupDatabase), holds whole transactions only. It is one self-contained file (no -wal,
+   * mode 0600) that opens read-only with either driver: check a downloaded one with
+   * verifyJournalSnapshot. Throws StoreError naming `dest` (`bad_path`, `not_sqlite`,
+   * `read_only`, `full`, ...), or `closed`. close() waits for a snapshot being written.
+   */
+  async snapshot(dest: string): Promise<JournalSnapshot> {
+    if (this.closed) throw closedJournal(this.path);
+    this.queue.flush();
+    const written = writeSnapshot(this.db, this.driver, this.path, dest);
+    this.snapshots.add(written);
+    try {
+      return await written;
+    } finally {
+      this.snapshots.delete(written);
+    }
+  }
+
   /** Commits pending writes, then closes the database. A second call does nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.queue.flush();
+    await Promise.allSettled(this.snapshots);
     this.db.close();
   }
 }

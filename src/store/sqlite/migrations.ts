@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import { StoreError } from "../errors.js";
 import { ATTEMPTS_V1 } from "./attempts.js";
 import { BREAKERS_V1 } from "./breakers.js";
@@ -39,7 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-const userVersion = (db: Database.Database): number => db.pragma("user_version", { simple: true }) as number;
+const userVersion = (db: SqliteDatabase): number => db.pragma("user_version", { simple: true }) as number;
 
 /**
  * Brings the schema at `where` (a path, for messages) up to SCHEMA_VERSION, one transaction per
@@ -48,7 +48,7 @@ const userVersion = (db: Database.Database): number => db.pragma("user_version",
  * current, so opening a journal never waits for an engine that is writing to it.
  * Returns the version found before migrating.
  */
-export function migrate(db: Database.Database, where: string): number {
+export function migrate(db: SqliteDatabase, where: string): number {
   const found = userVersion(db);
   refuseNewer(found, where);
   for (const m of MIGRATIONS) {
@@ -63,7 +63,7 @@ export function migrate(db: Database.Database, where: string): number {
 }
 
 /** For a read-only open, which cannot migrate: the schema must be SCHEMA_VERSION already. */
-export function requireCurrentSchema(db: Database.Database, where: string): void {
+export function requireCurrentSchema(db: SqliteDatabase, where: string): void {
   const found = userVersion(db);
   refuseNewer(found, where);
   if (found < SCHEMA_VERSION) {

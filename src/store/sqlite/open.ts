@@ -1,5 +1,11 @@
-import Database from "better-sqlite3";
 import { StoreError, storeErrorFrom } from "../errors.js";
+import {
+  type ConnectOptions,
+  checkDriver,
+  connect,
+  type SqliteDatabase,
+  type SqliteDriver,
+} from "./driver.js";
 import { inspectJournalFile, prepareJournalFile } from "./journal-file.js";
 import { migrate, requireCurrentSchema } from "./migrations.js";
 
@@ -21,6 +27,12 @@ export interface OpenOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * The SQLite binding: `node:sqlite` (Node >= 22.16, no native addon) for hosts that cannot
+   * load better-sqlite3, such as the Action's bundle. Both read and write the same file format.
+   * @default "better-sqlite3"
+   */
+  driver?: SqliteDriver;
 }
 
 /**
@@ -48,14 +60,15 @@ export function journalPragmas(durability: Durability): string[] {
  * an SQLite database is refused and left byte-for-byte unchanged. Throws StoreError naming the
  * path (`not_sqlite`, `bad_path`, `read_only`, `newer_schema`, `locked`, `corrupt`, `full`, ...).
  */
-export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+export function openDatabase(path: string, options: OpenOptions = {}): SqliteDatabase {
   const durability = options.durability ?? "process";
   if (durability !== "process" && durability !== "machine") {
     throw new TypeError(`durability must be "process" or "machine", got ${JSON.stringify(durability)}`);
   }
-  if (options.readOnly) return openReadOnly(path);
+  const driver = checkDriver(options.driver);
+  if (options.readOnly) return openReadOnly(path, driver);
   if (path !== ":memory:") prepareJournalFile(path);
-  const db = connect(path, {});
+  const db = open(driver, path, {});
   try {
     for (const pragma of journalPragmas(durability)) db.pragma(pragma);
     migrate(db, path);
@@ -66,12 +79,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   return db;
 }
 
-function openReadOnly(path: string): Database.Database {
+function openReadOnly(path: string, driver: SqliteDriver): SqliteDatabase {
   if (path === ":memory:") throw new TypeError("a read-only journal needs a file, not :memory:");
   if (inspectJournalFile(path) !== "sqlite") {
     throw new StoreError("missing", `no journal at ${path} (nothing has run with this --db yet)`, path);
   }
-  const db = connect(path, { readonly: true, fileMustExist: true });
+  const db = open(driver, path, { readonly: true, fileMustExist: true });
   try {
     db.pragma("busy_timeout = 5000");
     requireCurrentSchema(db, path);
@@ -82,9 +95,9 @@ function openReadOnly(path: string): Database.Database {
   return db;
 }
 
-function connect(path: string, options: Database.Options): Database.Database {
+function open(driver: SqliteDriver, path: string, options: ConnectOptions): SqliteDatabase {
   try {
-    return new Database(path, options);
+    return connect(driver, path, options);
   } catch (e) {
     throw storeErrorFrom(path, e);
   }

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { ProcessRecord } from "../../engine/journal.js";
 
 /**
@@ -27,7 +27,7 @@ interface ProcessRow {
 }
 
 /** The processes table's prepared statements, behind typed methods. */
-export function processTable(db: Database.Database) {
+export function processTable(db: SqliteDatabase) {
   const upsert = db.prepare(
     `INSERT INTO processes (run_id, step_id, attempt, kind, process, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (run_id, step_id, attempt) DO UPDATE

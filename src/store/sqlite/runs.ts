@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type {
   CreateRunOutcome,
   DefinitionReplacement,
@@ -98,7 +98,7 @@ const toRecord = (r: RunRow): RunRecord => ({
 const has = (value: unknown): number => (value === undefined ? 0 : 1);
 
 /** The runs table's prepared statements, behind typed methods. */
-export function runTable(db: Database.Database) {
+export function runTable(db: SqliteDatabase) {
   const insertDefinition = db.prepare("INSERT INTO definitions (hash, body) VALUES (?, ?)");
   const hasDefinition = db.prepare("SELECT 1 FROM definitions WHERE hash = ?").pluck();
   const insert = db.prepare(

@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { NewSignal, ParkedRun, RunWake, SignalRecord } from "../../engine/journal.js";
 
 /**
@@ -55,7 +55,7 @@ const toRecord = (r: SignalRow): SignalRecord => ({
 });
 
 /** The signals, deadlines and wakes tables' prepared statements, behind typed methods. */
-export function signalTables(db: Database.Database) {
+export function signalTables(db: SqliteDatabase) {
   const insert = db.prepare(
     "INSERT INTO signals (run_id, name, payload, sender, at) VALUES (?, ?, ?, ?, ?) RETURNING *",
   );

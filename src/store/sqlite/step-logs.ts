@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { NewStepLogLine, StepLogLine, StepLogQuery, StepLogStream } from "../../engine/journal.js";
 import { unknownRun } from "../errors.js";
 import { isForeignKeyError } from "./constraints.js";
@@ -42,7 +42,7 @@ const toLine = (r: StepLogRow): StepLogLine => ({
 });
 
 /** The step_logs table's prepared statements, behind typed methods. */
-export function stepLogTable(db: Database.Database) {
+export function stepLogTable(db: SqliteDatabase) {
   const insert = db.prepare(
     "INSERT INTO step_logs (run_id, step_id, attempt, stream, at, text) VALUES (?, ?, ?, ?, ?, ?)",
   );

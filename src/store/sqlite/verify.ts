@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { SqliteDatabase } from "./driver.js";
 import type { CheckpointRecord } from "../../engine/journal.js";
 import { checksumProblems, type UnreadableCheckpoint } from "../checksums.js";
 
@@ -13,7 +13,7 @@ interface ForeignKeyProblem {
  * checkpoint's checksum recomputed from its stored content.
  */
 export function verifyDatabase(
-  db: Database.Database,
+  db: SqliteDatabase,
   checkpoints: Iterable<CheckpointRecord | UnreadableCheckpoint>,
 ): { ok: boolean; problems: string[] } {
   const problems: string[] = [];

@@ -25,6 +25,10 @@ export function memoryStore(): AppStore & { targets: Map<string, ReportTarget> }
       const e = inbox.get(id);
       if (e) e.attempts++;
     },
+    async noteFailedAttempt(id, failure) {
+      const e = inbox.get(id);
+      if (e) e.error = failure.error;
+    },
     async finishDelivery(id, outcome) {
       const e = inbox.get(id);
       if (e)

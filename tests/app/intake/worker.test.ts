@@ -81,7 +81,7 @@ describe("inbox worker", () => {
     expect(seen).toEqual(["a", "b"]);
   });
 
-  it("marks a delivery whose handler throws failed, retries it after the backoff, and then leaves it done", async () => {
+  it("keeps a delivery whose handler throws pending with its error, retries it after the backoff, and then leaves it done", async () => {
     await record("flaky", 1);
     let calls = 0;
     const w = worker(async () => {
@@ -91,7 +91,7 @@ describe("inbox worker", () => {
     });
     await w.drain();
     expect(await store.getDelivery("flaky")).toMatchObject({
-      status: "failed",
+      status: "pending",
       attempts: 1,
       error: "GitHub said 502",
     });
@@ -103,6 +103,24 @@ describe("inbox worker", () => {
     expect(calls).toBe(2);
     expect(await store.getDelivery("flaky")).toMatchObject({ status: "done", attempts: 2 });
     expect(w.retrying()).toBe(0);
+  });
+
+  it("retries at the next start a delivery whose process died while its retry waited", async () => {
+    await record("flaky", 1);
+    const first = worker(async () => {
+      throw new Error("GitHub said 502");
+    });
+    await first.drain();
+    expect(first.retrying()).toBe(1);
+    await first.stop(); // the process dies during the backoff: the timer is gone with it
+    const handled: string[] = [];
+    const second = worker(async (entry) => {
+      handled.push(entry.id);
+      return "done";
+    });
+    await second.drain();
+    expect(handled).toEqual(["flaky"]);
+    expect(await store.getDelivery("flaky")).toMatchObject({ status: "done", attempts: 2 });
   });
 
   it("gives up after maxAttempts, backing off between them, and leaves the delivery failed", async () => {

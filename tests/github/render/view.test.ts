@@ -23,7 +23,7 @@ describe("runView: the view model of a real run", () => {
       trigger: { kind: "command", actor: "octocat", detail: "/stageflow run release" },
       actor: "octocat",
       runUrl: "https://example.com/run/1",
-      grade: null,
+      grade: expect.objectContaining({ letter: expect.stringMatching(/^[A-F]$/) }),
       actions: ["retry"],
     });
     expect(view.stages.map((s) => [s.id, s.status])).toEqual([

@@ -1,0 +1,186 @@
+/**
+ * Samples the process's memory (RSS, heap) and event-loop lag (perf_hooks'
+ * monitorEventLoopDelay) while runs are active: the sampler subscribes to the engine's events
+ * (`engine.on(sampler.listener)`), starts when a run starts, resumes or wakes, and stops when
+ * none is left. Time comes from an injected Clock, so tests drive it with a fake one.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { type Clock, type EngineEvent, startTimer, systemClock } from "../index.js";
+
+/** What the sampler reads of the event-loop delay: perf_hooks' IntervalHistogram (nanoseconds). */
+export interface LoopDelaySource {
+  enable(): unknown;
+  disable(): unknown;
+  reset(): void;
+  readonly mean: number;
+  readonly max: number;
+  percentile(p: number): number;
+}
+
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
+export interface ResourceSample {
+  at: number;
+  /** Runs active when it was taken. */
+  activeRuns: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Event-loop delay since the previous sample (ms); null when nothing was measured. */
+  loopLagMs: { mean: number; p99: number; max: number } | null;
+}
+
+export interface ResourceSummary {
+  samples: number;
+  rssMaxBytes: number | null;
+  heapUsedMaxBytes: number | null;
+  /** The highest p99 and max of the event-loop delay over the samples (ms). */
+  loopLagP99MaxMs: number | null;
+  loopLagMaxMs: number | null;
+}
+
+export interface SamplerOptions {
+  /** @default the system clock */
+  clock?: Clock;
+  /** Between samples while runs are active. @default 1000 */
+  intervalMs?: number;
+  /** Samples kept (oldest dropped first). @default 600 */
+  maxSamples?: number;
+  /** @default process.memoryUsage */
+  memory?: () => MemoryReading;
+  /** @default monitorEventLoopDelay({ resolution: 20 }) */
+  loopDelay?: LoopDelaySource;
+}
+
+const STARTS = new Set(["run.started", "run.resumed", "run.woken"]);
+const STOPS = new Set([
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
+  "run.degraded",
+  "run.blocked",
+  "run.interrupted",
+  "run.parked",
+  "run.escalated",
+]);
+const NS_PER_MS = 1e6;
+
+export class ResourceSampler {
+  private readonly clock: Clock;
+  private readonly intervalMs: number;
+  private readonly maxSamples: number;
+  private readonly memory: () => MemoryReading;
+  private loop: LoopDelaySource | undefined;
+  private readonly makeLoop: () => LoopDelaySource;
+  private readonly active = new Set<string>();
+  private readonly taken: ResourceSample[] = [];
+  private cancel: (() => void) | null = null;
+  /** True from a run's start until no run is left: the loop delay is being measured. */
+  private on = false;
+
+  /** Subscribe it to the engine: `engine.on(sampler.listener)`. */
+  readonly listener = (event: EngineEvent): void => {
+    if (STARTS.has(event.type)) this.runStarted(event.runId);
+    else if (STOPS.has(event.type)) this.runStopped(event.runId);
+  };
+
+  constructor(options: SamplerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.intervalMs = options.intervalMs ?? 1000;
+    if (!(this.intervalMs > 0))
+      throw new TypeError(`sampler intervalMs: expected a positive number, got ${this.intervalMs}`);
+    this.maxSamples = Math.max(1, options.maxSamples ?? 600);
+    this.memory = options.memory ?? (() => process.memoryUsage());
+    this.makeLoop = () => options.loopDelay ?? monitorEventLoopDelay({ resolution: 20 });
+  }
+
+  /** Runs being sampled for. */
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
+  /** True while a timer is set for the next sample. */
+  get sampling(): boolean {
+    return this.on;
+  }
+
+  runStarted(runId: string): void {
+    this.active.add(runId);
+    if (this.on) return;
+    this.on = true;
+    this.loop ??= this.makeLoop();
+    this.loop.reset();
+    this.loop.enable();
+    this.schedule();
+  }
+
+  runStopped(runId: string): void {
+    if (!this.active.delete(runId) || this.active.size > 0) return;
+    this.sample();
+    this.halt();
+  }
+
+  /** Takes a sample now (also while no run is active). */
+  sample(): ResourceSample {
+    const mem = this.memory();
+    const loop = this.loop;
+    const measured = loop && this.on && Number.isFinite(loop.mean) && loop.max > 0;
+    const sample: ResourceSample = {
+      at: this.clock.now(),
+      activeRuns: this.active.size,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      heapTotalBytes: mem.heapTotal,
+      loopLagMs: measured
+        ? { mean: loop.mean / NS_PER_MS, p99: loop.percentile(99) / NS_PER_MS, max: loop.max / NS_PER_MS }
+        : null,
+    };
+    loop?.reset();
+    this.taken.push(sample);
+    if (this.taken.length > this.maxSamples) this.taken.shift();
+    return sample;
+  }
+
+  samples(): ResourceSample[] {
+    return [...this.taken];
+  }
+
+  summary(): ResourceSummary {
+    const s = this.taken;
+    const lags = s.flatMap((x) => (x.loopLagMs ? [x.loopLagMs] : []));
+    const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+    return {
+      samples: s.length,
+      rssMaxBytes: max(s.map((x) => x.rssBytes)),
+      heapUsedMaxBytes: max(s.map((x) => x.heapUsedBytes)),
+      loopLagP99MaxMs: max(lags.map((l) => l.p99)),
+      loopLagMaxMs: max(lags.map((l) => l.max)),
+    };
+  }
+
+  /** Stops sampling (the samples stay). */
+  stop(): void {
+    this.active.clear();
+    this.halt();
+  }
+
+  private schedule(): void {
+    this.cancel = startTimer(this.clock, this.intervalMs, () => {
+      this.cancel = null;
+      if (!this.on) return;
+      this.sample();
+      this.schedule();
+    });
+  }
+
+  private halt(): void {
+    this.cancel?.();
+    this.cancel = null;
+    if (this.on) this.loop?.disable();
+    this.on = false;
+  }
+}

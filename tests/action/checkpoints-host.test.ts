@@ -1,0 +1,120 @@
+/**
+ * The Action host with the artifact checkpoint store and the real `@actions/artifact` client
+ * against the loopback artifact service, in this process: attempt 1 uploads checkpoints (one left
+ * per attempt), attempt 2 on a fresh runner restores the latest and does not run the steps again.
+ * The journal's `snapshot` is a stand-in here (better-sqlite3's online backup from a second
+ * connection) until the SQLite journal has its own.
+ */
+import Database from "better-sqlite3";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { artifactCheckpoints } from "../../src/action/checkpoints.js";
+import { runAction } from "../../src/action/host.js";
+import type { ActionJournal, ActionOutput } from "../../src/action/ports.js";
+import { createSqliteJournal } from "../../src/sqlite.js";
+import { startArtifactService, type ArtifactService } from "../support/artifact-service.js";
+
+let service: ArtifactService;
+let ws: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  service = await startArtifactService();
+  ws = mkdtempSync(join(tmpdir(), "sf-action-checkpoints-"));
+});
+afterAll(async () => {
+  await service.close();
+  rmSync(ws, { recursive: true, force: true });
+});
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+const WORKFLOW = `name: two-stages
+stages:
+  - id: build
+    steps:
+      - id: once
+        run: echo built >> build.log
+  - id: test
+    steps:
+      - id: check
+        run: echo tested >> test.log
+`;
+
+function journalWithSnapshot(path: string, durability: "process" | "machine"): ActionJournal {
+  const journal = createSqliteJournal({ path, durability });
+  return Object.assign(journal, {
+    async snapshot(dest: string) {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        await db.backup(dest);
+      } finally {
+        db.close();
+      }
+      return { path: dest, bytes: readFileSync(dest).length };
+    },
+  }) as unknown as ActionJournal;
+}
+
+async function attempt(n: number) {
+  const ids = service.runtimeEnv({ runBackendId: "run-42", jobBackendId: `build-a${n}` });
+  delete process.env.GITHUB_SERVER_URL;
+  Object.assign(process.env, ids); // the artifact client reads process.env
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const failed: string[] = [];
+  const out: ActionOutput = {
+    info: (m) => lines.push(m),
+    warning: (m) => warnings.push(m),
+    error: (m) => lines.push(`error: ${m}`),
+    notice: (m) => lines.push(m),
+    setFailed: (m) => failed.push(m),
+    setOutput: () => {},
+    setSecret: () => {},
+    startGroup: () => {},
+    endGroup: () => {},
+    writeSummary: async () => {},
+  };
+  const result = await runAction({
+    env: {
+      GITHUB_WORKSPACE: ws,
+      RUNNER_TEMP: join(ws, `runner-temp-${n}`), // a fresh runner per attempt
+      GITHUB_RUN_ID: "42",
+      GITHUB_RUN_ATTEMPT: String(n),
+      GITHUB_JOB: "build",
+      GITHUB_REPOSITORY: "octo/repo",
+      INPUT_WORKFLOW: "flow.yml",
+      INPUT_CHECKPOINT: "artifact",
+      PATH: process.env.PATH ?? "",
+      ...ids,
+    },
+    cwd: ws,
+    out,
+    openJournal: journalWithSnapshot,
+    verifySnapshot: () => {},
+    checkpoints: artifactCheckpoints({ job: "build", attempt: n }),
+  });
+  return { result, lines, warnings, failed };
+}
+
+it("attempt 1 keeps one checkpoint; attempt 2 restores it and runs no step again", async () => {
+  writeFileSync(join(ws, "flow.yml"), WORKFLOW);
+  const first = await attempt(1);
+  expect(first.warnings).toEqual([]);
+  expect(first.result).toMatchObject({ status: "succeeded", failed: false });
+  const kept = service.artifacts({ runBackendId: "run-42" });
+  expect(kept.map((a) => a.name)).toEqual([expect.stringMatching(/^stageflow-build-[0-9a-f]{10}-a1-\d+$/)]);
+  const [snapshot] = [...service.files(kept[0]!.name).values()];
+  expect(snapshot!.subarray(0, 16).toString("latin1")).toBe("SQLite format 3\0");
+  expect(service.requests.filter((r) => r.endpoint === "DeleteArtifact").length).toBeGreaterThan(0);
+
+  const second = await attempt(2);
+  expect(second.warnings).toEqual([]);
+  expect(second.lines).toContainEqual(expect.stringMatching(new RegExp(`^Restored checkpoint ${kept[0]!.name} `)));
+  expect(second.result).toMatchObject({ status: "succeeded", failed: false });
+  expect(readFileSync(join(ws, "build.log"), "utf8")).toBe("built\n");
+  expect(readFileSync(join(ws, "test.log"), "utf8")).toBe("tested\n");
+});
