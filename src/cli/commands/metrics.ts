@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { createMetrics } from "../../observe/metrics.js";
+import { loadMetrics } from "../../observe/index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { writeJson, writeText } from "../output.js";
@@ -20,6 +20,7 @@ export function registerMetrics(program: Command, ctx: CommandContext): void {
     );
   withCommonOptions(cmd).action(async (opts: CommonOptions) => {
     const config = ctx.config(opts);
+    const { createMetrics } = await loadMetrics();
     const metrics = createMetrics({ defaultMetrics: false });
     try {
       await withRoot(ctx, config, { readOnly: true }, (root) => metrics.replay(root.journal));
