@@ -15,6 +15,7 @@ export * from "./health-checks.js";
 export * from "./health-setup.js";
 export * from "./health-http.js";
 export * from "./sla.js";
+export * from "./metric-reader.js";
 export * from "./alerts/index.js";
 // Metrics pull in prom-client (~100 ms to load): loaded on first use, not at every CLI start.
 export type { InboxSnapshot, LabelLimits, Metrics, MetricsOptions, RunSource } from "./metrics.js";
