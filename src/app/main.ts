@@ -22,6 +22,8 @@ import { chainRoutes, healthRoutes } from "../observe/health-http.js";
 import { createAppHealth } from "../observe/health-setup.js";
 import { createMetrics, type Metrics } from "../observe/metrics.js";
 import { metricsRoute } from "../observe/metrics-route.js";
+import { createAlerting, loadAlertsConfig } from "../observe/alerts/index.js";
+import { registryReader } from "../observe/metric-reader.js";
 import { slaReport } from "../observe/sla.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
@@ -36,6 +38,9 @@ import { createSqliteAppStore } from "./state/sqlite.js";
 import type { AppStore, InboxEntry } from "./state/types.js";
 
 /** The journal's automatic checkpoint pragma, restored if the checkpoint thread fails. */
+/** How often the alert rules are evaluated. */
+const ALERT_EVALUATION_MS = 60_000;
+
 const AUTOCHECKPOINT =
   journalPragmas("process").find((p) => p.startsWith("wal_autocheckpoint")) ?? "wal_autocheckpoint = 1000";
 
@@ -244,6 +249,20 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     });
     closers.push(async () => health.stop());
     const sla = () => slaReport({ journal, clock, healthHistory: (since) => health.registry.history(since) });
+
+    // Alerts (docs/configuration.md "Alerts"): the built-in rules on the app's metrics, evaluated
+    // every minute, when a channel is configured by the environment.
+    const alertsConfig = loadAlertsConfig({ env: config.env });
+    if (Object.keys(alertsConfig.channels).length > 0) {
+      const { manager } = createAlerting({
+        config: alertsConfig,
+        read: registryReader(metrics.registry, { clock }),
+        clock,
+        logger: log,
+      });
+      const stopAlerts = manager.start(ALERT_EVALUATION_MS);
+      closers.push(async () => stopAlerts());
+    }
     const server = createIntakeServer({
       secret: config.webhookSecret,
       store: {

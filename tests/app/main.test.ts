@@ -134,6 +134,13 @@ describe("startApp", () => {
     github.assertValid();
   });
 
+  it("refuses to start with a broken alert channel, naming the variable", async () => {
+    await expect(start({}, { STAGEFLOW_SMTP_URL: "mailto:ops@example.com" })).rejects.toThrow(
+      /STAGEFLOW_SMTP_URL/,
+    );
+    app = undefined;
+  });
+
   it("refuses to start without a webhook secret, naming the variable", async () => {
     const c = config();
     await expect(startApp({ ...c, webhookSecret: undefined })).rejects.toThrow(/WEBHOOK_SECRET is not set/);
