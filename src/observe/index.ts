@@ -16,3 +16,7 @@ export * from "./health-setup.js";
 export * from "./health-http.js";
 export * from "./sla.js";
 export * from "./alerts/index.js";
+export * from "./costs.js";
+export * from "./forecast.js";
+export * from "./capacity.js";
+export * from "./capacity-load.js";
