@@ -43,7 +43,7 @@ function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
     definition: DEFINITION,
     definitionHash: "h",
     source: null,
-    trigger: { type: "manual" } as RunRecord["trigger"],
+    trigger: { kind: "manual" } as unknown as RunRecord["trigger"],
     correlationId: `c-${id}`,
     inputs: {},
     key: null,
