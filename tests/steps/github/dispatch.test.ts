@@ -120,19 +120,14 @@ describe("the dispatch kind", () => {
 
   it("a workflow run that completed while nobody listened is found by asking GitHub once", async () => {
     const api = githubNock();
-    api
-      .scope()
-      .post(DISPATCHES)
-      .reply(200, DETAILS)
-      .get(`${REPO}/actions/runs/4242`)
-      .reply(200, {
-        id: 4242,
-        status: "completed",
-        conclusion: "success",
-        html_url: RUN_URL,
-        run_started_at: "2026-12-01T10:00:00Z",
-        updated_at: "2026-12-01T10:07:30Z",
-      });
+    api.scope().post(DISPATCHES).reply(200, DETAILS).get(`${REPO}/actions/runs/4242`).reply(200, {
+      id: 4242,
+      status: "completed",
+      conclusion: "success",
+      html_url: RUN_URL,
+      run_started_at: "2026-12-01T10:00:00Z",
+      updated_at: "2026-12-01T10:07:30Z",
+    });
     const { engine, dispatches, journal } = harness();
     const handle = await engine.start(plan(engine, E2E), { metadata: METADATA });
     expect(await handle.done).toMatchObject({ status: "waiting", reason: "parked" });
