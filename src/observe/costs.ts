@@ -5,7 +5,13 @@
  * restarts and a fresh process reports the history. `costOf` is pure; the loaders read the
  * Journal port; `journalCostReader` feeds `budgetReader`.
  */
-import type { AttemptRecord, CheckpointRecord, Journal, RunRecord } from "../index.js";
+import {
+  type AttemptRecord,
+  type CheckpointRecord,
+  type Journal,
+  type RunRecord,
+  TERMINAL_RUN_STATUSES,
+} from "../index.js";
 import { type CostReader, type CostUnit } from "./alerts/budgets.js";
 import { runShape } from "./run-shape.js";
 
@@ -162,7 +168,39 @@ export interface WorkflowCostQuery {
    * Read runs created up to this long before `sinceMs` too (a run started earlier may still be
    * charging). @default 7 days
    */
-  lookbackMs?: number;
+  lookbackMs?: number; /**
+   * Costs of finished runs kept between calls (a finished run's cost does not change while its
+   * record does not): `journalCostReader` keeps one, so that evaluating budgets every minute does
+   * not read every run again.
+   */
+  cache?: CostCache;
+}
+
+/** Finished runs' costs by run id (see WorkflowCostQuery.cache). */
+export class CostCache {
+  private readonly entries = new Map<string, { updatedAt: number; cost: RunCost }>();
+  /** @param max how many runs it keeps (the oldest entry goes first). @default 10000 */
+  constructor(private readonly max = 10_000) {}
+
+  async get(journal: Journal, run: RunRecord): Promise<RunCost> {
+    const hit = this.entries.get(run.id);
+    if (hit && hit.updatedAt === run.updatedAt) return hit.cost;
+    const [attempts, checkpoints] = await Promise.all([
+      journal.listAttempts(run.id),
+      journal.listCheckpoints(run.id),
+    ]);
+    const cost = costOf(run, attempts, checkpoints);
+    this.entries.delete(run.id);
+    if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+      this.entries.set(run.id, { updatedAt: run.updatedAt, cost });
+      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    }
+    return cost;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 export interface WorkflowCost {
@@ -185,14 +223,11 @@ export async function workflowCosts(journal: Journal, query: WorkflowCostQuery):
     throw new TypeError(`workflowCosts: sinceMs must be a time, got ${query.sinceMs}`);
   const runs = await journal.listRuns({ workflow: query.workflow, createdSince: query.sinceMs - lookback });
   const units = noCost();
+  const cache = query.cache ?? new CostCache();
   let charged = 0;
   for (const run of runs) {
     if (run.createdAt >= to) continue;
-    const [attempts, checkpoints] = await Promise.all([
-      journal.listAttempts(run.id),
-      journal.listCheckpoints(run.id),
-    ]);
-    const inWindow = costOf(run, attempts, checkpoints).charges.filter(
+    const inWindow = (await cache.get(journal, run)).charges.filter(
       (c) => c.at >= query.sinceMs && c.at < to,
     );
     if (inWindow.length > 0) charged++;
@@ -203,11 +238,13 @@ export async function workflowCosts(journal: Journal, query: WorkflowCostQuery):
 
 /** A CostReader over the journal (for `budgetReader`): `workflowCosts` of the query's window. */
 export function journalCostReader(journal: Journal, options: { lookbackMs?: number } = {}): CostReader {
+  const cache = new CostCache();
   return async ({ workflow, unit, from, to }) => {
     const cost = await workflowCosts(journal, {
       workflow,
       sinceMs: from,
       untilMs: to,
+      cache,
       ...(options.lookbackMs === undefined ? {} : { lookbackMs: options.lookbackMs }),
     });
     return cost.units[unit];

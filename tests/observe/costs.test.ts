@@ -7,6 +7,7 @@ import {
   budgetReader,
   budgetRules,
   type CostBudget,
+  CostCache,
   costOf,
   journalCostReader,
   loadRunCost,
@@ -226,6 +227,27 @@ describe("workflow costs from the journal", () => {
       (await workflowCosts(journal, { workflow: "release", sinceMs: T0, untilMs: T0 + 3 * DAY })).units,
     ).toEqual({ github_api_calls: 6, runner_minutes: 20, http_calls: 2 });
     expect((await workflowCosts(journal, { workflow: "other", sinceMs: T0 })).runs).toBe(0);
+  });
+
+  it("reads a finished run once while its record does not change (the cache of a cost reader)", async () => {
+    const journal = new MemoryJournal();
+    await addRun(journal, "r1", T0, 1);
+    await journal.updateRun("r1", { status: "succeeded", finishedAt: T0 + HOUR, updatedAt: T0 + HOUR }, []);
+    await addRun(journal, "r2", T0, 1); // still running: read every time
+    let reads = 0;
+    const counting = Object.create(journal) as Journal;
+    counting.listAttempts = (runId) => (reads++, journal.listAttempts(runId));
+    const cache = new CostCache();
+    const query = { workflow: "release", sinceMs: T0, cache };
+    expect((await workflowCosts(counting, query)).units.github_api_calls).toBe(4);
+    expect(reads).toBe(2);
+    expect((await workflowCosts(counting, query)).units.github_api_calls).toBe(4);
+    expect(reads).toBe(3);
+    expect(cache.size).toBe(1);
+    // A finished run whose record changes is read again.
+    await journal.updateRun("r1", { status: "failed", updatedAt: T0 + 2 * HOUR }, []);
+    await workflowCosts(counting, query);
+    expect(reads).toBe(5);
   });
 
   it("fires a workflow's budget when its runs pass the threshold, and resolves as they leave the period", async () => {
