@@ -12,14 +12,20 @@
  *   (f) writes to GitHub per run of the whole app (startApp, loopback GitHub, runs started by a
  *       signed pull_request.labeled delivery): a 3-stage, 12-step workflow (≤ 12 reporting
  *       writes) and a 200-step one (coalescing), at the reporter's default interval (1 s per run)
+ *   (g) observability: (a)'s workload with the metrics following the engine's events vs without,
+ *       paired and interleaved (median ratio, overhead < 1%); /metrics scrape time over HTTP with
+ *       1,000 runs recorded (< 50 ms)
  *
- * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d,e,f to run a subset.
+ * Options: --reps=N (default 9) repetitions of (a); --only=a,b,c,d,e,f,g,h to run a subset; --pairs=N (default 15)
+ * pairs of (g).
  * Prints progress, a table, PASS/FAIL per target and one `BENCH_JSON {...}` line.
  */
+import { type ActionBenchResult, runActionBench, TARGET as ACTION_TARGET } from "./action.js";
 import { cpus, totalmem } from "node:os";
 import { APP_WRITES_TARGET, type AppWritesResult, runAppWritesBench } from "./app-writes.js";
 import { type FloorResult, measureFloor } from "./floor.js";
 import { type MemoryResult, runMemoryBench } from "./memory.js";
+import { OBSERVE_TARGET, type ObserveResult, runObserveBench } from "./observe.js";
 import { measureParallel, type ParallelResult } from "./parallel.js";
 import { PARKED_TARGET, type ParkedResult, runParkedBench } from "./parked.js";
 import { measureThroughput, type ThroughputResult } from "./throughput.js";
@@ -34,7 +40,8 @@ const TARGET = {
   speedup: 9.5, // parallel span ≥ 9.5× faster than the 10 steps in sequence
 };
 
-const { reps, only } = benchOptions({ reps: 9, only: "a,b,c,d,e,f" });
+const { args, reps, only } = benchOptions({ reps: 9, only: "a,b,c,d,e,f,g,h" });
+const pairs = Math.max(1, Number(args.get("pairs") ?? 15));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const passFail = (ok: boolean) => (ok ? "PASS" : "FAIL");
@@ -156,6 +163,16 @@ async function main(): Promise<void> {
     );
     f = await runAppWritesBench();
   }
+  let g: ObserveResult | undefined;
+  if (only.has("g")) {
+    log(`(g) observability: ${pairs} interleaved pairs without/with metrics, then /metrics with 1,000 runs…`);
+    g = await runObserveBench(pairs, log);
+  }
+  let h: ActionBenchResult | undefined;
+  if (only.has("h")) {
+    log("(h) the Action: start-up to the first step under Node 24, checkpoint of a 1,000-step journal…");
+    h = await runActionBench();
+  }
   const totalS = round((performance.now() - started) / 1000, 1);
 
   const rows: string[][] = [["benchmark", "measured", "baseline (same run)", "ratio", "target", "result"]];
@@ -274,6 +291,62 @@ async function main(): Promise<void> {
       ]);
     }
   }
+  const observePass = g && {
+    overhead: g.foldShare < OBSERVE_TARGET.overhead,
+    scrape: g.scrape.p95Ms < OBSERVE_TARGET.scrapeMs,
+  };
+  if (g && observePass) {
+    rows.push([
+      "(g) metrics fold, CPU per step",
+      `${g.fold.usPerStep} µs/step (${g.fold.usPerEvent} µs/event)`,
+      `engine ${g.engineCpuUsPerStep} µs/step`,
+      `${round(g.foldShare * 100, 2)}%`,
+      `< ${OBSERVE_TARGET.overhead * 100}%`,
+      passFail(observePass.overhead),
+    ]);
+    rows.push([
+      "(g) inside the listener, live",
+      `${g.listenerUsPerStep} µs/step (wall)`,
+      "CPU of the paired run without",
+      `${round(g.listenerShareMedian * 100, 2)}%`,
+      "(info)",
+      "",
+    ]);
+    rows.push([
+      "(g) with/without metrics, end to end",
+      `${g.withStepsPerSecMedian} steps/s with metrics`,
+      `${g.withoutStepsPerSecMedian} steps/s without`,
+      `wall ${g.wallRatioMedian}, cpu ${g.cpuRatioMedian}`,
+      "(info: median of pairs)",
+      "",
+    ]);
+    rows.push([
+      `(g) /metrics, ${g.scrape.runs.toLocaleString("en")} runs recorded`,
+      `p50 ${g.scrape.p50Ms} ms, p95 ${g.scrape.p95Ms} ms`,
+      `${g.scrape.series} series, ${g.scrape.bytes} bytes`,
+      "",
+      `p95 < ${OBSERVE_TARGET.scrapeMs} ms`,
+      passFail(observePass.scrape),
+    ]);
+  }
+  if (h) {
+    rows.push([
+      "(h) Action start-up → first step",
+      `${h.startupMedianMs} ms (bundle, Node 24)`,
+      `${h.bareNodeMedianMs} ms (bare node + same step)`,
+      `${h.startupRatio}×`,
+      "(report)",
+      "",
+    ]);
+    rows.push([
+      `(h) checkpoint/stage, ${h.steps.toLocaleString("en")} steps`,
+      `${h.checkpointMedianMs} ms (snapshot ${h.snapshotMedianMs} + upload ${h.uploadMedianMs}; ${Math.round(h.snapshotBytes / 1024)} KB)`,
+      `${h.emptyCheckpointMedianMs} ms (empty journal)`,
+      `${h.checkpointRatio}×`,
+      `< ${ACTION_TARGET.checkpointMs} ms`,
+      passFail(h.pass),
+    ]);
+  }
   console.log(`\n${table(rows)}\n`);
   if (a) {
     for (const s of [a.process, a.machine]) {
@@ -327,6 +400,13 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (g) {
+    console.log(
+      `observe: per-pair wall ratios ${g.pairs.map((p) => p.wallRatio).join(", ")}; cpu ratios ` +
+        `${g.pairs.map((p) => p.cpuRatio).join(", ")}; stageflow metrics --db (replay of ${g.scrape.replayEvents} events ` +
+        `into a fresh registry) ${g.scrape.replayMs} ms; /metrics max ${g.scrape.maxMs} ms over ${g.scrape.samples} scrapes`,
+    );
+  }
   console.log(`total ${totalS} s`);
   const json = {
     date: new Date().toISOString(),
@@ -343,6 +423,7 @@ async function main(): Promise<void> {
     parked: d && { ...d, target: PARKED_TARGET, pass: parkedPass },
     webhooks: e && { ...e, target: WEBHOOK_TARGET, pass: webhooksPass },
     appWrites: f && { ...f, target: APP_WRITES_TARGET, pass: appWritesPass },
+    observe: g && { ...g, target: OBSERVE_TARGET, pass: observePass },
     totalSeconds: totalS,
   };
   console.log(`BENCH_JSON ${JSON.stringify(json)}`);

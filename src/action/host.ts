@@ -121,10 +121,12 @@ interface Execution {
 async function execute(x: Execution): Promise<ActionResult> {
   const { deps, ctx, inputs, engine, checkpoints } = x;
   const { out } = deps;
+  // Subscribed before the start or resume, so their first events (or a block recorded at resume)
+  // are shown too. Only this job's run executes in this journal: no filter by run is needed.
+  const progress = showProgress(engine, out, checkpoints);
   const { handle, executing } = await startOrResume(x);
   const runId = handle.runId;
   out.setOutput("run-id", runId);
-  const progress = showProgress(engine, runId, out, checkpoints);
 
   const stopped = new Promise<never>((_, reject) => {
     const onStop = () => reject(new Stopped());
@@ -363,7 +365,7 @@ class Checkpointer {
 }
 
 /** Live progress: one collapsible group per stage, a line per step, a checkpoint after each stage. */
-function showProgress(engine: Engine, runId: string, out: ActionDeps["out"], checkpoints: Checkpointer) {
+function showProgress(engine: Engine, out: ActionDeps["out"], checkpoints: Checkpointer) {
   let open = false;
   let settle: (() => void) | undefined;
   const ended = new Promise<void>((resolve) => (settle = resolve));
@@ -410,11 +412,16 @@ function showProgress(engine: Engine, runId: string, out: ActionDeps["out"], che
           }
       }
     },
-    { runId },
   );
   return {
     /** Waits (briefly) until the run's last event was shown. */
-    settled: () => Promise.race([ended, new Promise<void>((r) => setTimeout(r, 2_000).unref())]),
+    settled: async () => {
+      // A timer that holds the process: the run's last event may never come (a block recorded
+      // at resume), and an unref'd wait would let the process end with the work unfinished.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 2_000)))]);
+      clearTimeout(timer);
+    },
     close: () => {
       close();
       subscription();

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
-import { type ApplicationFunction, Probot, type ProbotOctokit, run as probotRun } from "probot";
+import { type ApplicationFunction, Probot, ProbotOctokit, run as probotRun } from "probot";
 import {
   builtinSteps,
   createEngine,
@@ -17,8 +17,11 @@ import {
   systemClock,
   type Clock,
 } from "../index.js";
+import { githubMetricsPlugin } from "../observe/github-metrics.js";
 import { chainRoutes, healthRoutes } from "../observe/health-http.js";
 import { createAppHealth } from "../observe/health-setup.js";
+import { createMetrics, type Metrics } from "../observe/metrics.js";
+import { metricsRoute } from "../observe/metrics-route.js";
 import { slaReport } from "../observe/sla.js";
 import { createSqliteJournal } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
@@ -64,8 +67,10 @@ export interface AppDeps {
   clock?: Clock;
   /** @default Probot's logger (pino) at LOG_LEVEL */
   log?: Logger;
-  /** Extra HTTP routes beside the webhook path (e.g. /health). */
+  /** Extra HTTP routes beside the webhook path (e.g. /health), after `/metrics`. */
   routes?: IntakeServerOptions["routes"];
+  /** The app's metrics (served at `/metrics`). @default createMetrics({ clock }) */
+  metrics?: Metrics;
   /** Deliveries handled at once by the worker. @default 1 */
   concurrency?: number;
   /** Test hook (crash tests): see InboxWorkerOptions.beforeHandle. Off unless given. */
@@ -79,6 +84,8 @@ export interface RunningApp {
   engine: Engine;
   store: AppStore;
   worker: InboxWorker;
+  /** The app's metrics (`/metrics`): the journal's history, then live events. */
+  metrics: Metrics;
   /** stageflow's app (handlers, reporter), when startApp made it. */
   stageflow: StageflowApp | undefined;
   /** Stops the server, the reconciler and the worker (waiting for the delivery in hand), then the engine, and closes the database. */
@@ -118,6 +125,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   if (!config.webhookSecret) throw new AppConfigError("WEBHOOK_SECRET is not set");
   if (deps.app && deps.appFn) throw new TypeError("give startApp either `app` or `appFn`, not both");
   const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? createMetrics({ clock });
 
   const probot = new Probot({
     appId: config.appId,
@@ -125,7 +133,8 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     secret: config.webhookSecret,
     baseUrl: config.baseUrl,
     logLevel: config.logLevel,
-    ...(deps.Octokit ? { Octokit: deps.Octokit } : {}),
+    // Counts GitHub API calls and reads the rate limit left, by installation.
+    Octokit: (deps.Octokit ?? ProbotOctokit).plugin(githubMetricsPlugin(metrics)) as typeof ProbotOctokit,
   });
   await probot.ready();
   const log = deps.log ?? pinoLogger(probot.log);
@@ -172,6 +181,9 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       breakerScope: installationScope,
     });
     closers.push(() => engine.close());
+    // Metrics: the journal's history first (afterSeq 0), so a restarted app keeps its counters.
+    const metricsFeed = metrics.follow(engine, journal, { afterSeq: 0 });
+    closers.push(async () => metricsFeed.close());
     const steps = builtinSteps(
       config.allowRunSteps ? { run: { cwd: process.cwd(), env: runStepEnv(config.env) } } : {},
     );
@@ -187,6 +199,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     const appFn = deps.appFn ?? (deps.app ? await deps.app(services) : stageflow?.appFn);
     if (appFn) await probot.load(appFn);
     if (stageflow) {
+      metrics.setTemplateCacheSource(() => stageflow.handlers.renderer.stats());
       closers.push(() => stageflow.stop());
       await stageflow.start();
     }
@@ -207,9 +220,19 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       log,
       concurrency: deps.concurrency,
       beforeHandle: deps.beforeHandle,
-      handle: (entry) => handle(entry, services),
+      handle: async (entry) => {
+        try {
+          const outcome = await handle(entry, services);
+          metrics.webhookHandled(entry.name, outcome);
+          return outcome;
+        } catch (e) {
+          metrics.webhookHandled(entry.name, "failed");
+          throw e;
+        }
+      },
     });
     closers.push(() => worker.stop());
+    metrics.setInboxSource(async () => ({ ...(await store.inboxStats()), retrying: worker.retrying() }));
 
     // /health, /health/live, /health/ready and /sla (see docs/operations.md).
     const health = createAppHealth({
@@ -223,12 +246,18 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     const sla = () => slaReport({ journal, clock, healthHistory: (since) => health.registry.history(since) });
     const server = createIntakeServer({
       secret: config.webhookSecret,
-      store,
+      store: {
+        recordDelivery: async (delivery) => {
+          const recorded = await store.recordDelivery(delivery);
+          metrics.webhookReceived(delivery.name, recorded ? "recorded" : "redelivered");
+          return recorded;
+        },
+      },
       path: config.webhookPath,
       clock,
       log,
       onRecorded: worker.kick,
-      routes: chainRoutes(healthRoutes({ health: health.registry, sla }), deps.routes),
+      routes: chainRoutes(metricsRoute(metrics), healthRoutes({ health: health.registry, sla }), deps.routes),
     });
     const { port } = await server.listen(config.port, config.host);
     closers.push(() => server.close());
@@ -244,7 +273,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       });
       closers.push(() => reconciler.stop());
     }
-    return { port, probot, engine, store, worker, stageflow, close };
+    return { port, probot, engine, store, worker, metrics, stageflow, close };
   } catch (e) {
     await close();
     throw e;

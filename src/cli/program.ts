@@ -9,6 +9,7 @@ import { registerInit } from "./commands/init.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerReport } from "./commands/report.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerResume } from "./commands/resume.js";
 import { registerRun } from "./commands/run.js";
 import { registerSla } from "./commands/sla.js";
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CommandContext): Command {
     registerValidate,
     registerCancel,
     registerStats,
+    registerMetrics,
     registerReport,
     registerHealth,
     registerSla,

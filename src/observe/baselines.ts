@@ -3,7 +3,14 @@
  * learned as the median duration of the stage over the last N successful runs of the workflow
  * (read from the Journal port). See docs/operations.md ("Performance report and grade").
  */
-import { buildReport, type Journal, parseDuration, type RunRecord, type RunReport } from "../index.js";
+import {
+  buildReport,
+  type Engine,
+  type Journal,
+  parseDuration,
+  type RunRecord,
+  type RunReport,
+} from "../index.js";
 
 /** How many successful runs `learnHistory` reads by default. */
 export const DEFAULT_HISTORY_RUNS = 20;
@@ -28,12 +35,15 @@ export interface LearnOptions {
   exclude?: string;
 }
 
+/** Where the history is read: the journal, or an engine (its `listRuns` and `report`). */
+export type HistorySource = Journal | Pick<Engine, "listRuns" | "report">;
+
 /**
  * The per-stage durations of the last `n` successful runs of `workflow`, from the journal: each
  * run's report is built from what the journal recorded (the same durations `status` shows).
  */
 export async function learnHistory(
-  journal: Journal,
+  journal: HistorySource,
   workflow: string,
   options: LearnOptions = {},
 ): Promise<LearnedHistory> {
@@ -50,7 +60,9 @@ export async function learnHistory(
     if (runs.length >= n || listed.length < limit) break;
   }
   const reports: RunReport[] = [];
-  for (const run of runs) reports.push(await journaledReport(journal, run));
+  for (const run of runs) {
+    reports.push("report" in journal ? await journal.report(run.id) : await journaledReport(journal, run));
+  }
   return historyFromReports(workflow, reports);
 }
 

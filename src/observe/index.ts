@@ -16,6 +16,10 @@ export * from "./health-setup.js";
 export * from "./health-http.js";
 export * from "./sla.js";
 export * from "./alerts/index.js";
+// Metrics pull in prom-client (~100 ms to load): loaded on first use, not at every CLI start.
+export type { InboxSnapshot, LabelLimits, Metrics, MetricsOptions, RunSource } from "./metrics.js";
+/** `createMetrics` and the rest of ./metrics.js, loaded when first needed. */
+export const loadMetrics = () => import("./metrics.js");
 export * from "./costs.js";
 export * from "./forecast.js";
 export * from "./capacity.js";

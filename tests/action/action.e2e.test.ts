@@ -187,6 +187,29 @@ describe("the Action, as a runner runs it (Node 24, committed files only)", () =
     expect(lines("one.log")).toEqual(["ran 1"]);
   });
 
+  it("a re-run under a changed workflow file blocks with a message, unless resume: restart", async () => {
+    writeFileSync(join(side, "hold"), "");
+    const first = startAction(runner(1));
+    await until("stage two running with stage one's checkpoint uploaded", () => existsSync(join(side, "in-two")) && checkpoints().some((n) => n.includes("-a1-")));
+    first.kill("SIGKILL");
+    await first.done;
+    writeFileSync(join(side, "release"), "");
+    rmSync(join(side, "hold"));
+    writeFileSync(join(ws, "flow.yml"), WORKFLOW.replace("echo \"ran $GITHUB_RUN_ATTEMPT\" >> \"$SIDE/one.log\"", "echo \"ran $GITHUB_RUN_ATTEMPT again\" >> \"$SIDE/one.log\""));
+
+    const blocked = await runActionOnce(runner(2));
+    expect(blocked.code).toBe(1);
+    expect(blocked.outputs.status).toBe("blocked");
+    const error = blocked.commands.find((c) => c.command === "error" && /changed since attempt/.test(c.message));
+    expect(error?.message).toMatch(/flow.yml changed since attempt 1 .* set `resume: restart`/);
+    expect(lines("one.log")).toEqual(["ran 1"]);
+
+    const restarted = await runActionOnce(runner(3, { inputs: { workflow: "flow.yml", resume: "restart" } }));
+    expect(restarted.outputs.status).toBe("succeeded");
+    expect(restarted.outputs["run-id"]).not.toBe(blocked.outputs["run-id"]);
+    expect(lines("one.log")).toEqual(["ran 1", "ran 3 again"]);
+  });
+
   it("a re-run with a corrupted snapshot warns and starts over", async () => {
     writeFileSync(join(side, "fail"), "");
     expect((await runActionOnce(runner(1))).outputs.status).toBe("failed");

@@ -93,8 +93,10 @@ describe("startApp", () => {
     expect((await send(running.port, d)).status).toBe(202);
     await running.worker.drain();
     const entry = await running.store.getDelivery(d.id);
-    expect(entry).toMatchObject({ status: "failed", attempts: 1 });
+    // Pending with its error while the retry waits (a crash meanwhile retries it at the next start).
+    expect(entry).toMatchObject({ status: "pending", attempts: 1 });
     expect(entry?.error).toMatch(/the handler broke/);
+    expect(running.worker.retrying()).toBe(1);
   });
 
   it("keeps the journal and the app's state in the one STAGEFLOW_DB file", async () => {

@@ -3,6 +3,7 @@
  * none) and its status comment, rendered from the journal's report, with the ids GitHub gave
  * them kept in the run's ReportTarget. The reporter (reporter.ts) decides when.
  */
+import { learnHistory } from "../../observe/baselines.js";
 import {
   type Clock,
   type Engine,
@@ -63,7 +64,19 @@ export function createReportWriter(options: ReporterOptions): (target: ReportTar
       });
     }
     const { overrides, plan } = extra;
-    const view = renderer.runView(report, { now: clock.now(), ...(plan ? { plan } : {}) });
+    // Learned baselines for the grade of a finished run: this workflow's earlier successful runs.
+    const history =
+      report.run.finishedAt !== null
+        ? await learnHistory(engine, report.run.workflow, {
+            before: report.run.createdAt,
+            exclude: report.run.id,
+          }).catch(() => undefined)
+        : undefined;
+    const view = renderer.runView(report, {
+      now: clock.now(),
+      ...(plan ? { plan } : {}),
+      ...(history ? { history } : {}),
+    });
     const rendered = await renderer.checkRunOutput(view, overrides);
     // Only the fields of a check run's output (the renderer may add its own, e.g. warnings).
     const output = {

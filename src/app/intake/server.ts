@@ -20,7 +20,8 @@ const MAX_HEADER_VALUE = 200;
 export interface IntakeServerOptions {
   /** The webhook secret (`WEBHOOK_SECRET`). */
   secret: string;
-  store: AppStore;
+  /** Where deliveries are recorded (the app's inbox). */
+  store: Pick<AppStore, "recordDelivery">;
   /** @default "/api/github/webhooks" */
   path?: string;
   /** Bodies above this are refused with 413 without being read. @default 26214400 (25 MB) */
