@@ -59,7 +59,7 @@ export const noCost = (): CostUnits => ({ github_api_calls: 0, runner_minutes: 0
  * - `github`: 1 GitHub API call per attempt;
  * - `dispatch`: 1 GitHub API call per attempt (the dispatch, then the workflow run's status on each
  *   later execution), 1 more on its first attempt when neither the step's `ref` nor the run's
- *   `metadata.defaultBranch` names the branch; runner minutes from the workflow run's
+ *   `metadata.defaultBranch` (for the run's own repository) names the branch; runner minutes from the workflow run's
  *   `run_started_at` to its `updated_at` (the step's outputs), else the step's waited time (first
  *   attempt's start to its checkpoint's or last attempt's end).
  * Attempts refused for their input (`invalid_input`) cost nothing; attempts still running count.
@@ -142,9 +142,13 @@ function stepConfig(definition: unknown, stepId: string): unknown {
   return undefined;
 }
 
+/** Whether the step read the repository's default branch (as the kind does: no `ref`, no known branch). */
 function needsDefaultBranch(run: RunRecord, config: unknown): boolean {
   if (isObject(config) && config.ref !== undefined) return false;
-  return typeof run.metadata.defaultBranch !== "string";
+  const { defaultBranch, owner, repo } = run.metadata;
+  if (typeof defaultBranch !== "string") return true;
+  const target = isObject(config) ? config.repo : undefined;
+  return typeof target === "string" && target !== `${String(owner)}/${String(repo)}`;
 }
 
 /** The cost of a run recorded in `journal` (undefined when the run is unknown). */

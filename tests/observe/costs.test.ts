@@ -170,6 +170,13 @@ describe("costOf (derived from the journal's attempts and the stored definition)
       expect.objectContaining({ stepId: "docs", kind: "dispatch", attempts: 1, runnerSource: "waited" }),
     ]);
     expect(cost.charges.find((c) => c.unit === "runner_minutes")?.at).toBe(T0 + 90 * MIN);
+    // The run's default branch is not another repository's: the step reads that one.
+    const other = {
+      ...DEFINITION,
+      stages: [{ id: "ship", steps: [{ id: "docs", dispatch: { workflow: "d.yml", repo: "o/other" } }] }],
+    };
+    const metadata = { owner: "o", repo: "r", defaultBranch: "main" };
+    expect(costOf(run("r1", { definition: other, metadata }), attempts, [cp]).units.github_api_calls).toBe(2);
   });
 });
 
