@@ -107,6 +107,8 @@ export async function createStageflowAppOn(
           id: record.workflowRunId,
           conclusion: data.conclusion,
           html_url: data.html_url,
+          run_started_at: data.run_started_at ?? null,
+          updated_at: data.updated_at,
         });
         completed++;
       } catch (error) {

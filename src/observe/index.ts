@@ -21,3 +21,7 @@ export * from "./alerts/index.js";
 export type { InboxSnapshot, LabelLimits, Metrics, MetricsOptions, RunSource } from "./metrics.js";
 /** `createMetrics` and the rest of ./metrics.js, loaded when first needed. */
 export const loadMetrics = () => import("./metrics.js");
+export * from "./costs.js";
+export * from "./forecast.js";
+export * from "./capacity.js";
+export * from "./capacity-load.js";

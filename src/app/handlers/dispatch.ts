@@ -8,7 +8,13 @@ import type { AppDeps } from "./deps.js";
 
 export async function onWorkflowRunCompleted(
   deps: AppDeps,
-  workflowRun: { id: number; conclusion: string | null; html_url: string },
+  workflowRun: {
+    id: number;
+    conclusion: string | null;
+    html_url: string;
+    run_started_at?: string | null;
+    updated_at?: string | null;
+  },
 ): Promise<void> {
   const records = await deps.store.byWorkflowRun(workflowRun.id);
   for (const record of records) {
@@ -17,6 +23,8 @@ export async function onWorkflowRunCompleted(
       workflowRunId: workflowRun.id,
       conclusion: workflowRun.conclusion ?? "unknown",
       url: workflowRun.html_url,
+      runStartedAt: workflowRun.run_started_at ?? null,
+      runUpdatedAt: workflowRun.updated_at ?? null,
     };
     try {
       await deps.engine.signal(record.runId, record.signal, result, { sender: "github-actions" });

@@ -1,17 +1,29 @@
-import type { PerformanceReport, Profile, StagePerformance, TimingStats } from "../../observe/index.js";
+import type {
+  CapacityForecast,
+  PerformanceReport,
+  Profile,
+  RunCost,
+  StagePerformance,
+  TimingStats,
+} from "../../observe/index.js";
+import { costLines, renderCapacity, unitsText } from "./capacity.js";
 import { duration, fit, MAX_WIDTH, plural, symbol, table } from "./format.js";
 
 /** What `stageflow report RUN` prints (and gives as JSON). */
 export interface PerformanceOutput {
   performance: PerformanceReport;
   profile: Profile;
+  /** The run's cost units (see docs/operations.md, "Cost"). */
+  cost: RunCost;
+  /** With `--capacity`: the journal's capacity forecast. */
+  capacity?: CapacityForecast;
 }
 
 const ratio = (r: number | null) => (r === null ? "-" : `${r.toFixed(2).replace(/\.?0+$/, "")}×`);
 const percent = (x: number) => `${Math.round(x * 100)}%`;
 
 /** The performance report, its grade and recommendations, then the profiler's tables. */
-export function renderPerformance({ performance: perf, profile }: PerformanceOutput): string {
+export function renderPerformance({ performance: perf, profile, cost, capacity }: PerformanceOutput): string {
   const lines = [
     fit(`performance of run ${perf.runId} (${perf.workflow}): grade ${perf.grade} (${perf.score}/100)`),
   ];
@@ -28,6 +40,7 @@ export function renderPerformance({ performance: perf, profile }: PerformanceOut
   lines.push(
     `history   ${perf.learnedFrom === 0 ? "no successful run before this one" : `${plural(perf.learnedFrom, "successful run")} before this one`}`,
   );
+  lines.push(fit(`cost      ${unitsText(cost.units)}`));
   lines.push("", ...table([STAGE_HEAD, ...perf.stages.map(stageRow)], MAX_WIDTH));
   if (perf.hotPaths.length > 0) {
     const rows = perf.hotPaths.map((h) => [h.stepId, h.stageId, duration(h.durationMs), percent(h.share)]);
@@ -45,7 +58,10 @@ export function renderPerformance({ performance: perf, profile }: PerformanceOut
     lines.push("", "RECOMMENDATIONS");
     for (const text of perf.recommendations) lines.push(...wrap(text, "  - ", "    "));
   }
+  const costs = costLines(cost);
+  if (costs.length > 0) lines.push("", ...costs);
   lines.push("", ...profileLines(profile, perf.workflow));
+  if (capacity) lines.push("", ...renderCapacity(capacity));
   return `${lines.join("\n")}\n`;
 }
 

@@ -30,6 +30,13 @@ export interface DispatchResult {
   /** `success`, `failure`, `cancelled`, `timed_out`, ... as GitHub reports it. */
   conclusion: string;
   url: string;
+  /**
+   * When the workflow run started and when GitHub last updated it (its completion), as GitHub
+   * gives them (`run_started_at`, `updated_at`: ISO 8601), when known: the step outputs them and
+   * the cost report reads its runner minutes from them.
+   */
+  runStartedAt?: string | null;
+  runUpdatedAt?: string | null;
 }
 
 export interface DispatchRegistry {

@@ -12,7 +12,9 @@
  * waits for the same workflow run instead of dispatching another. It waits for the signal
  * `dispatch:<stepId>`, which the host sends with a DispatchResult when `workflow_run.completed`
  * arrives (or its poll finds the run completed); a step that runs again first asks GitHub once
- * whether the run has completed (GitHub's answer wins over a signal). Outputs: `conclusion`, `url`, `run_id`. A conclusion other than
+ * whether the run has completed (GitHub's answer wins over a signal). Outputs: `conclusion`, `url`, `run_id`,
+ * and `run_started_at` / `run_updated_at` (the workflow run's times as GitHub gives them, null when
+ * unknown: the cost report's runner minutes). A conclusion other than
  * success, neutral or skipped fails the step, naming the workflow run's URL. `timeout` fails it
  * `timed_out` (a durable deadline, fixed by the first execution).
  *
@@ -58,7 +60,7 @@ export function createDispatchStep(options: GitHubStepsOptions) {
   return withRunClient(
     options,
     {
-      outputs: ["conclusion", "url", "run_id"],
+      outputs: ["conclusion", "url", "run_id", "run_started_at", "run_updated_at"],
       waits: true,
       validate: dispatchProblems,
       dependency: () => "api.github.com",
@@ -231,12 +233,20 @@ async function completedRun(
       run_id: record.workflowRunId,
     },
   );
-  const run = data as { status?: unknown; conclusion?: unknown; html_url?: unknown } | null;
+  const run = data as {
+    status?: unknown;
+    conclusion?: unknown;
+    html_url?: unknown;
+    run_started_at?: unknown;
+    updated_at?: unknown;
+  } | null;
   if (run?.status !== "completed") return undefined;
   return {
     workflowRunId: record.workflowRunId,
     conclusion: typeof run.conclusion === "string" ? run.conclusion : "unknown",
     url: typeof run.html_url === "string" ? run.html_url : record.url,
+    runStartedAt: stringOrNull(run.run_started_at),
+    runUpdatedAt: stringOrNull(run.updated_at),
   };
 }
 
@@ -252,8 +262,12 @@ function resultOf(payload: unknown, record: DispatchRecord, stepId: string): Dis
     workflowRunId: typeof p.workflowRunId === "number" ? p.workflowRunId : record.workflowRunId,
     conclusion: p.conclusion,
     url: typeof p.url === "string" && p.url !== "" ? p.url : record.url,
+    runStartedAt: stringOrNull(p.runStartedAt),
+    runUpdatedAt: stringOrNull(p.runUpdatedAt),
   };
 }
+
+const stringOrNull = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
 
 async function finish(
   ctx: StepContext,
@@ -267,5 +281,11 @@ async function finish(
       `step '${ctx.stepId}': workflow ${record.workflow} on ${record.owner}/${record.repo} ended ${result.conclusion}: ${result.url}`,
     );
   }
-  return { conclusion: result.conclusion, url: result.url, run_id: result.workflowRunId };
+  return {
+    conclusion: result.conclusion,
+    url: result.url,
+    run_id: result.workflowRunId,
+    run_started_at: result.runStartedAt ?? null,
+    run_updated_at: result.runUpdatedAt ?? null,
+  };
 }

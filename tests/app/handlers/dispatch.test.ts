@@ -47,7 +47,13 @@ it("a workflow_run.completed ends the dispatch step waiting for it", async () =>
   await h.send("workflow_run", payload);
   await h.runWhere((r) => r.id === run.id && r.status === "succeeded");
   const step = (await h.engine.report(run.id)).stages[0]!.steps[0]!;
-  expect(step.outputs.payload).toMatchObject({ workflowRunId: 4242, conclusion: "success" });
+  // The workflow run's times travel with the result (the dispatch step's runner minutes).
+  expect(step.outputs.payload).toMatchObject({
+    workflowRunId: 4242,
+    conclusion: "success",
+    runStartedAt: payload.workflow_run.run_started_at,
+    runUpdatedAt: payload.workflow_run.updated_at,
+  });
   expect((await h.store.get(`${run.id}/e2e`))?.status).toBe("completed");
   // A redelivery of the completion changes nothing.
   await h.send("workflow_run", payload);

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { type Engine, isRefused, isRunBusy } from "stageflow";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadRunCost } from "../../../src/observe/index.js";
 import { githubNock } from "../../support/openapi.js";
 import { harness, METADATA, nextEvent, outputsOf, plan } from "./support.js";
 
@@ -118,20 +119,31 @@ describe("the dispatch kind", () => {
   });
 
   it("a workflow run that completed while nobody listened is found by asking GitHub once", async () => {
-    const { engine, dispatches } = harness();
     const api = githubNock();
-    api
-      .scope()
-      .post(DISPATCHES)
-      .reply(200, DETAILS)
-      .get(`${REPO}/actions/runs/4242`)
-      .reply(200, { id: 4242, status: "completed", conclusion: "success", html_url: RUN_URL });
+    api.scope().post(DISPATCHES).reply(200, DETAILS).get(`${REPO}/actions/runs/4242`).reply(200, {
+      id: 4242,
+      status: "completed",
+      conclusion: "success",
+      html_url: RUN_URL,
+      run_started_at: "2026-12-01T10:00:00Z",
+      updated_at: "2026-12-01T10:07:30Z",
+    });
+    const { engine, dispatches, journal } = harness();
     const handle = await engine.start(plan(engine, E2E), { metadata: METADATA });
     expect(await handle.done).toMatchObject({ status: "waiting", reason: "parked" });
     // What a restarted app does for a parked run: resume it; its step asks GitHub.
     const resumed = await engine.resume(handle.runId);
     expect(await resumed.done).toMatchObject({ status: "succeeded" });
     expect((await dispatches.get(`${handle.runId}/e2e`))?.status).toBe("completed");
+    // The workflow run's times are outputs: the cost report's runner minutes.
+    expect(await outputsOf(engine, handle.runId, "e2e")).toMatchObject({
+      outputs: { run_started_at: "2026-12-01T10:00:00Z", run_updated_at: "2026-12-01T10:07:30Z" },
+    });
+    expect((await loadRunCost(journal, handle.runId))?.units).toEqual({
+      github_api_calls: 2,
+      runner_minutes: 7.5,
+      http_calls: 0,
+    });
     api.assertValid();
   });
 
