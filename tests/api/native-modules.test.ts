@@ -10,10 +10,11 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
  * better-sqlite3, and any native addon, that importing it loaded. Modules an ESM graph loads
  * from CommonJS packages are in the CommonJS loader's cache, so that cache shows them.
  */
-async function nativeModulesLoadedBy(entry: string): Promise<string[]> {
+async function nativeModulesLoadedBy(entry: string, then = ""): Promise<string[]> {
   const script = [
     "import { createRequire } from 'node:module';",
-    "await import(process.argv[1]);",
+    "const m = await import(process.argv[1]);",
+    then,
     "const cache = Object.keys(createRequire(import.meta.url).cache);",
     "console.log(JSON.stringify(cache.filter((p) => /better-sqlite3|\\.node$/.test(p))));",
   ].join("\n");
@@ -26,9 +27,15 @@ async function nativeModulesLoadedBy(entry: string): Promise<string[]> {
 }
 
 describe("entry points and native modules", () => {
-  it("`stageflow` and `stageflow/testing` load no native module; `stageflow/sqlite` loads better-sqlite3", async () => {
+  it("`stageflow` and `stageflow/testing` load no native module; `stageflow/sqlite` loads better-sqlite3 when a journal opens", async () => {
     expect(await nativeModulesLoadedBy("index.ts")).toEqual([]);
     expect(await nativeModulesLoadedBy("testing/index.ts")).toEqual([]);
-    expect(await nativeModulesLoadedBy("sqlite.ts")).toContainEqual(expect.stringMatching(/better-sqlite3/));
+    // Loaded lazily (the node:sqlite driver needs no addon): not by the import alone.
+    expect(await nativeModulesLoadedBy("sqlite.ts")).toEqual([]);
+    const opened = await nativeModulesLoadedBy(
+      "sqlite.ts",
+      "await m.createSqliteJournal({ path: ':memory:' }).close();",
+    );
+    expect(opened).toContainEqual(expect.stringMatching(/better-sqlite3/));
   });
 });

@@ -153,17 +153,19 @@ describe("the package as a host installs it", () => {
     await expect(node(host, [tsc, ...options, "typed.ts"])).resolves.toBeDefined();
   });
 
-  it("loads no native module from `stageflow`, and better-sqlite3 from `stageflow/sqlite`", async () => {
-    const loaded = async (entry: string): Promise<string[]> => {
+  it("loads no native module from `stageflow`, and better-sqlite3 from `stageflow/sqlite` when a journal opens", async () => {
+    const loaded = async (entry: string, then = ""): Promise<string[]> => {
       const script =
-        `import { createRequire } from "node:module"; await import("${entry}");` +
+        `import { createRequire } from "node:module"; const m = await import("${entry}"); ${then}` +
         `console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)` +
         `.filter((p) => /better-sqlite3|\\.node$/.test(p))));`;
       return JSON.parse((await node(host, ["--input-type=module", "-e", script])).stdout) as string[];
     };
     expect(await loaded("stageflow")).toEqual([]);
     expect(await loaded("stageflow/testing")).toEqual([]);
-    expect(await loaded("stageflow/sqlite")).toContainEqual(expect.stringMatching(/better-sqlite3/));
+    expect(await loaded("stageflow/sqlite")).toEqual([]);
+    const open = "await m.createSqliteJournal({ path: ':memory:' }).close();";
+    expect(await loaded("stageflow/sqlite", open)).toContainEqual(expect.stringMatching(/better-sqlite3/));
   });
 
   it.skipIf(!HOST_API_MERGED)(
