@@ -23,6 +23,7 @@ import { createAppHealth } from "../observe/health-setup.js";
 import { createMetrics, type Metrics } from "../observe/metrics.js";
 import { metricsRoute } from "../observe/metrics-route.js";
 import { createAlerting, loadAlertsConfig } from "../observe/alerts/index.js";
+import { journalCostReader } from "../observe/costs.js";
 import { registryReader } from "../observe/metric-reader.js";
 import { slaReport } from "../observe/sla.js";
 import { createSqliteJournal } from "../sqlite.js";
@@ -257,6 +258,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       const { manager } = createAlerting({
         config: alertsConfig,
         read: registryReader(metrics.registry, { clock }),
+        costs: journalCostReader(journal),
         clock,
         logger: log,
       });
