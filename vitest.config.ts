@@ -20,5 +20,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // CI (2 cores): most files wait on child processes, so a third worker shortens the run.
+    ...(process.env.CI && process.env.CI !== "false" ? { maxWorkers: 3 } : {}),
   },
 });

@@ -151,7 +151,7 @@ describe("the package as a host installs it", () => {
     const options = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"];
     // No @types of its own: the package brings the types its declarations use (better-sqlite3's).
     await expect(node(host, [tsc, ...options, "typed.ts"])).resolves.toBeDefined();
-  });
+  }, 120_000); // a whole tsc run: slow while other test files share the cores
 
   it("loads no native module from `stageflow`, and better-sqlite3 from `stageflow/sqlite` when a journal opens", async () => {
     const loaded = async (entry: string, then = ""): Promise<string[]> => {

@@ -71,7 +71,7 @@ async function startChild(extraEnv: Record<string, string> = {}): Promise<Child>
 }
 
 /** Polls (real time: another process is working) until `check` holds. */
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -148,5 +148,5 @@ describe("npm run app", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(existsSync(join(dir, ".stageflow/app.db"))).toBe(true);
-  });
+  }, 120_000); // a real app process: its start is slow while other test files share the cores
 });
