@@ -170,7 +170,8 @@ class Sub {
       }
       const event = this.queue.shift();
       if (!event) return;
-      await this.deliver(event);
+      const pending = this.deliver(event);
+      if (pending) await pending;
     }
   }
 
@@ -190,7 +191,8 @@ class Sub {
     for (const record of page) {
       if (this.closed) return true;
       const { hash: _hash, ...event } = record;
-      await this.deliver(event as EngineEvent);
+      const pending = this.deliver(event as EngineEvent);
+      if (pending) await pending;
     }
     return page.length < PAGE;
   }
@@ -200,16 +202,29 @@ class Sub {
     this.logger.error("could not read events for a listener", { error: String(error) });
   }
 
-  private async deliver(event: EngineEvent): Promise<void> {
-    if (event.seq <= this.lastSeq || this.closed) return;
+  /**
+   * Hands one event to the listener. A synchronous listener is called and done (no promise, no
+   * extra tick per event: the pump goes on at once); an asynchronous one gives its promise, which
+   * the pump awaits before the next event.
+   */
+  private deliver(event: EngineEvent): Promise<void> | undefined {
+    if (event.seq <= this.lastSeq || this.closed) return undefined;
     this.lastSeq = event.seq;
+    let result: unknown;
     try {
-      const result = this.listener(event);
-      // A synchronous listener costs no extra tick per event.
-      if (result && typeof (result as Promise<void>).then === "function") await result;
+      result = this.listener(event);
     } catch (error) {
-      this.failures++;
-      this.logger.error("event listener failed", { type: event.type, seq: event.seq, error: String(error) });
+      this.listenerFailed(event, error);
+      return undefined;
     }
+    if (result && typeof (result as Promise<void>).then === "function") {
+      return (result as Promise<void>).then(undefined, (error: unknown) => this.listenerFailed(event, error));
+    }
+    return undefined;
+  }
+
+  private listenerFailed(event: EngineEvent, error: unknown): void {
+    this.failures++;
+    this.logger.error("event listener failed", { type: event.type, seq: event.seq, error: String(error) });
   }
 }
