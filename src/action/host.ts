@@ -229,17 +229,19 @@ function runKey(ctx: RunnerContext, inputs: ActionInputs, plan: WorkflowPlan, gi
   const secrets = new Set(secretInputNames(plan.definition));
   const shown = Object.fromEntries(Object.entries(given).filter(([k]) => !secrets.has(k)).sort(([a], [b]) => a.localeCompare(b)));
   const digest = createHash("sha256").update(JSON.stringify(shown)).digest("hex").slice(0, 12);
-  return `action:${ctx.repository ?? "local"}:${ctx.runId}:${ctx.job}:${inputs.workflow}:${digest}`;
+  const leg = inputs.key ? `:${inputs.key}` : "";
+  return `action:${ctx.repository ?? "local"}:${ctx.runId}:${ctx.job}:${inputs.workflow}:${digest}${leg}`;
 }
 
 /** Names this run's checkpoints among the workflow run's artifacts (they are per workflow run already). */
 function artifactKey(ctx: RunnerContext, inputs: ActionInputs): string {
-  return checkpointKey(ctx.job, inputs.workflow, inputs.inputs);
+  return checkpointKey(ctx.job, inputs.workflow, inputs.inputs, inputs.key);
 }
 
-/** The key of a job's checkpoints: its job id, workflow file and inputs (10 hex digits). */
-export function checkpointKey(job: string, workflow: string, inputs: Record<string, unknown>): string {
-  return createHash("sha256").update(`${job}\n${workflow}\n${JSON.stringify(inputs)}`).digest("hex").slice(0, 10);
+/** The key of a job's checkpoints: its job id, workflow file, inputs and `key` input (10 hex digits). */
+export function checkpointKey(job: string, workflow: string, inputs: Record<string, unknown>, key = ""): string {
+  const leg = key ? `\n${key}` : "";
+  return createHash("sha256").update(`${job}\n${workflow}\n${JSON.stringify(inputs)}${leg}`).digest("hex").slice(0, 10);
 }
 
 class Invalid extends Error {}

@@ -26,6 +26,11 @@ export interface ActionInputs {
   durability: "process" | "machine";
   /** `continue`: a re-run resumes; `restart`: a re-run starts the workflow again. */
   resume: "continue" | "restart";
+  /**
+   * Tells apart runs of one job that share the workflow file and inputs (legs of a matrix):
+   * part of the run's key and of its checkpoints' names. Empty when not given.
+   */
+  key: string;
 }
 
 export interface RunnerContext {
@@ -116,6 +121,15 @@ export function runnerContext(env: Env, cwd: string): RunnerContext {
   };
 }
 
+function runKeyInput(env: Env): string {
+  const key = input(env, "key");
+  const control = [...key].some((c) => c.charCodeAt(0) < 0x20);
+  if (key.length > 100 || control) {
+    throw new ActionInputError("key", "expected one line of at most 100 characters, e.g. ${{ matrix.os }}");
+  }
+  return key;
+}
+
 /** Reads and checks every input; throws ActionInputError naming the first bad one. */
 export function readInputs(env: Env, ctx: RunnerContext): ActionInputs {
   const workflow = input(env, "workflow");
@@ -138,5 +152,6 @@ export function readInputs(env: Env, ctx: RunnerContext): ActionInputs {
     failOn: choice(env, "fail-on", ["failure", "degraded"] as const, "failure"),
     durability: choice(env, "durability", ["process", "machine"] as const, "process"),
     resume: choice(env, "resume", ["continue", "restart"] as const, "continue"),
+    key: runKeyInput(env),
   };
 }

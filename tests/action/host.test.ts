@@ -119,6 +119,19 @@ describe("the Action's host", () => {
     expect((await act({ INPUT_WORKFLOW: "" })).rec.failed[0]).toMatch(/input 'workflow': required/);
   });
 
+  it("the key input tells apart runs of one job with the same file and inputs (matrix legs)", async () => {
+    const linux = await act({ INPUT_KEY: "ubuntu-latest" });
+    const mac = await act({ INPUT_KEY: "macos-latest" });
+    expect(linux.result.status).toBe("succeeded");
+    expect(mac.result.status).toBe("succeeded");
+    expect(mac.result.runId).not.toBe(linux.result.runId);
+    expect(mac.rec.lines).toContain("✔ hello"); // ran, not found already done
+    const again = await act({ INPUT_KEY: "macos-latest" });
+    expect(again.result.runId).toBe(mac.result.runId);
+    expect(again.rec.lines.join("\n")).toMatch(/already succeeded/);
+    expect((await act({ INPUT_KEY: "a\nb" })).rec.failed[0]).toMatch(/input 'key': expected one line/);
+  });
+
   it("comment: true without a token or a pull request writes no comment and says why", async () => {
     const noPr = await act({ INPUT_COMMENT: "true", "INPUT_GITHUB-TOKEN": "ghs_abcdefghijklmnop" });
     expect(noPr.rec.lines.join("\n")).toMatch(/does not run for a pull request/);
