@@ -15,7 +15,11 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["tests/**/*.test.ts"],
+    // The node:sqlite suite runs under Node 24, spawned by tests/store/node-sqlite.test.ts.
+    include:
+      process.env.STAGEFLOW_SQLITE_DRIVER === "node:sqlite"
+        ? ["tests/store/node-sqlite.node24.ts"]
+        : ["tests/**/*.test.ts"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,4 +1,4 @@
 import { describeGroupCommit } from "./group-commit-suite.js";
 
-// The same suite runs on node:sqlite under Node 24: tests/store/node-sqlite.node24.test.ts.
+// The same suite runs on node:sqlite under Node 24: tests/store/node-sqlite.node24.ts.
 describeGroupCommit("better-sqlite3");

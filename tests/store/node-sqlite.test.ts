@@ -10,7 +10,7 @@ import { journalFile } from "./snapshot-suite.js";
 import { tempDir } from "./temp.js";
 
 const run = promisify(execFile);
-const FILE = "tests/store/node-sqlite.node24.test.ts";
+const FILE = "tests/store/node-sqlite.node24.ts";
 /** The tests of snapshot-suite.ts and group-commit-suite.ts, and the Node 24 file's own. */
 const SUITE_TESTS = 4 + 9;
 const NODE24_ONLY_TESTS = 5;

@@ -1,8 +1,8 @@
 /**
  * The SQLite journal on node:sqlite, under Node 24 (the Action's runtime): the Journal contract,
  * the snapshot and group-commit suites, the adapter's transactions and errors, and snapshots across drivers.
- * tests/store/node-sqlite.test.ts runs this file with Node 24 and STAGEFLOW_SQLITE_DRIVER=node:sqlite;
- * in the ordinary run (Node 20) it only reports that it is skipped, and why.
+ * tests/store/node-sqlite.test.ts runs this file with Node 24 and STAGEFLOW_SQLITE_DRIVER=node:sqlite
+ * (vitest.config.ts includes it only then: it is not a `.test.ts` of the ordinary Node 20 run).
  */
 import { createRequire } from "node:module";
 import { writeFile } from "node:fs/promises";
@@ -17,11 +17,12 @@ import { describeSnapshots, journalFile } from "./snapshot-suite.js";
 import { tempDir } from "./temp.js";
 // tests/store/node-sqlite.test.ts counts the tests below (NODE24_ONLY_TESTS): 5.
 const env = process.env;
-const enabled = env.STAGEFLOW_SQLITE_DRIVER === "node:sqlite";
-
-if (!enabled) {
-  it.skip("runs under Node 24 from tests/store/node-sqlite.test.ts (STAGEFLOW_SQLITE_DRIVER=node:sqlite)", () => {});
-} else {
+if (env.STAGEFLOW_SQLITE_DRIVER !== "node:sqlite") {
+  throw new Error(
+    "run by tests/store/node-sqlite.test.ts under Node 24 with STAGEFLOW_SQLITE_DRIVER=node:sqlite",
+  );
+}
+{
   describeJournalContract("SqliteJournal (file, node:sqlite)", () => sqliteFixture("node:sqlite"), {
     describe,
     it,
