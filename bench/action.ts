@@ -21,7 +21,7 @@ import { compileWorkflow } from "../src/engine/definition/index.js";
 import { createEngine } from "../src/index.js";
 import { createSqliteJournal } from "../src/sqlite.js";
 import { startArtifactService } from "../tests/support/artifact-service.js";
-import { KIND, tempDir } from "./workload.js";
+import { KIND, median, round, tempDir } from "./workload.js";
 
 export const TARGET = { checkpointMs: 1000 } as const;
 const STEPS = 1000;
@@ -42,11 +42,6 @@ export interface ActionBenchResult {
   pass: boolean;
 }
 
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function node24(): Promise<string> {
   const script = pathToFileURL(resolve(process.cwd(), "scripts/node24.mjs")).href;
@@ -170,10 +165,10 @@ async function checkpoints(): Promise<
     return {
       steps: STEPS,
       snapshotBytes: full.bytes,
-      snapshotMedianMs: round(full.snapshot),
-      uploadMedianMs: round(full.upload),
-      checkpointMedianMs: round(full.total),
-      emptyCheckpointMedianMs: round(empty.total),
+      snapshotMedianMs: round(full.snapshot, 1),
+      uploadMedianMs: round(full.upload, 1),
+      checkpointMedianMs: round(full.total, 1),
+      emptyCheckpointMedianMs: round(empty.total, 1),
       checkpointRatio: round(full.total / empty.total, 2),
     };
   } finally {
@@ -187,8 +182,8 @@ export async function runActionBench(): Promise<ActionBenchResult> {
   const s = await startup();
   const c = await checkpoints();
   return {
-    startupMedianMs: round(s.action),
-    bareNodeMedianMs: round(s.bare),
+    startupMedianMs: round(s.action, 1),
+    bareNodeMedianMs: round(s.bare, 1),
     startupRatio: round(s.action / s.bare, 2),
     ...c,
     pass: c.checkpointMedianMs < TARGET.checkpointMs,
