@@ -16,25 +16,19 @@ interface LeanValues {
   aggregator: "sum";
 }
 
-interface LeanMetric {
-  readonly name: string;
-  readonly help: string;
-  readonly type: "counter" | "histogram";
-  readonly aggregator: "sum";
-  get(): Promise<LeanValues>;
-  reset(): void;
-}
-
 type Labels = Record<string, string>;
 
 const labelsOf = (names: readonly string[], values: readonly string[]): Labels =>
   Object.fromEntries(names.map((name, i) => [name, values[i] as string]));
 
-/** A counter with two labels. `child(a, b).inc()`. */
-export class LeanCounter2 implements LeanMetric {
-  readonly type = "counter";
+/** A metric with two labels: a child per pair of values, found by two lookups (no key built). */
+abstract class LeanMetric2<C extends { labels: Labels }> {
+  abstract readonly type: "counter" | "histogram";
   readonly aggregator = "sum";
-  private readonly children = new Map<string, { labels: Labels; value: number; inc(n?: number): void }>();
+  /** The children, in the order they were made (scraped in that order). */
+  protected readonly children: C[] = [];
+  /** First label value → second → child. */
+  private readonly byValue = new Map<string, Map<string, C>>();
 
   constructor(
     readonly name: string,
@@ -45,45 +39,64 @@ export class LeanCounter2 implements LeanMetric {
     registry.registerMetric(this as never);
   }
 
-  /** First label value → second → child: two lookups of the values as they are, no key built. */
-  private readonly byValue = new Map<string, Map<string, { inc(n?: number): void }>>();
+  protected abstract make(labels: Labels): C;
+  protected abstract values(): MetricValue<string>[];
 
-  child(a: string, b: string): { inc(n?: number): void } {
-    const found = this.byValue.get(a)?.get(b);
-    if (found) return found;
-    const key = `${a}\u0000${b}`;
-    let c = this.children.get(key);
-    if (!c) {
-      const entry = {
-        labels: labelsOf(this.labelNames, [a, b]),
-        value: 0,
-        inc(n = 1) {
-          entry.value += n;
-        },
-      };
-      c = entry;
-      this.children.set(key, c);
-    }
+  protected lookup(a: string, b: string): C {
     let inner = this.byValue.get(a);
     if (!inner) this.byValue.set(a, (inner = new Map()));
-    inner.set(b, c);
+    let c = inner.get(b);
+    if (!c) {
+      c = this.make(labelsOf(this.labelNames, [a, b]));
+      inner.set(b, c);
+      this.children.push(c);
+    }
     return c;
   }
 
   async get(): Promise<LeanValues> {
-    const values = [...this.children.values()].map((c) => ({ labels: { ...c.labels }, value: c.value }));
     return {
       name: this.name,
       help: this.help,
-      type: this.type as never,
-      values,
+      type: this.type,
+      values: this.values(),
       aggregator: this.aggregator,
     };
   }
 
   reset(): void {
-    this.children.clear();
+    this.children.length = 0;
     this.byValue.clear();
+  }
+}
+
+interface CounterChild {
+  labels: Labels;
+  value: number;
+  inc(n?: number): void;
+}
+
+/** A counter with two labels. `child(a, b).inc()`. */
+export class LeanCounter2 extends LeanMetric2<CounterChild> {
+  readonly type = "counter";
+
+  child(a: string, b: string): { inc(n?: number): void } {
+    return this.lookup(a, b);
+  }
+
+  protected make(labels: Labels): CounterChild {
+    const entry: CounterChild = {
+      labels,
+      value: 0,
+      inc(n = 1) {
+        entry.value += n;
+      },
+    };
+    return entry;
+  }
+
+  protected values(): MetricValue<string>[] {
+    return this.children.map((c) => ({ labels: { ...c.labels }, value: c.value }));
   }
 }
 
@@ -97,56 +110,44 @@ interface HistogramChild {
 }
 
 /** A histogram with two labels. `child(a, b).observe(v)`. */
-export class LeanHistogram2 implements LeanMetric {
+export class LeanHistogram2 extends LeanMetric2<HistogramChild> {
   readonly type = "histogram";
-  readonly aggregator = "sum";
-  private readonly children = new Map<string, HistogramChild>();
 
   constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly [string, string],
+    name: string,
+    help: string,
+    labelNames: readonly [string, string],
     private readonly buckets: readonly number[],
     registry: Registry,
   ) {
-    registry.registerMetric(this as never);
+    super(name, help, labelNames, registry);
   }
-
-  /** First label value → second → child: two lookups of the values as they are, no key built. */
-  private readonly byValue = new Map<string, Map<string, { observe(value: number): void }>>();
 
   child(a: string, b: string): { observe(value: number): void } {
-    const found = this.byValue.get(a)?.get(b);
-    if (found) return found;
-    const key = `${a}\u0000${b}`;
-    let c = this.children.get(key);
-    if (!c) {
-      const bounds = this.buckets;
-      const entry: HistogramChild = {
-        labels: labelsOf(this.labelNames, [a, b]),
-        counts: new Float64Array(bounds.length + 1),
-        sum: 0,
-        count: 0,
-        observe(value) {
-          let i = 0;
-          while (i < bounds.length && value > (bounds[i] as number)) i++;
-          entry.counts[i] = (entry.counts[i] as number) + 1;
-          entry.sum += value;
-          entry.count++;
-        },
-      };
-      c = entry;
-      this.children.set(key, c);
-    }
-    let inner = this.byValue.get(a);
-    if (!inner) this.byValue.set(a, (inner = new Map()));
-    inner.set(b, c);
-    return c;
+    return this.lookup(a, b);
   }
 
-  async get(): Promise<LeanValues> {
+  protected make(labels: Labels): HistogramChild {
+    const bounds = this.buckets;
+    const entry: HistogramChild = {
+      labels,
+      counts: new Float64Array(bounds.length + 1),
+      sum: 0,
+      count: 0,
+      observe(value) {
+        let i = 0;
+        while (i < bounds.length && value > (bounds[i] as number)) i++;
+        entry.counts[i] = (entry.counts[i] as number) + 1;
+        entry.sum += value;
+        entry.count++;
+      },
+    };
+    return entry;
+  }
+
+  protected values(): MetricValue<string>[] {
     const values: MetricValue<string>[] = [];
-    for (const c of this.children.values()) {
+    for (const c of this.children) {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
         cumulative += c.counts[i] as number;
@@ -164,17 +165,6 @@ export class LeanHistogram2 implements LeanMetric {
       values.push({ labels: { ...c.labels }, value: c.sum, metricName: `${this.name}_sum` } as never);
       values.push({ labels: { ...c.labels }, value: c.count, metricName: `${this.name}_count` } as never);
     }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type as never,
-      values,
-      aggregator: this.aggregator,
-    };
-  }
-
-  reset(): void {
-    this.children.clear();
-    this.byValue.clear();
+    return values;
   }
 }
