@@ -42,7 +42,6 @@ export interface ActionBenchResult {
   pass: boolean;
 }
 
-
 async function node24(): Promise<string> {
   const script = pathToFileURL(resolve(process.cwd(), "scripts/node24.mjs")).href;
   const { ensureNode24 } = (await import(script)) as { ensureNode24(): string };
