@@ -145,8 +145,7 @@ async function doubles(journal: Journal, runIds: string[], log: string): Promise
 }
 
 /** A refusal that is allowed: the other process holds the run, or finished it a moment ago. */
-const fairRefusal = (o: Outcome) =>
-  o.refused === "run_busy" || (o.refused === "invalid_input" && /already finished/.test(o.message ?? ""));
+const fairRefusal = (o: Outcome) => o.refused === "run_busy" || o.refused === "run_finished";
 
 describe("concurrent resume (real processes, one SQLite file)", () => {
   const dirs: string[] = [];
