@@ -42,6 +42,19 @@ export interface MetricsOptions {
   clock?: Pick<Clock, "now">;
   /** Runs whose facts are kept at once (started and not finished); the oldest are dropped past it. @default 10000 */
   maxTrackedRuns?: number;
+  /**
+   * Told when a run becomes active (started, resumed, woken: `running`) and when it stops being
+   * so (finished, parked, escalated, blocked, interrupted), as the metrics fold the events: the
+   * profiler's ResourceSampler (sampler.ts) follows the engine this way, on the metrics'
+   * subscription, at no cost per event.
+   */
+  activity?: RunActivity;
+}
+
+/** What follows runs becoming active and inactive (a ResourceSampler is one). */
+export interface RunActivity {
+  runStarted(runId: string): void;
+  runStopped(runId: string): void;
 }
 
 /** The inbox as the metrics read it at each scrape. */
@@ -159,6 +172,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
   });
 
+  const activity = options.activity;
   const setActive = (runId: string, state: ActiveState | null) => {
     const before = active.get(runId);
     if (before) activeCounts[before]--;
@@ -166,6 +180,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       active.set(runId, state);
       activeCounts[state]++;
     } else active.delete(runId);
+    if (!activity || (before === "running") === (state === "running")) return;
+    if (state === "running") activity.runStarted(runId);
+    else activity.runStopped(runId);
   };
 
   /**
