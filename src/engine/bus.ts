@@ -110,6 +110,7 @@ class Sub {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.head = 0;
     this.remove();
   }
 
@@ -130,48 +131,81 @@ class Sub {
       this.queue.push(e as EngineEvent);
       added = true;
     }
-    if (this.queue.length > this.maxQueue) {
+    if (this.queue.length - this.head > this.maxQueue) {
       this.overflows++;
       this.logger.warn("event listener is behind; reading its events from the journal", {
-        queued: this.queue.length,
+        queued: this.queue.length - this.head,
       });
       this.queue.length = 0;
+      this.head = 0;
       this.behind = true;
     }
     if (added) this.kick();
   }
 
   async idle(): Promise<void> {
-    while (this.starting || this.running) await (this.starting ?? this.running);
+    while (this.starting || this.running || this.scheduled) {
+      // A microtask queued now runs after the round already queued.
+      await (this.starting ?? this.running ?? new Promise<void>((resolve) => queueMicrotask(resolve)));
+    }
   }
 
+  /**
+   * Schedules a delivery round (one microtask). Live events are delivered synchronously in that
+   * round, one after the other, until the queue is empty or a listener returns a promise: then
+   * the round waits for it and the next round goes on. A subscription that is behind catches up
+   * from the journal instead (asynchronously).
+   */
   private kick(): void {
-    if (this.running || this.starting || this.closed) return;
-    this.running = Promise.resolve()
-      .then(() => this.pump())
-      .finally(() => {
-        this.running = null;
-        if (this.queue.length > 0 || (this.behind && this.again)) this.kick();
-      });
+    if (this.scheduled || this.running || this.starting || this.closed) return;
+    this.scheduled = true;
+    queueMicrotask(this.drain);
   }
 
   /** Set when events were published while a page was being read. */
   private again = false;
+  /** A delivery round is queued (a microtask). */
+  private scheduled = false;
+  /** The next event of `queue` to deliver (events before it were delivered). */
+  private head = 0;
 
-  private async pump(): Promise<void> {
-    while (!this.closed) {
-      if (this.behind) {
-        this.again = false;
-        const caughtUp = await this.readPage();
-        if (caughtUp === undefined) return; // the read failed: retried at the next event
-        // Live from here, unless events were published while the page was read: read again.
-        if (caughtUp && !this.again) this.behind = false;
-        continue;
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    if (this.running || this.starting) return;
+    while (!this.closed && !this.behind) {
+      const event = this.queue[this.head];
+      if (event === undefined) {
+        this.queue.length = 0;
+        this.head = 0;
+        return;
       }
-      const event = this.queue.shift();
-      if (!event) return;
+      this.head++;
       const pending = this.deliver(event);
-      if (pending) await pending;
+      if (pending) return this.wait(pending);
+    }
+    if (!this.closed) this.wait(this.catchUp());
+  };
+
+  /** Holds the next round until `pending` settled (it never rejects). */
+  private wait(pending: Promise<void>): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.running = pending.then(() => {
+      this.running = null;
+      if (this.queue.length > this.head || (this.behind && this.again)) this.kick();
+    });
+  }
+
+  /** Reads pages from the journal until the end is reached with nothing published meanwhile. */
+  private async catchUp(): Promise<void> {
+    while (!this.closed && this.behind) {
+      this.again = false;
+      const caughtUp = await this.readPage();
+      if (caughtUp === undefined) return; // the read failed: retried at the next event
+      // Live from here, unless events were published while the page was read: read again.
+      if (caughtUp && !this.again) this.behind = false;
     }
   }
 
@@ -204,8 +238,8 @@ class Sub {
 
   /**
    * Hands one event to the listener. A synchronous listener is called and done (no promise, no
-   * extra tick per event: the pump goes on at once); an asynchronous one gives its promise, which
-   * the pump awaits before the next event.
+   * extra tick per event: the round goes on at once); an asynchronous one gives its promise, which
+   * the round waits for before the next event.
    */
   private deliver(event: EngineEvent): Promise<void> | undefined {
     if (event.seq <= this.lastSeq || this.closed) return undefined;
