@@ -1,8 +1,10 @@
 /**
  * Samples the process's memory (RSS, heap) and event-loop lag (perf_hooks'
  * monitorEventLoopDelay) while runs are active: the sampler subscribes to the engine's events
- * (`engine.on(sampler.listener)`), starts when a run starts, resumes or wakes, and stops when
- * none is left. Time comes from an injected Clock, so tests drive it with a fake one.
+ * (`engine.on(sampler.listener)`, or the metrics' `activity` option, which costs nothing per
+ * event), starts when a run starts, resumes or wakes, and stops at the first sample that finds
+ * none left: runs that follow each other closely keep it on instead of toggling it at every gap.
+ * Time comes from an injected Clock, so tests drive it with a fake one.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type Clock, type EngineEvent, startTimer, systemClock } from "../index.js";
@@ -25,7 +27,7 @@ export interface MemoryReading {
 
 export interface ResourceSample {
   at: number;
-  /** Runs active when it was taken. */
+  /** The most runs active at once since the previous sample (0: none ran in between). */
   activeRuns: number;
   rssBytes: number;
   heapUsedBytes: number;
@@ -79,8 +81,10 @@ export class ResourceSampler {
   private readonly active = new Set<string>();
   private readonly taken: ResourceSample[] = [];
   private cancel: (() => void) | null = null;
-  /** True from a run's start until no run is left: the loop delay is being measured. */
+  /** True from a run's start until a sample finds no run left: the loop delay is being measured. */
   private on = false;
+  /** The most runs active at once since the last sample. */
+  private peak = 0;
 
   /** Subscribe it to the engine: `engine.on(sampler.listener)`. */
   readonly listener = (event: EngineEvent): void => {
@@ -110,6 +114,7 @@ export class ResourceSampler {
 
   runStarted(runId: string): void {
     this.active.add(runId);
+    if (this.active.size > this.peak) this.peak = this.active.size;
     if (this.on) return;
     this.on = true;
     this.loop ??= this.makeLoop();
@@ -118,10 +123,9 @@ export class ResourceSampler {
     this.schedule();
   }
 
+  /** The next sample, if it finds no run left, is the last until a run starts. */
   runStopped(runId: string): void {
-    if (!this.active.delete(runId) || this.active.size > 0) return;
-    this.sample();
-    this.halt();
+    this.active.delete(runId);
   }
 
   /** Takes a sample now (also while no run is active). */
@@ -131,7 +135,7 @@ export class ResourceSampler {
     const measured = loop && this.on && Number.isFinite(loop.mean) && loop.max > 0;
     const sample: ResourceSample = {
       at: this.clock.now(),
-      activeRuns: this.active.size,
+      activeRuns: this.peak,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       heapTotalBytes: mem.heapTotal,
@@ -140,6 +144,7 @@ export class ResourceSampler {
         : null,
     };
     loop?.reset();
+    this.peak = this.active.size;
     this.taken.push(sample);
     if (this.taken.length > this.maxSamples) this.taken.shift();
     return sample;
@@ -162,9 +167,14 @@ export class ResourceSampler {
     };
   }
 
-  /** Stops sampling (the samples stay). */
+  /**
+   * Stops sampling (the samples stay), after a last sample when runs were active since the
+   * previous one: a process that ends with its runs records how they went to the end.
+   */
   stop(): void {
+    if (this.on && this.peak > 0) this.sample();
     this.active.clear();
+    this.peak = 0;
     this.halt();
   }
 
@@ -173,7 +183,8 @@ export class ResourceSampler {
       this.cancel = null;
       if (!this.on) return;
       this.sample();
-      this.schedule();
+      if (this.active.size > 0) this.schedule();
+      else this.halt();
     });
   }
 

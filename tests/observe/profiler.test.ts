@@ -82,7 +82,7 @@ function fakeLoop() {
 const event = (type: string, runId: string) => ({ type, runId }) as unknown as EngineEvent;
 
 describe("resource sampler", () => {
-  it("samples memory and event-loop lag on the clock while runs are active, and stops when none is left", async () => {
+  it("samples memory and event-loop lag on the clock while runs are active, and stops at the first sample that finds none left", async () => {
     const clock = new FakeClock(0);
     const { loop, state } = fakeLoop();
     let rss = 100;
@@ -122,8 +122,14 @@ describe("resource sampler", () => {
     expect(sampler.samples()).toHaveLength(3);
     sampler.listener(event("step.started", "b")); // not a run's start or end
     state.max = 30e6;
-    sampler.listener(event("run.parked", "b")); // the last one: a final sample, then no more
+    sampler.listener(event("run.parked", "b")); // the last one: the next sample is the last
+    expect([sampler.activeRuns, sampler.sampling, state.disabled]).toEqual([0, true, 0]);
+    sampler.listener(event("run.started", "c")); // a run that follows closely keeps it on
+    sampler.listener(event("run.failed", "c"));
+    expect(state.enabled).toBe(1);
+    await clock.advance(1_000);
     expect(sampler.samples()).toHaveLength(4);
+    expect(sampler.samples()[3]).toMatchObject({ at: 9_000, activeRuns: 1 }); // b and c ran since 8s
     expect([sampler.activeRuns, sampler.sampling, state.disabled]).toEqual([0, false, 1]);
     await clock.advance(10_000);
     expect(sampler.samples()).toHaveLength(4);
