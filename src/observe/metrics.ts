@@ -53,7 +53,8 @@ export interface MetricsOptions {
 
 /** What follows runs becoming active and inactive (a ResourceSampler is one). */
 export interface RunActivity {
-  runStarted(runId: string): void;
+  /** `at`: the event's time (a start replayed from old history is older than the clock's now). */
+  runStarted(runId: string, at: number): void;
   runStopped(runId: string): void;
 }
 
@@ -173,7 +174,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
 
   const activity = options.activity;
-  const setActive = (runId: string, state: ActiveState | null) => {
+  const setActive = (runId: string, state: ActiveState | null, at: number) => {
     const before = active.get(runId);
     if (before) activeCounts[before]--;
     if (state) {
@@ -181,7 +182,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       activeCounts[state]++;
     } else active.delete(runId);
     if (!activity || (before === "running") === (state === "running")) return;
-    if (state === "running") activity.runStarted(runId);
+    if (state === "running") activity.runStarted(runId, at);
     else activity.runStopped(runId);
   };
 
@@ -240,22 +241,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     switch (e.type) {
       case "run.started":
         m.runsStarted.inc({ workflow: f.workflow });
-        setActive(e.runId, "running");
+        setActive(e.runId, "running", e.at);
         return;
       case "run.resumed":
       case "run.woken":
-        setActive(e.runId, "running");
+        setActive(e.runId, "running", e.at);
         return;
       case "run.parked":
       case "run.escalated":
-        setActive(e.runId, "waiting");
+        setActive(e.runId, "waiting", e.at);
         f.attempts.clear();
         return;
       case "run.blocked":
-        setActive(e.runId, "blocked");
+        setActive(e.runId, "blocked", e.at);
         return;
       case "run.interrupted":
-        setActive(e.runId, "interrupted");
+        setActive(e.runId, "interrupted", e.at);
         f.attempts.clear();
         return;
       case "run.succeeded":
@@ -267,7 +268,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         m.workflowDuration.observe({ workflow: f.workflow, status }, Math.max(0, e.payload.durationMs));
         if (f.spanMs > 0 && (status === "succeeded" || status === "degraded"))
           m.speedup.set(f.workMs / f.spanMs);
-        setActive(e.runId, null);
+        setActive(e.runId, null, e.at);
         facts.delete(e.runId);
         return;
       }

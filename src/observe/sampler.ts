@@ -56,6 +56,12 @@ export interface SamplerOptions {
   memory?: () => MemoryReading;
   /** @default monitorEventLoopDelay({ resolution: 20 }) */
   loopDelay?: LoopDelaySource;
+  /**
+   * A start older than this (by the clock) is history being replayed, not a run of this process:
+   * it is ignored, so a run recorded as running by a process that died never keeps the sampler on.
+   * @default 60000
+   */
+  staleAfterMs?: number;
 }
 
 const STARTS = new Set(["run.started", "run.resumed", "run.woken"]);
@@ -76,6 +82,7 @@ export class ResourceSampler {
   private readonly intervalMs: number;
   private readonly maxSamples: number;
   private readonly memory: () => MemoryReading;
+  private readonly staleAfterMs: number;
   private loop: LoopDelaySource | undefined;
   private readonly makeLoop: () => LoopDelaySource;
   private readonly active = new Set<string>();
@@ -88,7 +95,7 @@ export class ResourceSampler {
 
   /** Subscribe it to the engine: `engine.on(sampler.listener)`. */
   readonly listener = (event: EngineEvent): void => {
-    if (STARTS.has(event.type)) this.runStarted(event.runId);
+    if (STARTS.has(event.type)) this.runStarted(event.runId, event.at);
     else if (STOPS.has(event.type)) this.runStopped(event.runId);
   };
 
@@ -99,6 +106,7 @@ export class ResourceSampler {
       throw new TypeError(`sampler intervalMs: expected a positive number, got ${this.intervalMs}`);
     this.maxSamples = Math.max(1, options.maxSamples ?? 600);
     this.memory = options.memory ?? (() => process.memoryUsage());
+    this.staleAfterMs = options.staleAfterMs ?? 60_000;
     this.makeLoop = () => options.loopDelay ?? monitorEventLoopDelay({ resolution: 20 });
   }
 
@@ -112,7 +120,9 @@ export class ResourceSampler {
     return this.on;
   }
 
-  runStarted(runId: string): void {
+  /** `at`: when the run started, resumed or woke (its event's time); omitted, now. */
+  runStarted(runId: string, at?: number): void {
+    if (at !== undefined && this.clock.now() - at > this.staleAfterMs) return;
     this.active.add(runId);
     if (this.active.size > this.peak) this.peak = this.active.size;
     if (this.on) return;

@@ -156,6 +156,19 @@ describe("resource sampler", () => {
     );
   });
 
+  it("ignores a start replayed from old history (a run a dead process left running)", async () => {
+    const clock = new FakeClock(600_000);
+    const sampler = new ResourceSampler({ clock, intervalMs: 1_000, loopDelay: fakeLoop().loop });
+    sampler.listener({ type: "run.started", runId: "old", at: 600_000 - 61_000 } as unknown as EngineEvent);
+    expect([sampler.activeRuns, sampler.sampling]).toEqual([0, false]);
+    sampler.listener({ type: "run.resumed", runId: "new", at: 600_000 - 59_000 } as unknown as EngineEvent);
+    expect([sampler.activeRuns, sampler.sampling]).toEqual([1, true]);
+    sampler.stop(); // a last sample: a run was active since the previous one
+    expect(sampler.samples()).toMatchObject([{ at: 600_000, activeRuns: 1 }]);
+    expect(sampler.sampling).toBe(false);
+    expect(clock.pending()).toBe(0);
+  });
+
   it("measures the real event loop by default", () => {
     const sampler = new ResourceSampler();
     const sample = sampler.sample();
