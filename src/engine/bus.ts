@@ -5,6 +5,11 @@ import type { Logger } from "./ports.js";
 /** Events read from the journal per page while a subscription catches up. */
 const PAGE = 500;
 const DEFAULT_MAX_QUEUE = 10_000;
+/**
+ * Delivery rounds are queued as reactions to this promise: cheaper than Node's queueMicrotask,
+ * which makes an AsyncResource and a bound function per call.
+ */
+const RESOLVED = Promise.resolve();
 
 /**
  * Delivers durable events to subscribers, each event with its journal `seq`.
@@ -145,13 +150,13 @@ class Sub {
 
   async idle(): Promise<void> {
     while (this.starting || this.running || this.scheduled) {
-      // A microtask queued now runs after the round already queued.
-      await (this.starting ?? this.running ?? new Promise<void>((resolve) => queueMicrotask(resolve)));
+      // Awaiting RESOLVED now goes on after the round already queued.
+      await (this.starting ?? this.running ?? RESOLVED);
     }
   }
 
   /**
-   * Schedules a delivery round (one microtask). Live events are delivered synchronously in that
+   * Schedules a delivery round (one microtask: a reaction to RESOLVED). Live events are delivered synchronously in that
    * round, one after the other, until the queue is empty or a listener returns a promise: then
    * the round waits for it and the next round goes on. A subscription that is behind catches up
    * from the journal instead (asynchronously).
@@ -159,7 +164,7 @@ class Sub {
   private kick(): void {
     if (this.scheduled || this.running || this.starting || this.closed) return;
     this.scheduled = true;
-    queueMicrotask(this.drain);
+    void RESOLVED.then(this.drain);
   }
 
   /** Set when events were published while a page was being read. */

@@ -21,7 +21,10 @@ type Labels = Record<string, string>;
 const labelsOf = (names: readonly string[], values: readonly string[]): Labels =>
   Object.fromEntries(names.map((name, i) => [name, values[i] as string]));
 
-/** A metric with two labels: a child per pair of values, found by two lookups (no key built). */
+/**
+ * A metric with two labels (or one: the second value is then always ""): a child per pair of
+ * values, found by two lookups (no key built).
+ */
 abstract class LeanMetric2<C extends { labels: Labels }> {
   abstract readonly type: "counter" | "histogram";
   readonly aggregator = "sum";
@@ -29,11 +32,13 @@ abstract class LeanMetric2<C extends { labels: Labels }> {
   protected readonly children: C[] = [];
   /** First label value → second → child. */
   private readonly byValue = new Map<string, Map<string, C>>();
+  /** Counts resets: a child kept by a caller is only this metric's while it is unchanged. */
+  generation = 0;
 
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly [string, string],
+    private readonly labelNames: readonly [string, string] | readonly [string],
     registry: Registry,
   ) {
     registry.registerMetric(this as never);
@@ -65,6 +70,7 @@ abstract class LeanMetric2<C extends { labels: Labels }> {
   }
 
   reset(): void {
+    this.generation++;
     this.children.length = 0;
     this.byValue.clear();
   }
@@ -79,6 +85,15 @@ interface CounterChild {
 /** A counter with two labels. `child(a, b).inc()`. */
 export class LeanCounter2 extends LeanMetric2<CounterChild> {
   readonly type = "counter";
+
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly [string, string] | readonly [string],
+    registry: Registry,
+  ) {
+    super(name, help, labelNames, registry);
+  }
 
   child(a: string, b: string): { inc(n?: number): void } {
     return this.lookup(a, b);
@@ -97,6 +112,17 @@ export class LeanCounter2 extends LeanMetric2<CounterChild> {
 
   protected values(): MetricValue<string>[] {
     return this.children.map((c) => ({ labels: { ...c.labels }, value: c.value }));
+  }
+}
+
+/** A counter with one label. `child(a).inc()`. */
+export class LeanCounter1 extends LeanCounter2 {
+  constructor(name: string, help: string, labelName: string, registry: Registry) {
+    super(name, help, [labelName], registry);
+  }
+
+  override child(a: string): { inc(n?: number): void } {
+    return this.lookup(a, "");
   }
 }
 

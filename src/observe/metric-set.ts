@@ -6,7 +6,7 @@
  * the guide's are. Every label value is an enumeration of the code or goes through a BoundedLabel.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { LeanCounter2, LeanHistogram2 } from "./lean.js";
+import { LeanCounter1, LeanCounter2, LeanHistogram2 } from "./lean.js";
 
 /** `workflow_duration_ms` buckets: the deployment guide's. */
 export const WORKFLOW_BUCKETS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];
@@ -28,11 +28,12 @@ export function metricSet(registry: Registry) {
   ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
   return {
     // The deployment guide's.
-    workflowDuration: histogram(
+    workflowDuration: new LeanHistogram2(
       "workflow_duration_ms",
       "Duration of finished runs (ms), by workflow and final status",
       ["workflow", "status"],
       WORKFLOW_BUCKETS_MS,
+      registry,
     ),
     recoveryAttempts: counter(
       "error_recovery_attempts_total",
@@ -63,17 +64,24 @@ export function metricSet(registry: Registry) {
     templateMisses: counter("template_cache_misses_total", "Compiled-template cache misses of the renderer"),
 
     // stageflow's own.
-    runsStarted: counter("stageflow_runs_started_total", "Runs started, by workflow", ["workflow"]),
-    runsFinished: counter("stageflow_runs_finished_total", "Runs finished, by workflow and final status", [
+    // Updated at every run and every step: the lean implementations (lean.ts).
+    runsStarted: new LeanCounter1(
+      "stageflow_runs_started_total",
+      "Runs started, by workflow",
       "workflow",
-      "status",
-    ]),
+      registry,
+    ),
+    runsFinished: new LeanCounter2(
+      "stageflow_runs_finished_total",
+      "Runs finished, by workflow and final status",
+      ["workflow", "status"],
+      registry,
+    ),
     runsActive: gauge(
       "stageflow_runs_active",
       "Runs not finished, by state (running, waiting, blocked, interrupted), as the events tell",
       ["state"],
     ),
-    // Updated at every step: the lean implementations (lean.ts).
     stepAttempts: new LeanCounter2(
       "stageflow_step_attempts_total",
       "Step attempts ended, by step kind and outcome",

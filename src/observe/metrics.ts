@@ -12,7 +12,16 @@ import type { Journal } from "../engine/journal.js";
 import { type Clock, systemClock } from "../engine/ports.js";
 import { BoundedLabel } from "./labels.js";
 import { type MetricSet, metricSet } from "./metric-set.js";
-import { type RunFacts, type RunSource, newFacts, readDefinition } from "./run-facts.js";
+import {
+  newFacts,
+  readDefinition,
+  reshape,
+  type RunFacts,
+  type RunSource,
+  slotOf,
+  type StepSlot,
+  type WorkflowShape,
+} from "./run-facts.js";
 
 export type { RunSource } from "./run-facts.js";
 
@@ -193,12 +202,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
    * does not know (its file changed) reads its own definition, which becomes the shape. So a
    * step whose kind changed under the same id keeps its old kind label until such a read.
    */
-  const shapes = new Map<string, Pick<RunFacts, "kinds" | "parallel">>();
+  const shapes = new Map<string, WorkflowShape>();
 
   const track = (runId: string, workflow: string): RunFacts => {
-    const f = newFacts(label.workflow.of(workflow));
-    const shape = shapes.get(workflow);
-    if (shape) Object.assign(f, shape);
+    const f = newFacts(label.workflow.of(workflow), shapes.get(workflow));
     facts.set(runId, f);
     if (facts.size > maxTracked) facts.delete(facts.keys().next().value as string);
     return f;
@@ -208,39 +215,84 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const run = await runs?.getRun(runId);
     const workflow = run?.workflow ?? "unknown";
     const f = facts.get(runId) ?? track(runId, workflow);
-    f.parallel = new Set();
-    readDefinition(f, run?.definition);
+    const shape = readDefinition(run?.definition);
+    reshape(f, shape);
     if (run) {
       shapes.delete(workflow); // re-inserted last: the oldest shapes go first
-      shapes.set(workflow, { kinds: f.kinds, parallel: f.parallel });
+      shapes.set(workflow, shape);
       if (shapes.size > maxShapes) shapes.delete(shapes.keys().next().value as string);
     }
     return f;
   }
 
-  const kindOf = (f: RunFacts, stepId: string) => label.kind.of(f.kinds?.get(stepId) ?? "unknown");
+  /**
+   * What a step's every attempt updates, cached in its slot: the bounded kind label and the
+   * series of a succeeded attempt (the hot path: no label lookup per step). A reset of the
+   * metrics (a new generation) drops the cache.
+   */
+  interface SlotCache {
+    generation: number;
+    kind: string;
+    attempts?: { inc(): void };
+    duration?: { observe(value: number): void };
+    steps?: { inc(): void };
+  }
+  const generation = () => m.stepAttempts.generation + m.stepAttemptDuration.generation + m.steps.generation;
+  function cached(slot: StepSlot): SlotCache {
+    const c = slot.cache as SlotCache | undefined;
+    const now = generation();
+    if (c?.generation === now) return c;
+    const fresh: SlotCache = { generation: now, kind: label.kind.of(slot.kind) };
+    slot.cache = fresh;
+    return fresh;
+  }
 
   function endAttempt(
     f: RunFacts,
-    stepId: string,
+    slot: StepSlot,
     no: number,
     outcome: string,
     at: number,
     ms?: number,
   ): void {
-    const started = f.attempts.get(stepId);
-    if (!started || started.no !== no) return;
-    f.attempts.delete(stepId);
-    const kind = kindOf(f, stepId);
-    m.stepAttempts.child(kind, outcome).inc();
-    m.stepAttemptDuration.child(kind, outcome).observe(Math.max(0, ms ?? at - started.at));
+    const i = slot.index;
+    if (f.attemptNo[i] !== no) return;
+    f.attemptNo[i] = -1;
+    const duration = Math.max(0, ms ?? at - (f.attemptAt[i] as number));
+    const c = cached(slot);
+    if (outcome === "succeeded") {
+      (c.attempts ??= m.stepAttempts.child(c.kind, outcome)).inc();
+      (c.duration ??= m.stepAttemptDuration.child(c.kind, outcome)).observe(duration);
+      return;
+    }
+    m.stepAttempts.child(c.kind, outcome).inc();
+    m.stepAttemptDuration.child(c.kind, outcome).observe(duration);
   }
 
-  /** Events that need the run's facts. */
-  function applyRun(e: EngineEvent, f: RunFacts): void {
+  const stepOutcome = (slot: StepSlot, outcome: "failed" | "cancelled" | "skipped") =>
+    m.steps.child(cached(slot).kind, outcome).inc();
+
+  /** Events that need the run's facts; `slot`: the step's, when the caller found it. */
+  function applyRun(e: EngineEvent, f: RunFacts, slot?: StepSlot): void {
     switch (e.type) {
+      case "step.started": {
+        const i = (slot ?? slotOf(f.shape, e.payload.stepId)).index;
+        f.attemptNo[i] = e.payload.attempt;
+        f.attemptAt[i] = e.at;
+        return;
+      }
+      case "step.succeeded": {
+        const p = e.payload;
+        const s = slot ?? slotOf(f.shape, p.stepId);
+        endAttempt(f, s, p.attempt, "succeeded", e.at, p.durationMs);
+        const c = cached(s);
+        (c.steps ??= m.steps.child(c.kind, "succeeded")).inc();
+        if (f.shape.parallel.has(p.stageId))
+          f.stageWorkMs.set(p.stageId, (f.stageWorkMs.get(p.stageId) ?? 0) + p.durationMs);
+        return;
+      }
       case "run.started":
-        m.runsStarted.inc({ workflow: f.workflow });
+        m.runsStarted.child(f.workflow).inc();
         setActive(e.runId, "running", e.at);
         return;
       case "run.resumed":
@@ -250,22 +302,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       case "run.parked":
       case "run.escalated":
         setActive(e.runId, "waiting", e.at);
-        f.attempts.clear();
+        f.attemptNo.length = 0;
         return;
       case "run.blocked":
         setActive(e.runId, "blocked", e.at);
         return;
       case "run.interrupted":
         setActive(e.runId, "interrupted", e.at);
-        f.attempts.clear();
+        f.attemptNo.length = 0;
         return;
       case "run.succeeded":
       case "run.failed":
       case "run.cancelled":
       case "run.degraded": {
         const status = TERMINAL[e.type];
-        m.runsFinished.inc({ workflow: f.workflow, status });
-        m.workflowDuration.observe({ workflow: f.workflow, status }, Math.max(0, e.payload.durationMs));
+        m.runsFinished.child(f.workflow, status).inc();
+        m.workflowDuration.child(f.workflow, status).observe(Math.max(0, e.payload.durationMs));
         if (f.spanMs > 0 && (status === "succeeded" || status === "degraded"))
           m.speedup.set(f.workMs / f.spanMs);
         setActive(e.runId, null, e.at);
@@ -273,35 +325,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         return;
       }
       case "stage.succeeded":
-        if (f.parallel.has(e.payload.stageId)) {
+        if (f.shape.parallel.has(e.payload.stageId)) {
           f.workMs += f.stageWorkMs.get(e.payload.stageId) ?? 0;
           f.spanMs += e.payload.durationMs;
         }
         return;
-      case "step.started":
-        f.attempts.set(e.payload.stepId, { no: e.payload.attempt, at: e.at });
+      case "recovery.decided":
+        endAttempt(f, slot ?? slotOf(f.shape, e.payload.stepId), e.payload.attempt, "failed", e.at);
         return;
-      case "step.succeeded": {
-        const p = e.payload;
-        endAttempt(f, p.stepId, p.attempt, "succeeded", e.at, p.durationMs);
-        m.steps.child(kindOf(f, p.stepId), "succeeded").inc();
-        if (f.parallel.has(p.stageId))
-          f.stageWorkMs.set(p.stageId, (f.stageWorkMs.get(p.stageId) ?? 0) + p.durationMs);
+      case "step.failed": {
+        const s = slot ?? slotOf(f.shape, e.payload.stepId);
+        endAttempt(f, s, e.payload.attempt, "failed", e.at);
+        stepOutcome(s, "failed");
         return;
       }
-      case "recovery.decided":
-        endAttempt(f, e.payload.stepId, e.payload.attempt, "failed", e.at);
+      case "step.cancelled": {
+        const s = slot ?? slotOf(f.shape, e.payload.stepId);
+        endAttempt(f, s, e.payload.attempt, "cancelled", e.at);
+        stepOutcome(s, "cancelled");
         return;
-      case "step.failed":
-        endAttempt(f, e.payload.stepId, e.payload.attempt, "failed", e.at);
-        m.steps.child(kindOf(f, e.payload.stepId), "failed").inc();
-        return;
-      case "step.cancelled":
-        endAttempt(f, e.payload.stepId, e.payload.attempt, "cancelled", e.at);
-        m.steps.child(kindOf(f, e.payload.stepId), "cancelled").inc();
-        return;
+      }
       case "step.skipped":
-        m.steps.child(kindOf(f, e.payload.stepId), "skipped").inc();
+        stepOutcome(slot ?? slotOf(f.shape, e.payload.stepId), "skipped");
         return;
       default:
         return;
@@ -354,9 +399,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       // Nothing recorded yet needs the definition: it is read at the first step event.
       return applyRun(e, f);
     }
-    if (f?.kinds) {
+    if (f?.shape.known) {
       const stepId = (e.payload as { stepId?: unknown }).stepId;
-      if (typeof stepId !== "string" || f.kinds.has(stepId) || !runs) return applyRun(e, f);
+      if (typeof stepId !== "string") return applyRun(e, f);
+      const slot = f.shape.steps.get(stepId);
+      if (slot || !runs) return applyRun(e, f, slot);
     }
     if (!runs) return applyRun(e, f ?? track(e.runId, "unknown"));
     return load(e.runId).then(
