@@ -245,10 +245,6 @@ function hasTable(db: SqliteDatabase, name: string): boolean {
 }
 
 /** The samples' schema version in `db`: 0 when it has none yet. */
-export function samplesSchemaVersion(db: SqliteDatabase): number {
-  return schemaVersion(db);
-}
-
 function schemaVersion(db: SqliteDatabase): number {
   if (!hasTable(db, "observe_schema")) return 0;
   const row = db.prepare("SELECT version FROM observe_schema WHERE id = 1").get() as
