@@ -18,3 +18,8 @@ export {
 export { SCHEMA_VERSION } from "./store/sqlite/migrations.js";
 export { type Durability } from "./store/sqlite/open.js";
 export { isStoreError, StoreError, type StoreErrorCode } from "./store/errors.js";
+export {
+  createSqliteSampleStore,
+  type SqliteSampleStore,
+  type SqliteSampleStoreOptions,
+} from "./store/sqlite/samples.js";

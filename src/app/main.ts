@@ -22,11 +22,12 @@ import { chainRoutes, healthRoutes } from "../observe/health-http.js";
 import { createAppHealth } from "../observe/health-setup.js";
 import { createMetrics, type Metrics } from "../observe/metrics.js";
 import { metricsRoute } from "../observe/metrics-route.js";
+import { ResourceSampler } from "../observe/sampler.js";
 import { createAlerting, loadAlertsConfig } from "../observe/alerts/index.js";
 import { journalCostReader } from "../observe/costs.js";
 import { registryReader } from "../observe/metric-reader.js";
 import { slaReport } from "../observe/sla.js";
-import { createSqliteJournal } from "../sqlite.js";
+import { createSqliteJournal, createSqliteSampleStore, type SqliteSampleStore } from "../sqlite.js";
 import { journalPragmas } from "../store/sqlite/open.js";
 import { createStageflowAppOn, type StageflowApp, type StageflowAppOptions } from "./compose.js";
 import { AppConfigError, type AppConfig, readAppConfig } from "./env-config.js";
@@ -75,7 +76,10 @@ export interface AppDeps {
   log?: Logger;
   /** Extra HTTP routes beside the webhook path (e.g. /health), after `/metrics`. */
   routes?: IntakeServerOptions["routes"];
-  /** The app's metrics (served at `/metrics`). @default createMetrics({ clock }) */
+  /**
+   * The app's metrics (served at `/metrics`). @default createMetrics({ clock, activity: sampler })
+   * (given, the sampler follows the engine's events itself)
+   */
   metrics?: Metrics;
   /** Deliveries handled at once by the worker. @default 1 */
   concurrency?: number;
@@ -92,11 +96,18 @@ export interface RunningApp {
   worker: InboxWorker;
   /** The app's metrics (`/metrics`): the journal's history, then live events. */
   metrics: Metrics;
+  /**
+   * The profiler's resource sampler: memory and event-loop lag while runs are active, each sample
+   * stored in STAGEFLOW_DB (`stageflow report RUN` prints them). Stopped by `close()`.
+   */
+  sampler: ResourceSampler;
   /** stageflow's app (handlers, reporter), when startApp made it. */
   stageflow: StageflowApp | undefined;
   /** Stops the server, the reconciler and the worker (waiting for the delivery in hand), then the engine, and closes the database. */
   close(): Promise<void>;
 }
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The circuit-breaker scope of a run: its installation (`installation:<id>`), when it has one. */
 export function installationScope(run: RunInfo): string | undefined {
@@ -131,7 +142,15 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   if (!config.webhookSecret) throw new AppConfigError("WEBHOOK_SECRET is not set");
   if (deps.app && deps.appFn) throw new TypeError("give startApp either `app` or `appFn`, not both");
   const clock = deps.clock ?? systemClock;
-  const metrics = deps.metrics ?? createMetrics({ clock });
+  // Samples go to the sample store once it is open (below, beside the journal); none is taken
+  // before, as no run is active before the engine exists.
+  let samples: SqliteSampleStore | undefined;
+  const sampler = new ResourceSampler({
+    clock,
+    sink: { append: (sample) => samples?.append(sample) },
+    onSinkError: (e) => log.warn("a resource sample was not stored", { error: errorText(e) }),
+  });
+  const metrics = deps.metrics ?? createMetrics({ clock, activity: sampler });
 
   const probot = new Probot({
     appId: config.appId,
@@ -151,7 +170,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       try {
         await c();
       } catch (e) {
-        log.error("close failed", { error: e instanceof Error ? e.message : String(e) });
+        log.error("close failed", { error: errorText(e) });
       }
     }
   };
@@ -164,6 +183,10 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     const journal = createSqliteJournal({ path: config.dbPath });
     closers.push(() => journal.close());
     journal.db.pragma("wal_autocheckpoint = 0");
+    const sampleStore = createSqliteSampleStore({ path: config.dbPath });
+    closers.push(async () => sampleStore.close());
+    sampleStore.db.pragma("wal_autocheckpoint = 0");
+    samples = sampleStore;
     let automatic = false;
     const checkpointer = startCheckpointer({
       path: config.dbPath,
@@ -171,10 +194,12 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       onFailure: () => {
         if (automatic) return;
         automatic = true;
-        for (const db of [store.db, journal.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
+        for (const db of [store.db, journal.db, sampleStore.db]) if (db.open) db.pragma(AUTOCHECKPOINT);
       },
     });
     closers.push(() => checkpointer.stop());
+    // After the engine stops (closers run in reverse): a last sample if runs were active.
+    closers.push(async () => sampler.stop());
     const engine = createEngine({
       journal,
       clock,
@@ -190,6 +215,11 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     // Metrics: the journal's history first (afterSeq 0), so a restarted app keeps its counters.
     const metricsFeed = metrics.follow(engine, journal, { afterSeq: 0 });
     closers.push(async () => metricsFeed.close());
+    if (deps.metrics) {
+      // Metrics made elsewhere do not tell the sampler: it follows the engine itself.
+      const following = engine.on(sampler.listener);
+      closers.push(async () => following.close());
+    }
     const steps = builtinSteps(
       config.allowRunSteps ? { run: { cwd: process.cwd(), env: runStepEnv(config.env) } } : {},
     );
@@ -294,7 +324,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       });
       closers.push(() => reconciler.stop());
     }
-    return { port, probot, engine, store, worker, metrics, stageflow, close };
+    return { port, probot, engine, store, worker, metrics, sampler, stageflow, close };
   } catch (e) {
     await close();
     throw e;

@@ -10,6 +10,7 @@ export * from "./grade.js";
 export * from "./performance.js";
 export * from "./profiler.js";
 export * from "./sampler.js";
+export * from "./samples.js";
 export * from "./health.js";
 export * from "./health-checks.js";
 export * from "./health-setup.js";

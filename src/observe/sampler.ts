@@ -8,6 +8,7 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type Clock, type EngineEvent, startTimer, systemClock } from "../index.js";
+import { defaultSampleHost, type SampleSink, summarizeSamples } from "./samples.js";
 
 /** What the sampler reads of the event-loop delay: perf_hooks' IntervalHistogram (nanoseconds). */
 export interface LoopDelaySource {
@@ -62,6 +63,16 @@ export interface SamplerOptions {
    * @default 60000
    */
   staleAfterMs?: number;
+  /**
+   * Each sample taken is also appended here (e.g. the SQLite sample store, so that
+   * `stageflow report` can read it). A sink that throws never stops sampling: see
+   * `sinkFailures` and `onSinkError`.
+   */
+  sink?: SampleSink;
+  /** The samples' `host` in the sink. @default `${os.hostname()}:${process.pid}` */
+  host?: string;
+  /** Told of each append the sink threw on (it must not throw itself; if it does, it is ignored). */
+  onSinkError?: (err: unknown) => void;
 }
 
 const STARTS = new Set(["run.started", "run.resumed", "run.woken"]);
@@ -83,6 +94,10 @@ export class ResourceSampler {
   private readonly maxSamples: number;
   private readonly memory: () => MemoryReading;
   private readonly staleAfterMs: number;
+  private readonly sink: SampleSink | undefined;
+  private readonly host: string;
+  private readonly onSinkError: ((err: unknown) => void) | undefined;
+  private failures = 0;
   private loop: LoopDelaySource | undefined;
   private readonly makeLoop: () => LoopDelaySource;
   private readonly active = new Set<string>();
@@ -107,12 +122,20 @@ export class ResourceSampler {
     this.maxSamples = Math.max(1, options.maxSamples ?? 600);
     this.memory = options.memory ?? (() => process.memoryUsage());
     this.staleAfterMs = options.staleAfterMs ?? 60_000;
+    this.sink = options.sink;
+    this.host = options.host ?? defaultSampleHost();
+    this.onSinkError = options.onSinkError;
     this.makeLoop = () => options.loopDelay ?? monitorEventLoopDelay({ resolution: 20 });
   }
 
   /** Runs being sampled for. */
   get activeRuns(): number {
     return this.active.size;
+  }
+
+  /** Appends the sink threw on (each sample is still kept in memory). */
+  get sinkFailures(): number {
+    return this.failures;
   }
 
   /** True while a timer is set for the next sample. */
@@ -157,6 +180,7 @@ export class ResourceSampler {
     this.peak = this.active.size;
     this.taken.push(sample);
     if (this.taken.length > this.maxSamples) this.taken.shift();
+    if (this.sink) this.append(this.sink, sample);
     return sample;
   }
 
@@ -165,16 +189,7 @@ export class ResourceSampler {
   }
 
   summary(): ResourceSummary {
-    const s = this.taken;
-    const lags = s.flatMap((x) => (x.loopLagMs ? [x.loopLagMs] : []));
-    const max = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
-    return {
-      samples: s.length,
-      rssMaxBytes: max(s.map((x) => x.rssBytes)),
-      heapUsedMaxBytes: max(s.map((x) => x.heapUsedBytes)),
-      loopLagP99MaxMs: max(lags.map((l) => l.p99)),
-      loopLagMaxMs: max(lags.map((l) => l.max)),
-    };
+    return summarizeSamples(this.taken);
   }
 
   /**
@@ -186,6 +201,19 @@ export class ResourceSampler {
     this.active.clear();
     this.peak = 0;
     this.halt();
+  }
+
+  private append(sink: SampleSink, sample: ResourceSample): void {
+    try {
+      sink.append({ ...sample, host: this.host });
+    } catch (e) {
+      this.failures++;
+      try {
+        this.onSinkError?.(e);
+      } catch {
+        // a reporter that throws must not stop sampling either
+      }
+    }
   }
 
   private schedule(): void {

@@ -29,3 +29,8 @@ export {
   SCHEMA_VERSION,
 } from "./sqlite/migrations.js";
 export { type Durability, journalPragmas, type OpenOptions, openDatabase } from "./sqlite/open.js";
+export {
+  createSqliteSampleStore,
+  type SqliteSampleStore,
+  type SqliteSampleStoreOptions,
+} from "./sqlite/samples.js";

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeClock } from "stageflow/testing";
 import { readAppConfig } from "../../src/app/env-config.js";
+import { parseWorkflow } from "../../src/index.js";
+import { createSqliteSampleStore } from "../../src/store/index.js";
 import { type AppDeps, type RunningApp, startApp } from "../../src/app/main.js";
 import { githubNock } from "../support/openapi.js";
 import { memoryLog } from "./intake/harness.js";
@@ -114,6 +116,45 @@ describe("startApp", () => {
     await running.close();
     app = await start({}, { STAGEFLOW_ALLOW_RUN_STEPS: "1" });
     expect(app.engine.kinds.has("run")).toBe(true);
+  });
+
+  it("samples memory and event-loop lag while runs are active, into STAGEFLOW_DB, and stops the sampler on close", async () => {
+    const clock = new FakeClock();
+    let release = () => {};
+    const running = await start({
+      clock,
+      app: ({ engine }) => {
+        engine.register("hold", {
+          execute: () => new Promise<Record<string, unknown>>((resolve) => (release = () => resolve({}))),
+        });
+        return () => {};
+      },
+    });
+    expect(running.sampler.sampling).toBe(false);
+    const plan = parseWorkflow(
+      "name: held\nstages:\n  - id: one\n    steps:\n      - { id: wait, hold: {} }\n",
+      {
+        kinds: running.engine.kinds,
+      },
+    );
+    const handle = await running.engine.start(plan);
+    // The metrics tell the sampler (their `activity`) as they fold the run's events.
+    await vi.waitFor(() => expect(running.sampler.activeRuns).toBe(1));
+    expect(running.sampler.sampling).toBe(true);
+    await clock.advance(1_000);
+    release();
+    await handle.done;
+    await vi.waitFor(() => expect(running.sampler.activeRuns).toBe(0));
+    await running.close();
+    expect(running.sampler.sampling).toBe(false);
+    expect(running.sampler.sinkFailures).toBe(0);
+
+    const store = createSqliteSampleStore({ path: join(dir, "app.db"), readOnly: true });
+    const stored = store.between(0, Number.MAX_SAFE_INTEGER);
+    store.close();
+    expect(stored.length).toBeGreaterThanOrEqual(1);
+    expect(stored[0]).toMatchObject({ at: clock.now(), activeRuns: 1, host: expect.stringMatching(/:\d+$/) });
+    expect(stored).toEqual(running.sampler.samples().map((s) => ({ ...s, host: stored[0]?.host })));
   });
 
   it("asks GitHub, as the app (JWT), for the deliveries that failed while it was down", async () => {

@@ -18,6 +18,7 @@ import { type PerformanceOutput, renderPerformance } from "../render/performance
 import type { CliRoot } from "../root.js";
 import { requireRun } from "./lookup.js";
 import { type CommonOptions, withCommonOptions } from "./options.js";
+import { readRunResources } from "./sampling.js";
 
 interface ReportOptions extends CommonOptions {
   history: number;
@@ -72,6 +73,7 @@ export function registerReport(program: Command, ctx: CommandContext): void {
           await root.journal.listAttempts(run.id),
           await root.journal.listCheckpoints(run.id),
         ),
+        resources: readRunResources(root, run, now),
         ...(opts.capacity ? { capacity: await capacity() } : {}),
       };
       const masker = runMasker([run], ctx.io.env);

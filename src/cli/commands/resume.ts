@@ -18,6 +18,7 @@ import { runJson } from "../render/report.js";
 import type { CliRoot } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
+import { sampleRuns } from "./sampling.js";
 import { finishRuns, seedFromJournal, watchRuns } from "./watch.js";
 import { loadWorkflow, readInputs } from "./workflow-file.js";
 
@@ -79,6 +80,7 @@ async function resumeOne(
   });
   showChanges(ctx, root, run, plan, acceptChanges);
   const watch = watchRuns(root, ctx.io);
+  const sampling = sampleRuns(root);
   try {
     const handle = await root.engine
       .resume(run.id, { ...(plan ? { plan, acceptChanges } : {}), secretInputs })
@@ -92,6 +94,7 @@ async function resumeOne(
     watch.seed(handle.runId, await seedFromJournal(root, handle.runId));
     return await finishRuns(root, ctx.io, watch, [handle]);
   } finally {
+    sampling.stop();
     watch.dispose();
   }
 }
@@ -104,6 +107,7 @@ async function nothingToResume(ctx: CommandContext, root: CliRoot, run: RunRecor
 
 async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {
   const watch = watchRuns(root, ctx.io, { multi: true });
+  const sampling = sampleRuns(root);
   try {
     // Unattended: a file that no longer parses is reported, and the recorded definition is used.
     const handles = await root.engine.resumeAll({
@@ -118,6 +122,7 @@ async function resumeAll(ctx: CommandContext, root: CliRoot): Promise<number> {
     for (const h of handles) watch.seed(h.runId, await seedFromJournal(root, h.runId));
     return await finishRuns(root, ctx.io, watch, handles, { many: true });
   } finally {
+    sampling.stop();
     watch.dispose();
   }
 }

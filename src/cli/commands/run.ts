@@ -6,6 +6,7 @@ import { writeJson, writeText } from "../output.js";
 import { planJson, renderPlan } from "../render/plan.js";
 import { writeGithubPreview } from "./github-preview.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
+import { sampleRuns } from "./sampling.js";
 import { finishRuns, seedFromPlan, watchRuns } from "./watch.js";
 import { loadWorkflow, readInputs } from "./workflow-file.js";
 
@@ -47,16 +48,19 @@ export async function runWorkflow(ctx: CommandContext, file: string, opts: RunOp
   if (opts.dryRun) return showPlan(ctx, file, plan, resolveInputs(plan, inputs), config.values.json);
   return withRoot(ctx, config, {}, async (root) => {
     const watch = watchRuns(root, ctx.io);
+    const sampling = sampleRuns(root);
     try {
       const handle = await root.engine.start(plan, { inputs, trigger: { kind: "cli", detail: file } });
       watch.seed(handle.runId, seedFromPlan(plan));
       const code = await finishRuns(root, ctx.io, watch, [handle]);
+      sampling.stop();
       const stopped = code === EXIT.interrupted || code === EXIT.terminated;
       if (opts.githubPreview !== undefined && !stopped) {
         await writeGithubPreview(root, ctx.io, handle.runId, plan, opts.githubPreview);
       }
       return code;
     } finally {
+      sampling.stop();
       watch.dispose();
     }
   });

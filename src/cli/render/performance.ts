@@ -3,11 +3,15 @@ import type {
   PerformanceReport,
   Profile,
   RunCost,
+  RunResources,
   StagePerformance,
   TimingStats,
 } from "../../observe/index.js";
-import { costLines, renderCapacity, unitsText } from "./capacity.js";
+import { bytes, costLines, renderCapacity, unitsText } from "./capacity.js";
 import { duration, fit, MAX_WIDTH, plural, symbol, table } from "./format.js";
+
+/** What `report RUN` says of resources: the run's window, or why the samples could not be read. */
+export type ResourcesOutput = RunResources & { unavailable?: string };
 
 /** What `stageflow report RUN` prints (and gives as JSON). */
 export interface PerformanceOutput {
@@ -15,6 +19,8 @@ export interface PerformanceOutput {
   profile: Profile;
   /** The run's cost units (see docs/operations.md, "Cost"). */
   cost: RunCost;
+  /** Memory and event-loop lag sampled over the run's window (see docs/operations.md, "Profiling"). */
+  resources: ResourcesOutput;
   /** With `--capacity`: the journal's capacity forecast. */
   capacity?: CapacityForecast;
 }
@@ -23,7 +29,13 @@ const ratio = (r: number | null) => (r === null ? "-" : `${r.toFixed(2).replace(
 const percent = (x: number) => `${Math.round(x * 100)}%`;
 
 /** The performance report, its grade and recommendations, then the profiler's tables. */
-export function renderPerformance({ performance: perf, profile, cost, capacity }: PerformanceOutput): string {
+export function renderPerformance({
+  performance: perf,
+  profile,
+  cost,
+  resources,
+  capacity,
+}: PerformanceOutput): string {
   const lines = [
     fit(`performance of run ${perf.runId} (${perf.workflow}): grade ${perf.grade} (${perf.score}/100)`),
   ];
@@ -61,6 +73,7 @@ export function renderPerformance({ performance: perf, profile, cost, capacity }
   const costs = costLines(cost);
   if (costs.length > 0) lines.push("", ...costs);
   lines.push("", ...profileLines(profile, perf.workflow));
+  lines.push("", ...resourceLines(resources));
   if (capacity) lines.push("", ...renderCapacity(capacity));
   return `${lines.join("\n")}\n`;
 }
@@ -105,6 +118,28 @@ function profileLines(profile: Profile, workflow: string): string[] {
     ...profile.workflows.map(cells),
   ];
   return [fit(title), ...table(rows, MAX_WIDTH)];
+}
+
+/** The RESOURCES section: the highest memory and event-loop lag sampled over the run's window. */
+export function resourceLines(r: ResourcesOutput): string[] {
+  if (r.unavailable !== undefined)
+    return ["RESOURCES", fit(`resource samples could not be read: ${r.unavailable}`)];
+  if (r.samples === 0) {
+    return [
+      "RESOURCES",
+      fit("no resource samples for this run (sampled while stageflow run/resume or the app executes it)"),
+    ];
+  }
+  const ms = (x: number | null) => (x === null ? "-" : `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`);
+  const size = (x: number | null) => (x === null ? "-" : bytes(x));
+  return [
+    fit(
+      `RESOURCES (${plural(r.samples, "sample")} from ${plural(r.hosts.length, "process", "processes")} while runs were active)`,
+    ),
+    `rss max       ${size(r.rssMaxBytes)}`,
+    `heap max      ${size(r.heapUsedMaxBytes)}`,
+    `loop lag      p99 ${ms(r.loopLagP99MaxMs)}, max ${ms(r.loopLagMaxMs)}`,
+  ];
 }
 
 /** Words wrapped to MAX_WIDTH, the first line after `first`, the others after `rest`. */
