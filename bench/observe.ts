@@ -9,11 +9,12 @@
  *    because those swing by tens of percent between runs on a shared machine, the time spent
  *    inside the listener (summed with performance.now() around each call) ÷ the CPU time of the
  *    paired run without it; that is wall time too (preemption by other processes included), so
- *    the target is judged on the fold's CPU per step measured alone (foldCost) ÷ the engine's
- *    CPU per step in the runs without it.
+ *    the target is judged on the observers' CPU per step measured alone (foldCost: the events
+ *    of such a run published again through an EventBus to the metrics, in-process, against the
+ *    same loop without a subscriber) ÷ the engine's CPU per step in the runs without them.
  *    Each engine run is 600 workflows (3 × (a)'s 200, same workload), so one lasts ~0.5 s.
- *    The "with" run also has the profiler's ResourceSampler (src/observe/sampler.ts) subscribed,
- *    at its defaults (a sample a second while runs are active).
+ *    The metrics have the profiler's ResourceSampler (src/observe/sampler.ts) as their
+ *    `activity`, as the app wires them: a sample a second while runs are active.
  * 2. `/metrics` scrape time with 1,000 runs recorded: the workload's 1,000 runs (10 workflow
  *    names) observed live, then GET /metrics over loopback HTTP from the app's route
  *    (`metricsRoute` on a node:http server), the process's default metrics included; and, for
@@ -21,8 +22,15 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createEngine, type EngineEvent } from "../src/engine/index.js";
-import { createMetrics } from "../src/observe/metrics.js";
+import {
+  createEngine,
+  type EngineEvent,
+  type Journal,
+  type NewEvent,
+  nullLogger,
+} from "../src/engine/index.js";
+import { EventBus } from "../src/engine/bus.js";
+import { createMetrics, FOLDED } from "../src/observe/metrics.js";
 import { ResourceSampler } from "../src/observe/sampler.js";
 import { metricsRoute } from "../src/observe/metrics-route.js";
 import { chainRoutes } from "../src/observe/health-http.js";
@@ -58,7 +66,7 @@ export interface ObserveResult {
   listenerUsPerStep: number;
   listenerShareMedian: number;
   /** The fold's CPU per step and per event (foldCost), and its share of the engine's CPU per step. */
-  fold: { usPerStep: number; usPerEvent: number; eventsPerStep: number };
+  fold: { usPerStep: number; usPerEvent: number; eventsPerStep: number; eventsPerPublish: number };
   engineCpuUsPerStep: number;
   foldShare: number;
   wallRatioMedian: number;
@@ -83,7 +91,8 @@ export const OBSERVE_WORKFLOWS = 3 * WORKFLOWS;
 
 /**
  * One engine run of the workload; with `observe`, the metrics follow its events (as `follow`
- * does: `engine.on(metrics.observe)`), and the time spent inside the listener is summed.
+ * does: `engine.on(metrics.observe, { types: FOLDED })`), and the time spent inside the listener
+ * is summed.
  */
 async function workload(
   observe: boolean,
@@ -94,24 +103,29 @@ async function workload(
   const engine = createEngine({ journal });
   engine.register(KIND, async () => ({}));
   const plan = benchPlan(engine.kinds);
-  const metrics = observe ? createMetrics({ defaultMetrics: false, runs: journal }) : undefined;
-  // The profiler's sampler (memory and event-loop lag while runs are active), at its defaults.
+  // The profiler's sampler (memory and event-loop lag while runs are active), at its defaults,
+  // following the runs as the metrics' activity (as the app wires it).
   const sampler = observe ? new ResourceSampler() : undefined;
-  const sampling = sampler && engine.on(sampler.listener);
+  const metrics = observe
+    ? createMetrics({ defaultMetrics: false, runs: journal, activity: sampler })
+    : undefined;
   let listenerMs = 0;
   const feed =
     metrics &&
-    engine.on((event) => {
-      const t0 = performance.now();
-      const pending = metrics.observe(event);
-      if (!pending) {
-        listenerMs += performance.now() - t0;
-        return undefined;
-      }
-      return pending.then(() => {
-        listenerMs += performance.now() - t0;
-      });
-    });
+    engine.on(
+      (event) => {
+        const t0 = performance.now();
+        const pending = metrics.observe(event);
+        if (!pending) {
+          listenerMs += performance.now() - t0;
+          return undefined;
+        }
+        return pending.then(() => {
+          listenerMs += performance.now() - t0;
+        });
+      },
+      { types: FOLDED },
+    );
   try {
     const cpu0 = process.cpuUsage();
     const start = performance.now();
@@ -120,14 +134,12 @@ async function workload(
       if (result.status !== "succeeded") throw new Error(`run ${result.runId} ended ${result.status}`);
     });
     await feed?.idle();
-    await sampling?.idle();
     const ms = performance.now() - start;
     const cpu = process.cpuUsage(cpu0);
     if (feed && feed.failures > 0) throw new Error(`the metrics failed on ${feed.failures} events`);
     return { ms, cpuUs: cpu.user + cpu.system, listenerMs };
   } finally {
     feed?.close();
-    sampling?.close();
     sampler?.stop();
     await engine.close();
     await journal.close();
@@ -166,48 +178,90 @@ async function overhead(reps: number, log: (line: string) => void): Promise<Obse
 }
 
 /**
- * The observers' own CPU per step, free of the machine's preemption: the events of one run of
- * the workload (600 workflows) read from its journal and handed to fresh metrics and a fresh
- * sampler's listener (as `engine.on` hands them over), 8 times; the CPU time (process.cpuUsage) of the last 5, per step.
+ * The observers' own CPU per step, free of the machine's preemption: the events of one run of the
+ * workload (600 workflows), in the batches the engine published them (each batch of events one
+ * journal write carried, captured on their way to the journal, in seq order), published again
+ * through an EventBus (src/engine/bus.ts) to one subscription — the metrics, with the profiler's
+ * ResourceSampler as their `activity`, subscribed as the app does (`metrics.follow`) — each
+ * publish followed by a turn of the microtask queue (where the bus delivers). The same loop
+ * through a bus without subscribers is the baseline; the difference, in CPU time
+ * (process.cpuUsage), is what events to observers, the metrics and the profiling cost per step.
+ * The metrics and the sampler live across rounds, as in a host; 3 warm-up pairs, then the median
+ * difference of 15 pairs (the order alternating).
  */
-async function foldCost(): Promise<{ usPerStep: number; usPerEvent: number; eventsPerStep: number }> {
+export async function foldCost(): Promise<ObserveResult["fold"]> {
   const tmp = tempDir("fold");
   const journal = createSqliteJournal({ path: tmp.file("journal.db"), durability: "process" });
-  const engine = createEngine({ journal });
+  // Every array of events handed to the journal is one batch the engine publishes once written.
+  const written: NewEvent[][] = [];
+  const isEvents = (a: unknown): a is NewEvent[] =>
+    Array.isArray(a) && typeof (a[0] as NewEvent | undefined)?.type === "string";
+  const recording = new Proxy(journal, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        for (const arg of args) if (isEvents(arg)) written.push(arg);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const engine = createEngine({ journal: recording });
   engine.register(KIND, async () => ({}));
   const plan = benchPlan(engine.kinds);
+  const sampler = new ResourceSampler();
   try {
     await pool(OBSERVE_WORKFLOWS, IN_FLIGHT, async () => {
       await (
         await engine.start(plan)
       ).done;
     });
-    const events = (await journal.listEventsAfter(0)).map(
-      ({ hash: _hash, ...event }) => event as EngineEvent,
-    );
-    let cpuUs = 0;
-    const rounds = 8;
-    const measured = 5;
-    for (let r = 0; r < rounds; r++) {
-      const metrics = createMetrics({ defaultMetrics: false, runs: journal });
-      const sampler = new ResourceSampler();
+    // The journal set each event's seq as it wrote it; events without one were not written.
+    const batches = written
+      .map((batch) => batch.filter((e) => e.seq !== undefined) as EngineEvent[])
+      .filter((batch) => batch.length > 0)
+      .sort((a, b) => (a[0] as EngineEvent).seq - (b[0] as EngineEvent).seq);
+    const events = batches.flat();
+    // Every event is live for a new subscription on this journal (its last seq is 0).
+    const live = { lastEventSeq: async () => 0, listEventsAfter: async () => [] } as unknown as Journal;
+    const metrics = createMetrics({ defaultMetrics: false, runs: journal, activity: sampler });
+    const publish = async (observed: boolean): Promise<number> => {
+      const bus = new EventBus(nullLogger, live);
+      // As the app subscribes them (metrics.follow: the types the fold reads).
+      const sub = observed ? metrics.follow({ on: (l, o) => bus.on(l, o) }, journal) : undefined;
+      await sub?.idle();
       const cpu0 = process.cpuUsage();
-      for (const event of events) {
-        sampler.listener(event);
-        const pending = metrics.observe(event);
-        if (pending) await pending;
+      for (const batch of batches) {
+        bus.emit(batch);
+        await undefined;
       }
+      await sub?.idle();
       const cpu = process.cpuUsage(cpu0);
-      sampler.stop();
-      if (r >= rounds - measured) cpuUs += cpu.user + cpu.system;
+      if (sub && sub.failures > 0) throw new Error(`the metrics failed on ${sub.failures} events`);
+      sub?.close();
+      return cpu.user + cpu.system;
+    };
+    for (let r = 0; r < 3; r++) {
+      await publish(false);
+      await publish(true);
     }
+    const differences: number[] = [];
+    for (let r = 0; r < 15; r++) {
+      const first = r % 2 === 0;
+      const a = await publish(!first);
+      const b = await publish(first);
+      differences.push(first ? b - a : a - b);
+    }
+    const cpuUs = median(differences);
     const steps = OBSERVE_WORKFLOWS * STEPS_PER_WORKFLOW;
     return {
-      usPerStep: round(cpuUs / measured / steps, 3),
-      usPerEvent: round(cpuUs / measured / events.length, 3),
+      usPerStep: round(cpuUs / steps, 3),
+      usPerEvent: round(cpuUs / events.length, 3),
       eventsPerStep: round(events.length / steps, 2),
+      eventsPerPublish: round(events.length / batches.length, 2),
     };
   } finally {
+    sampler.stop();
     await engine.close();
     await journal.close();
     tmp.cleanup();

@@ -7,7 +7,7 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Engine } from "../engine/engine-api.js";
-import type { EngineEvent, EventRecord, Subscription } from "../engine/events.js";
+import type { EngineEvent, EventRecord, EventType, Subscription } from "../engine/events.js";
 import type { Journal } from "../engine/journal.js";
 import { type Clock, systemClock } from "../engine/ports.js";
 import { BoundedLabel } from "./labels.js";
@@ -119,6 +119,36 @@ type ActiveState = "running" | "waiting" | "blocked" | "interrupted";
 const ACTIVE_STATES: readonly ActiveState[] = ["running", "waiting", "blocked", "interrupted"];
 const BREAKER = { "breaker.closed": 0, "breaker.half_opened": 1, "breaker.opened": 2 } as const;
 const BREAKER_STATE = ["closed", "half_open", "open"] as const;
+/**
+ * The event types the fold reads (the others change nothing): `follow` subscribes to these only,
+ * so the rest (stage.started, step.retrying, ...) are never queued nor delivered to it.
+ */
+export const FOLDED: readonly EventType[] = [
+  "run.started",
+  "run.resumed",
+  "run.woken",
+  "run.parked",
+  "run.escalated",
+  "run.blocked",
+  "run.interrupted",
+  "run.succeeded",
+  "run.failed",
+  "run.cancelled",
+  "run.degraded",
+  "stage.succeeded",
+  "step.started",
+  "step.succeeded",
+  "step.failed",
+  "step.cancelled",
+  "step.skipped",
+  "recovery.decided",
+  "recovery.succeeded",
+  "recovery.failed",
+  "recovery.budget_refused",
+  "breaker.opened",
+  "breaker.half_opened",
+  "breaker.closed",
+];
 /** Events that need nothing of their run (its workflow, its steps' kinds). */
 const GLOBAL_ONLY: ReadonlySet<string> = new Set([
   "breaker.opened",
@@ -247,26 +277,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return fresh;
   }
 
-  function endAttempt(
-    f: RunFacts,
-    slot: StepSlot,
-    no: number,
-    outcome: string,
-    at: number,
-    ms?: number,
-  ): void {
+  /** A failed or cancelled attempt ended (a succeeded one: inlined in applyRun). */
+  function endAttempt(f: RunFacts, slot: StepSlot, no: number, outcome: string, at: number): void {
     const i = slot.index;
     if (f.attemptNo[i] !== no) return;
     f.attemptNo[i] = -1;
-    const duration = Math.max(0, ms ?? at - (f.attemptAt[i] as number));
-    const c = cached(slot);
-    if (outcome === "succeeded") {
-      (c.attempts ??= m.stepAttempts.child(c.kind, outcome)).inc();
-      (c.duration ??= m.stepAttemptDuration.child(c.kind, outcome)).observe(duration);
-      return;
-    }
-    m.stepAttempts.child(c.kind, outcome).inc();
-    m.stepAttemptDuration.child(c.kind, outcome).observe(duration);
+    const kind = cached(slot).kind;
+    m.stepAttempts.child(kind, outcome).inc();
+    m.stepAttemptDuration.child(kind, outcome).observe(Math.max(0, at - (f.attemptAt[i] as number)));
   }
 
   const stepOutcome = (slot: StepSlot, outcome: "failed" | "cancelled" | "skipped") =>
@@ -284,8 +302,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       case "step.succeeded": {
         const p = e.payload;
         const s = slot ?? slotOf(f.shape, p.stepId);
-        endAttempt(f, s, p.attempt, "succeeded", e.at, p.durationMs);
         const c = cached(s);
+        if (f.attemptNo[s.index] === p.attempt) {
+          // endAttempt's succeeded path, inlined: the most frequent end of all.
+          f.attemptNo[s.index] = -1;
+          (c.attempts ??= m.stepAttempts.child(c.kind, "succeeded")).inc();
+          (c.duration ??= m.stepAttemptDuration.child(c.kind, "succeeded")).observe(
+            Math.max(0, p.durationMs),
+          );
+        }
         (c.steps ??= m.steps.child(c.kind, "succeeded")).inc();
         if (f.shape.parallel.has(p.stageId))
           f.stageWorkMs.set(p.stageId, (f.stageWorkMs.get(p.stageId) ?? 0) + p.durationMs);
@@ -391,8 +416,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   function observe(event: EngineEvent | EventRecord): void | Promise<void> {
     const e = event as EngineEvent;
-    applyGlobal(e);
-    if (!needsRun(e.type)) return;
+    // The most frequent events first: they need the run, and nothing global.
+    if (e.type !== "step.started" && e.type !== "step.succeeded" && e.type !== "stage.succeeded") {
+      applyGlobal(e);
+      if (!needsRun(e.type)) return;
+    }
     let f = facts.get(e.runId);
     if (e.type === "run.started") {
       f ??= track(e.runId, e.payload.workflow);
@@ -424,7 +452,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       runs = source;
       return engine.on(
         observe,
-        followOptions.afterSeq === undefined ? {} : { afterSeq: followOptions.afterSeq },
+        followOptions.afterSeq === undefined
+          ? { types: FOLDED }
+          : { types: FOLDED, afterSeq: followOptions.afterSeq },
       );
     },
     async replay(journal, replayOptions = {}) {
