@@ -69,12 +69,22 @@ export interface EventPayloads {
     continued: boolean;
   };
   "step.skipped": { stageId: string; stepId: string; reason: ReasonCode };
-  "step.cancelled": { stageId: string; stepId: string; attempt: number; reason: ReasonCode };
+  "step.cancelled": {
+    stageId: string;
+    stepId: string;
+    /** The attempt in flight when it was cancelled (0: none was). */
+    attempt: number;
+    reason: ReasonCode;
+    /** How long that attempt had run (ms), when one was in flight. */
+    durationMs?: number;
+  };
   /** A failed attempt was classified and a recovery strategy chosen. */
   "recovery.decided": {
     stageId: string;
     stepId: string;
     attempt: number;
+    /** How long the failed attempt ran (ms; 0 when none did). Absent in journals written before it. */
+    durationMs?: number;
     /** The matching pattern, or null when the step's own retry policy decided. */
     patternId: string | null;
     errorType: ErrorType;

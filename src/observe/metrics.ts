@@ -120,8 +120,10 @@ const ACTIVE_STATES: readonly ActiveState[] = ["running", "waiting", "blocked", 
 const BREAKER = { "breaker.closed": 0, "breaker.half_opened": 1, "breaker.opened": 2 } as const;
 const BREAKER_STATE = ["closed", "half_open", "open"] as const;
 /**
- * The event types the fold reads (the others change nothing): `follow` subscribes to these only,
- * so the rest (stage.started, step.retrying, ...) are never queued nor delivered to it.
+ * The event types `follow` subscribes to: those the fold needs (the rest, stage.started,
+ * step.retrying, ..., are never queued nor delivered to it). step.started is not one: the events
+ * that end an attempt carry its number and duration. (`replay` reads every event, so the
+ * attempts of journals written before they carried durations get one from their step.started.)
  */
 export const FOLDED: readonly EventType[] = [
   "run.started",
@@ -136,7 +138,6 @@ export const FOLDED: readonly EventType[] = [
   "run.cancelled",
   "run.degraded",
   "stage.succeeded",
-  "step.started",
   "step.succeeded",
   "step.failed",
   "step.cancelled",
@@ -277,14 +278,21 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return fresh;
   }
 
-  /** A failed or cancelled attempt ended (a succeeded one: inlined in applyRun). */
-  function endAttempt(f: RunFacts, slot: StepSlot, no: number, outcome: string, at: number): void {
+  /**
+   * A failed or cancelled attempt ended (a succeeded one: inlined in applyRun): counted once
+   * (recovery.decided, then step.failed, end the same attempt); attempt 0 is none. Its duration
+   * is the event's, or, in journals from before events carried it, from its step.started.
+   */
+  function endAttempt(f: RunFacts, slot: StepSlot, no: number, outcome: string, e: EngineEvent): void {
     const i = slot.index;
-    if (f.attemptNo[i] !== no) return;
-    f.attemptNo[i] = -1;
+    if (!(no > 0) || f.endedNo[i] === no) return;
+    f.endedNo[i] = no;
     const kind = cached(slot).kind;
     m.stepAttempts.child(kind, outcome).inc();
-    m.stepAttemptDuration.child(kind, outcome).observe(Math.max(0, at - (f.attemptAt[i] as number)));
+    const ms =
+      (e.payload as { durationMs?: number }).durationMs ??
+      (f.startedNo[i] === no ? e.at - (f.startedAt[i] as number) : undefined);
+    if (ms !== undefined) m.stepAttemptDuration.child(kind, outcome).observe(Math.max(0, ms));
   }
 
   const stepOutcome = (slot: StepSlot, outcome: "failed" | "cancelled" | "skipped") =>
@@ -293,27 +301,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   /** Events that need the run's facts; `slot`: the step's, when the caller found it. */
   function applyRun(e: EngineEvent, f: RunFacts, slot?: StepSlot): void {
     switch (e.type) {
-      case "step.started": {
-        const i = (slot ?? slotOf(f.shape, e.payload.stepId)).index;
-        f.attemptNo[i] = e.payload.attempt;
-        f.attemptAt[i] = e.at;
-        return;
-      }
       case "step.succeeded": {
         const p = e.payload;
         const s = slot ?? slotOf(f.shape, p.stepId);
         const c = cached(s);
-        if (f.attemptNo[s.index] === p.attempt) {
+        if (p.attempt > 0 && f.endedNo[s.index] !== p.attempt) {
           // endAttempt's succeeded path, inlined: the most frequent end of all.
-          f.attemptNo[s.index] = -1;
+          f.endedNo[s.index] = p.attempt;
           (c.attempts ??= m.stepAttempts.child(c.kind, "succeeded")).inc();
           (c.duration ??= m.stepAttemptDuration.child(c.kind, "succeeded")).observe(
             Math.max(0, p.durationMs),
           );
         }
         (c.steps ??= m.steps.child(c.kind, "succeeded")).inc();
-        if (f.shape.parallel.has(p.stageId))
-          f.stageWorkMs.set(p.stageId, (f.stageWorkMs.get(p.stageId) ?? 0) + p.durationMs);
+        if (s.parallel) f.stepWorkMs[s.index] = (f.stepWorkMs[s.index] ?? 0) + p.durationMs;
+        return;
+      }
+      case "step.started": {
+        const i = (slot ?? slotOf(f.shape, e.payload.stepId)).index;
+        f.startedNo[i] = e.payload.attempt;
+        f.startedAt[i] = e.at;
         return;
       }
       case "run.started":
@@ -327,14 +334,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       case "run.parked":
       case "run.escalated":
         setActive(e.runId, "waiting", e.at);
-        f.attemptNo.length = 0;
         return;
       case "run.blocked":
         setActive(e.runId, "blocked", e.at);
         return;
       case "run.interrupted":
         setActive(e.runId, "interrupted", e.at);
-        f.attemptNo.length = 0;
         return;
       case "run.succeeded":
       case "run.failed":
@@ -349,24 +354,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         facts.delete(e.runId);
         return;
       }
-      case "stage.succeeded":
-        if (f.shape.parallel.has(e.payload.stageId)) {
-          f.workMs += f.stageWorkMs.get(e.payload.stageId) ?? 0;
-          f.spanMs += e.payload.durationMs;
+      case "stage.succeeded": {
+        const slots = f.shape.parallel.get(e.payload.stageId);
+        if (!slots) return;
+        for (const k of slots) {
+          f.workMs += f.stepWorkMs[k] ?? 0;
+          f.stepWorkMs[k] = 0;
         }
+        f.spanMs += e.payload.durationMs;
         return;
+      }
       case "recovery.decided":
-        endAttempt(f, slot ?? slotOf(f.shape, e.payload.stepId), e.payload.attempt, "failed", e.at);
+        endAttempt(f, slot ?? slotOf(f.shape, e.payload.stepId), e.payload.attempt, "failed", e);
         return;
       case "step.failed": {
         const s = slot ?? slotOf(f.shape, e.payload.stepId);
-        endAttempt(f, s, e.payload.attempt, "failed", e.at);
+        endAttempt(f, s, e.payload.attempt, "failed", e);
         stepOutcome(s, "failed");
         return;
       }
       case "step.cancelled": {
         const s = slot ?? slotOf(f.shape, e.payload.stepId);
-        endAttempt(f, s, e.payload.attempt, "cancelled", e.at);
+        endAttempt(f, s, e.payload.attempt, "cancelled", e);
         stepOutcome(s, "cancelled");
         return;
       }
@@ -417,7 +426,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   function observe(event: EngineEvent | EventRecord): void | Promise<void> {
     const e = event as EngineEvent;
     // The most frequent events first: they need the run, and nothing global.
-    if (e.type !== "step.started" && e.type !== "step.succeeded" && e.type !== "stage.succeeded") {
+    if (e.type !== "step.succeeded" && e.type !== "stage.succeeded" && e.type !== "step.started") {
       applyGlobal(e);
       if (!needsRun(e.type)) return;
     }

@@ -17,6 +17,8 @@ export interface StepSlot {
   readonly index: number;
   /** Its kind (unbounded here; the metrics bound it), `unknown` when the definition does not tell. */
   readonly kind: string;
+  /** Its stage is parallel (its succeeded attempts' durations count towards the speedup). */
+  readonly parallel: boolean;
   /** The metrics' own cache (the bounded kind label, the series a succeeded attempt updates). */
   cache?: unknown;
 }
@@ -25,7 +27,8 @@ export interface StepSlot {
 export interface WorkflowShape {
   /** Step id → slot. A step no definition told of gets a slot of kind `unknown` when first seen. */
   steps: Map<string, StepSlot>;
-  parallel: Set<string>;
+  /** Parallel stage id → the slots of its steps. */
+  parallel: Map<string, number[]>;
   /** Read from a recorded definition (false: made up from events alone). */
   known: boolean;
 }
@@ -34,11 +37,17 @@ export interface RunFacts {
   /** The bounded workflow label. */
   workflow: string;
   shape: WorkflowShape;
-  /** By step slot: the attempt in flight, its number (none: undefined or -1) and start time. */
-  attemptNo: number[];
-  attemptAt: number[];
-  /** Parallel stage id → the summed durations of its succeeded attempts. */
-  stageWorkMs: Map<string, number>;
+  /** By step slot: the last attempt counted (its end seen), so that no attempt counts twice. */
+  endedNo: number[];
+  /**
+   * By step slot: the last attempt whose step.started was seen, and when. Only for an end event
+   * without `durationMs` (journals written before the events carried it); `follow` does not
+   * subscribe to step.started.
+   */
+  startedNo: number[];
+  startedAt: number[];
+  /** By step slot, for steps of parallel stages: the summed durations of its succeeded attempts. */
+  stepWorkMs: number[];
   /** Over the run's succeeded parallel stages: their steps' durations and their spans. */
   workMs: number;
   spanMs: number;
@@ -46,30 +55,43 @@ export interface RunFacts {
 
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_STEP_KEYS);
 
-export const emptyShape = (): WorkflowShape => ({ steps: new Map(), parallel: new Set(), known: false });
+export const emptyShape = (): WorkflowShape => ({ steps: new Map(), parallel: new Map(), known: false });
 
 export function newFacts(workflow: string, shape: WorkflowShape = emptyShape()): RunFacts {
-  return { workflow, shape, attemptNo: [], attemptAt: [], stageWorkMs: new Map(), workMs: 0, spanMs: 0 };
+  return {
+    workflow,
+    shape,
+    endedNo: [],
+    startedNo: [],
+    startedAt: [],
+    stepWorkMs: [],
+    workMs: 0,
+    spanMs: 0,
+  };
 }
 
 /** The slot of a step, added (kind `unknown`) when the shape does not know it. */
 export function slotOf(shape: WorkflowShape, stepId: string): StepSlot {
   let slot = shape.steps.get(stepId);
-  if (!slot) shape.steps.set(stepId, (slot = { index: shape.steps.size, kind: "unknown" }));
+  if (!slot) shape.steps.set(stepId, (slot = { index: shape.steps.size, kind: "unknown", parallel: false }));
   return slot;
 }
 
-/** Gives a run a new shape, keeping its attempts in flight (by step id). */
+/** Gives a run a new shape, keeping what it knows of its attempts (by step id). */
 export function reshape(facts: RunFacts, shape: WorkflowShape): void {
-  const { attemptNo, attemptAt } = facts;
-  facts.attemptNo = [];
-  facts.attemptAt = [];
+  const { endedNo, startedNo, startedAt, stepWorkMs } = facts;
+  facts.endedNo = [];
+  facts.startedNo = [];
+  facts.startedAt = [];
+  facts.stepWorkMs = [];
   for (const [stepId, old] of facts.shape.steps) {
-    const no = attemptNo[old.index];
-    if (no === undefined || no < 0) continue;
-    const slot = slotOf(shape, stepId);
-    facts.attemptNo[slot.index] = no;
-    facts.attemptAt[slot.index] = attemptAt[old.index] as number;
+    const i = slotOf(shape, stepId).index;
+    if (endedNo[old.index] !== undefined) facts.endedNo[i] = endedNo[old.index] as number;
+    if (stepWorkMs[old.index] !== undefined) facts.stepWorkMs[i] = stepWorkMs[old.index] as number;
+    if (startedNo[old.index] !== undefined) {
+      facts.startedNo[i] = startedNo[old.index] as number;
+      facts.startedAt[i] = startedAt[old.index] as number;
+    }
   }
   facts.shape = shape;
 }
@@ -82,18 +104,23 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * its one key that is not a reserved step key; anything else is `unknown`.
  */
 export function readDefinition(definition: unknown): WorkflowShape {
-  const shape: WorkflowShape = { steps: new Map(), parallel: new Set(), known: true };
+  const shape: WorkflowShape = { steps: new Map(), parallel: new Map(), known: true };
   const stages = isRecord(definition) && Array.isArray(definition.stages) ? definition.stages : [];
   for (const stage of stages) {
     if (!isRecord(stage)) continue;
-    if (stage.mode === "parallel" && typeof stage.id === "string") shape.parallel.add(stage.id);
+    const parallel: number[] | undefined =
+      stage.mode === "parallel" && typeof stage.id === "string" ? [] : undefined;
+    if (parallel) shape.parallel.set(stage.id as string, parallel);
     for (const step of Array.isArray(stage.steps) ? stage.steps : []) {
       if (!isRecord(step) || typeof step.id !== "string" || shape.steps.has(step.id)) continue;
       const keys = Object.keys(step).filter((key) => !RESERVED.has(key));
+      const index = shape.steps.size;
       shape.steps.set(step.id, {
-        index: shape.steps.size,
+        index,
         kind: keys.length === 1 ? (keys[0] as string) : "unknown",
+        parallel: parallel !== undefined,
       });
+      parallel?.push(index);
     }
   }
   return shape;

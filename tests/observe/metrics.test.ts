@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../src/engine/events.js";
+import type { EngineEvent, EventRecord } from "../../src/engine/events.js";
 import { createMetrics } from "../../src/observe/metrics.js";
 import { WORKFLOW_BUCKETS_MS } from "../../src/observe/metric-set.js";
 import { setup } from "../engine/executor/harness.js";
@@ -106,6 +106,27 @@ describe("metrics from the engine's events", () => {
     const last = await fresh.replay(h.journal, { pageSize: 7 });
     expect(last).toBe(await h.journal.lastEventSeq());
     expect(await fresh.text()).toBe(await metrics.text());
+  });
+
+  it("counts each attempt once, and times a failed one from its step.started in journals whose events carry no duration", async () => {
+    const { h } = await recorded();
+    // As a journal written before recovery.decided and step.failed carried durationMs: those
+    // fields gone, and every attempt started 25 ms before it ended.
+    const events = (await h.journal.listEventsAfter(0)).map((e) => {
+      const payload = { ...(e.payload as Record<string, unknown>) };
+      if (e.type === "recovery.decided" || e.type === "step.failed") delete payload.durationMs;
+      return { ...e, payload, at: e.type === "step.started" ? e.at - 25 : e.at } as EventRecord;
+    });
+    const old = createMetrics({ defaultMetrics: false });
+    await old.replay({
+      listEventsAfter: async (after) => events.filter((e) => e.seq > after),
+      getRun: (id) => h.journal.getRun(id),
+    });
+    const x = parseExposition(await old.text());
+    const failed = { kind: "task", outcome: "failed" };
+    expect(x.value("stageflow_step_attempts_total", failed)).toBe(3); // recovery.decided, then step.failed: once
+    expect(x.value("stageflow_step_attempt_duration_ms_count", failed)).toBe(3);
+    expect(x.value("stageflow_step_attempt_duration_ms_sum", failed)).toBe(75);
   });
 
   it("learns the step kinds of a run it did not see start from the journal", async () => {

@@ -137,7 +137,12 @@ export class StepAttempts {
     const attempt = this.current;
     if (isInputError(error)) return { outcome: await this.giveUp(error, null, attempt) };
     const decision = episode.decide(info);
-    const decided = episode.decided(decision, info, attempt?.no ?? 0);
+    const decided = episode.decided(
+      decision,
+      info,
+      attempt?.no ?? 0,
+      attempt ? Math.max(0, clock.now() - attempt.startedAt) : 0,
+    );
     switch (decision.kind) {
       case "retry": {
         const retrying = ctx.output.recorder.event("step.retrying", {
@@ -352,6 +357,7 @@ export class StepAttempts {
         stepId: step.id,
         attempt: attempt?.no ?? 0,
         reason,
+        ...(attempt ? { durationMs: Math.max(0, ctx.services.clock.now() - attempt.startedAt) } : {}),
       }),
     );
     if (!attempt) {

@@ -59,12 +59,14 @@ export class Episode {
     return Boolean(decision.pattern?.variant) || this.step.optional || skip.includes(this.step.id);
   }
 
-  decided(decision: Decision, info: ErrorInfo, attempt: number): NewEvent {
+  /** `durationMs`: the failed attempt's (0 when none ran). */
+  decided(decision: Decision, info: ErrorInfo, attempt: number, durationMs: number): NewEvent {
     const { step } = this;
     return this.ctx.output.recorder.event("recovery.decided", {
       stageId: step.stageId,
       stepId: step.id,
       attempt,
+      durationMs,
       patternId: decision.pattern?.id ?? null,
       errorType: decision.type,
       strategy: decision.strategy,
