@@ -189,7 +189,7 @@ async function overhead(reps: number, log: (line: string) => void): Promise<Obse
  * The metrics and the sampler live across rounds, as in a host; 3 warm-up pairs, then the median
  * difference of 15 pairs (the order alternating).
  */
-export async function foldCost(): Promise<ObserveResult["fold"]> {
+async function foldCost(): Promise<ObserveResult["fold"]> {
   const tmp = tempDir("fold");
   const journal = createSqliteJournal({ path: tmp.file("journal.db"), durability: "process" });
   // Every array of events handed to the journal is one batch the engine publishes once written.
@@ -335,7 +335,7 @@ export async function runObserveBench(reps: number, log: (line: string) => void)
   const fold = await foldCost();
   const engineCpuUsPerStep = round(median(pairs.map((p) => p.withoutCpuUs / steps)), 2);
   log(
-    `(g) fold: ${fold.usPerStep} µs CPU per step (${fold.usPerEvent} µs per event); engine ${engineCpuUsPerStep} µs CPU per step`,
+    `(g) observers: ${fold.usPerStep} µs CPU per step (${fold.usPerEvent} µs per event, ${fold.eventsPerStep} events per step, ${fold.eventsPerPublish} per publish); engine ${engineCpuUsPerStep} µs CPU per step`,
   );
   return {
     fold,

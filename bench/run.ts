@@ -297,7 +297,7 @@ async function main(): Promise<void> {
   };
   if (g && observePass) {
     rows.push([
-      "(g) metrics fold, CPU per step",
+      "(g) bus + metrics + sampler, CPU/step",
       `${g.fold.usPerStep} µs/step (${g.fold.usPerEvent} µs/event)`,
       `engine ${g.engineCpuUsPerStep} µs/step`,
       `${round(g.foldShare * 100, 2)}%`,

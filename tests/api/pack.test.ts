@@ -17,13 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
 
-/**
- * Whether the example host of docs/engine-api.md can run against this branch: it uses run keys
- * and metadata, per-run handlers, signals, event catch-up and close modes. Until they are all
- * merged, the test runs `minimalHost` (today's API) in the installed package instead.
- */
-const HOST_API_MERGED = true;
-
 /** The fenced block after `<!-- example-host -->` in docs/engine-api.md. */
 function exampleHost(markdown: string): string {
   const found = /<!-- example-host -->\s*```js\n([\s\S]*?)```/.exec(markdown);
@@ -168,18 +161,15 @@ describe("the package as a host installs it", () => {
     expect(await loaded("stageflow/sqlite", open)).toContainEqual(expect.stringMatching(/better-sqlite3/));
   });
 
-  it.skipIf(!HOST_API_MERGED)(
-    "runs the example host of docs/engine-api.md, twice: the second start finds the run",
-    async () => {
-      const text = exampleHost(readFileSync(join(repo, "docs/engine-api.md"), "utf8"));
-      writeFileSync(join(host, "host.mjs"), text);
-      const first = await node(host, ["host.mjs"]);
-      expect(first.stdout).toMatch(/status: succeeded/);
-      const second = await node(host, ["host.mjs"]);
-      expect(second.stdout).toMatch(/already started/);
-      expect(second.stdout).toMatch(/status: succeeded/);
-    },
-  );
+  it("runs the example host of docs/engine-api.md, twice: the second start finds the run", async () => {
+    const text = exampleHost(readFileSync(join(repo, "docs/engine-api.md"), "utf8"));
+    writeFileSync(join(host, "host.mjs"), text);
+    const first = await node(host, ["host.mjs"]);
+    expect(first.stdout).toMatch(/status: succeeded/);
+    const second = await node(host, ["host.mjs"]);
+    expect(second.stdout).toMatch(/already started/);
+    expect(second.stdout).toMatch(/status: succeeded/);
+  });
 
   it("keeps the example host of docs/engine-api.md under 60 lines", () => {
     const text = exampleHost(readFileSync(join(repo, "docs/engine-api.md"), "utf8"));
