@@ -12,6 +12,7 @@ import {
   builtinSteps,
   createEngine,
   type Engine,
+  errorMessage,
   type Logger,
   type RunInfo,
   systemClock,
@@ -107,8 +108,6 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
 /** The circuit-breaker scope of a run: its installation (`installation:<id>`), when it has one. */
 export function installationScope(run: RunInfo): string | undefined {
   const id = run.metadata.installationId;
@@ -148,7 +147,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
   const sampler = new ResourceSampler({
     clock,
     sink: { append: (sample) => samples?.append(sample) },
-    onSinkError: (e) => log.warn("a resource sample was not stored", { error: errorText(e) }),
+    onSinkError: (e) => log.warn("a resource sample was not stored", { error: errorMessage(e) }),
   });
   const metrics = deps.metrics ?? createMetrics({ clock, activity: sampler });
 
@@ -170,7 +169,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       try {
         await c();
       } catch (e) {
-        log.error("close failed", { error: errorText(e) });
+        log.error("close failed", { error: e instanceof Error ? e.message : String(e) });
       }
     }
   };

@@ -5,7 +5,7 @@
  * schemas never meet. Append only, CREATE only (never ALTER), like the journal's migrations.
  */
 import type Database from "better-sqlite3";
-import { StoreError } from "../../store/errors.js";
+import { migrateSideSchema, type SideSchema, sideSchemaLatest } from "../../store/sqlite/side-schema.js";
 
 /**
  * The inbox: one row per delivery, its payload in a table of its own, so that the worker's
@@ -83,48 +83,15 @@ export const APP_MIGRATIONS: readonly AppMigration[] = [
   },
 ];
 
-export const APP_SCHEMA_VERSION = APP_MIGRATIONS[APP_MIGRATIONS.length - 1]?.version ?? 0;
+export const APP_SCHEMA: SideSchema = {
+  table: "app_schema",
+  migrations: APP_MIGRATIONS,
+  what: "the app's tables",
+  advice: "upgrade stageflow, or set STAGEFLOW_DB to another file",
+};
 
-const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS app_schema (
-  id      INTEGER PRIMARY KEY CHECK (id = 1),
-  version INTEGER NOT NULL
-)`;
+export const APP_SCHEMA_VERSION = sideSchemaLatest(APP_SCHEMA);
 
-/** The app schema's version in `db`: 0 when it has none yet. */
-export function appSchemaVersion(db: Database.Database): number {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'app_schema'").get();
-  if (!table) return 0;
-  const row = db.prepare("SELECT version FROM app_schema WHERE id = 1").get() as
-    { version: number } | undefined;
-  return row?.version ?? 0;
-}
-
-/**
- * Brings the app's tables at `where` (a path, for messages) up to APP_SCHEMA_VERSION, one
- * `BEGIN IMMEDIATE` transaction per migration that re-reads the version under the write lock (two
- * processes opening a new file do not both apply it). Writes nothing when the schema is current.
- * Returns the version found.
- */
-export function migrateAppSchema(db: Database.Database, where: string): number {
-  const found = appSchemaVersion(db);
-  if (found > APP_SCHEMA_VERSION) {
-    throw new StoreError(
-      "newer_schema",
-      `${where}: the app's tables have schema version ${found}, but this stageflow knows only up to ` +
-        `${APP_SCHEMA_VERSION}; upgrade stageflow, or set STAGEFLOW_DB to another file`,
-      where,
-    );
-  }
-  for (const m of APP_MIGRATIONS) {
-    if (m.version <= found) continue;
-    db.transaction(() => {
-      db.exec(VERSION_TABLE);
-      if (appSchemaVersion(db) >= m.version) return;
-      db.exec(m.sql);
-      db.prepare(
-        "INSERT INTO app_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-      ).run(m.version);
-    }).immediate();
-  }
-  return found;
-}
+/** Brings the app's tables at `where` (a path, for messages) up to APP_SCHEMA_VERSION (migrateSideSchema). */
+export const migrateAppSchema = (db: Database.Database, where: string): number =>
+  migrateSideSchema(db, APP_SCHEMA, where);

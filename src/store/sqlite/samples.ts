@@ -19,6 +19,14 @@ import {
 } from "./driver.js";
 import { inspectJournalFile, prepareJournalFile } from "./journal-file.js";
 import { type Durability, journalPragmas } from "./open.js";
+import {
+  hasTable,
+  migrateSideSchema,
+  refuseNewerSideSchema,
+  type SideSchema,
+  sideSchemaLatest,
+  sideSchemaVersion,
+} from "./side-schema.js";
 
 export const OBSERVE_SAMPLES_V1 = `
 CREATE TABLE observe_samples (
@@ -41,12 +49,14 @@ export const OBSERVE_MIGRATIONS: readonly { version: number; name: string; sql: 
   { version: 1, name: "samples", sql: OBSERVE_SAMPLES_V1 },
 ];
 
-export const OBSERVE_SCHEMA_VERSION = OBSERVE_MIGRATIONS[OBSERVE_MIGRATIONS.length - 1]?.version ?? 0;
+const OBSERVE_SCHEMA: SideSchema = {
+  table: "observe_schema",
+  migrations: OBSERVE_MIGRATIONS,
+  what: "the resource samples' tables",
+  advice: "upgrade stageflow",
+};
 
-const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS observe_schema (
-  id      INTEGER PRIMARY KEY CHECK (id = 1),
-  version INTEGER NOT NULL
-)`;
+export const OBSERVE_SCHEMA_VERSION = sideSchemaLatest(OBSERVE_SCHEMA);
 
 export interface SqliteSampleStoreOptions {
   /** The database file (normally the journal's); created with its directory when missing (writable). */
@@ -118,10 +128,10 @@ export function createSqliteSampleStore(options: SqliteSampleStoreOptions): Sqli
   try {
     if (readOnly) {
       db.pragma("busy_timeout = 5000");
-      refuseNewer(schemaVersion(db), path);
+      refuseNewerSideSchema(OBSERVE_SCHEMA, sideSchemaVersion(db, OBSERVE_SCHEMA), path);
     } else {
       for (const pragma of journalPragmas(options.durability ?? "process")) db.pragma(pragma);
-      migrateSamples(db, path);
+      migrateSideSchema(db, OBSERVE_SCHEMA, path);
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     }
     return new Store(db, path, readOnly, { maxRows, maxAgeMs, pruneEvery });
@@ -239,49 +249,6 @@ const sampleOf = (r: SampleRow): HostSample => ({
       ? null
       : { mean: r.lag_mean_ms, p99: r.lag_p99_ms, max: r.lag_max_ms },
 });
-
-function hasTable(db: SqliteDatabase, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
-/** The samples' schema version in `db`: 0 when it has none yet. */
-function schemaVersion(db: SqliteDatabase): number {
-  if (!hasTable(db, "observe_schema")) return 0;
-  const row = db.prepare("SELECT version FROM observe_schema WHERE id = 1").get() as
-    { version: number } | undefined;
-  return row?.version ?? 0;
-}
-
-/**
- * Brings the samples' tables up to OBSERVE_SCHEMA_VERSION, one `BEGIN IMMEDIATE` transaction per
- * migration that re-reads the version under the write lock. Writes nothing when current.
- */
-function migrateSamples(db: SqliteDatabase, where: string): void {
-  const found = schemaVersion(db);
-  refuseNewer(found, where);
-  for (const m of OBSERVE_MIGRATIONS) {
-    if (m.version <= found) continue;
-    db.transaction(() => {
-      db.exec(VERSION_TABLE);
-      if (schemaVersion(db) >= m.version) return;
-      db.exec(m.sql);
-      db.prepare(
-        "INSERT INTO observe_schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-      ).run(m.version);
-    }).immediate();
-  }
-}
-
-function refuseNewer(found: number, where: string): void {
-  if (found > OBSERVE_SCHEMA_VERSION) {
-    throw new StoreError(
-      "newer_schema",
-      `${where}: the resource samples' tables have schema version ${found}, but this stageflow knows ` +
-        `only up to ${OBSERVE_SCHEMA_VERSION}; upgrade stageflow`,
-      where,
-    );
-  }
-}
 
 function positive(name: string, value: number): number {
   if (!(value > 0)) throw new TypeError(`sample store ${name}: expected a positive number, got ${value}`);
