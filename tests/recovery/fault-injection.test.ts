@@ -355,7 +355,6 @@ describe("recovery under fault injection", () => {
   it(`${RUNS} seeded runs: recovered where the patterns allow, explained by their events`, async () => {
     memory = await runSuite(seeds, new MemoryJournal(), "run");
     const suite = memory;
-    expect(suite.ms).toBeLessThan(60_000);
 
     // Every injected fault type fired, and every one was classified as its type.
     // Faults whose attempt failed (not those a sibling's failure cut short first).
@@ -449,7 +448,8 @@ describe("recovery under fault injection", () => {
           .map(([k, r]) => row(k, r))
           .join(", "),
     );
-  });
+    // 4-6 s alone; CI runs it beside child-process suites on 2 cores (over 30 s once).
+  }, 120_000);
 
   it("the same seed gives the same history", async () => {
     const again = await runSuite(seeds.slice(0, 60), new MemoryJournal(), "run");
