@@ -9,6 +9,7 @@ export default tseslint.config(
       "action/",
       ".cache/",
       ".bench-build/",
+      ".test-dist/",
       "node_modules/",
       "coverage/",
       "tmp-prof/",

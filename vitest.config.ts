@@ -21,6 +21,8 @@ export default defineConfig({
         ? ["tests/store/node-sqlite.node24.ts"]
         : ["tests/**/*.test.ts"],
     environment: "node",
+    // Child processes run the sources transpiled once (tests/support/child-code.ts), not through tsx.
+    globalSetup: ["tests/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -2,11 +2,12 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { childEntry } from "../support/child-code.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
- * Imports one entry point (its source, through tsx) in a fresh process and returns the files of
+ * Imports one entry point (its source, transpiled: tests/support/child-code.ts) in a fresh process and returns the files of
  * better-sqlite3, and any native addon, that importing it loaded. Modules an ESM graph loads
  * from CommonJS packages are in the CommonJS loader's cache, so that cache shows them.
  */
@@ -20,7 +21,7 @@ async function nativeModulesLoadedBy(entry: string, then = ""): Promise<string[]
   ].join("\n");
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", script, `${root}src/${entry}`],
+    ["--input-type=module", "-e", script, childEntry(`src/${entry}`)],
     { cwd: root },
   );
   return JSON.parse(stdout) as string[];

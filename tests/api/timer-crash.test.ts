@@ -1,18 +1,17 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseWorkflow } from "stageflow";
 import { createSqliteJournal } from "stageflow/sqlite";
 import { FakeClock } from "stageflow/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { engineOn, nextEvent, T0 } from "./helpers.js";
+import { childEntry } from "../support/child-code.js";
 
 const HOUR = 3_600_000;
 const CHILD = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/parking/wait-child.ts");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -22,7 +21,7 @@ afterEach(async () => {
 
 /** Runs the child until it prints that its wait's deadline is journaled, then SIGKILLs it. */
 async function killMidWait(db: string): Promise<{ runId: string; deadline: number }> {
-  const child = spawn(process.execPath, ["--import", TSX, CHILD, db, String(T0)], { stdio: "pipe" });
+  const child = spawn(process.execPath, [childEntry(CHILD), db, String(T0)], { stdio: "pipe" });
   let out = "";
   const exited = new Promise<NodeJS.Signals | null>((r) => child.once("exit", (_, signal) => r(signal)));
   const waiting = await new Promise<RegExpMatchArray>((res, rej) => {

@@ -2,15 +2,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { delivery, example, SECRET, send } from "./intake/support.js";
+import { childEntry } from "../support/child-code.js";
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "fixtures/app-child.ts");
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -50,7 +49,7 @@ async function startChild(extraEnv: Record<string, string> = {}): Promise<Child>
     HANDLED: join(dir, "handled.txt"),
     ...extraEnv,
   });
-  const child = spawn(process.execPath, ["--import", TSX, CHILD], {
+  const child = spawn(process.execPath, [childEntry(CHILD)], {
     cwd: dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],

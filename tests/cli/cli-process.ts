@@ -1,16 +1,13 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { childEntry } from "../support/child-code.js";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-/** `--import tsx` resolves from the cwd; the tests run in temp dirs, so name the loader itself. */
-const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
-
+/** Each run transpiled, as an installed package runs its dist/ (tests/support/child-code.ts). */
 export const ENTRIES = {
   /** src/cli/bin.ts, as users run it. */
-  cli: `${repo}src/cli/bin.ts`,
+  cli: childEntry("src/cli/bin.ts"),
   /** The same CLI, as the unprivileged user nobody when started as root. */
-  unprivileged: `${repo}tests/fixtures/processes/cli-unprivileged.ts`,
-  holder: `${repo}tests/fixtures/processes/hold-journal.ts`,
+  unprivileged: childEntry("tests/fixtures/processes/cli-unprivileged.ts"),
+  holder: childEntry("tests/fixtures/processes/hold-journal.ts"),
 } as const;
 
 export interface CliResult {
@@ -28,14 +25,7 @@ export interface SpawnOptions {
 
 /** The real CLI in a child process (not a terminal): exit code, stdout, stderr. */
 export function spawnCli(cwd: string, args: readonly string[], opts: SpawnOptions = {}): Promise<CliResult> {
-  const argv = [
-    ...(opts.prefix ?? []),
-    process.execPath,
-    "--import",
-    tsx,
-    ENTRIES[opts.entry ?? "cli"],
-    ...args,
-  ];
+  const argv = [...(opts.prefix ?? []), process.execPath, ENTRIES[opts.entry ?? "cli"], ...args];
   const [file = "", ...rest] = argv;
   return new Promise((resolve) => {
     execFile(
@@ -52,7 +42,7 @@ export function spawnCli(cwd: string, args: readonly string[], opts: SpawnOption
 
 /** Starts `hold-journal.ts <db> <mode>` and resolves once it holds (see there); kill() it after. */
 export function holdJournal(db: string, mode: "lock" | "wal"): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", tsx, ENTRIES.holder, db, mode], {
+  const child = spawn(process.execPath, [ENTRIES.holder, db, mode], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {

@@ -1,18 +1,14 @@
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childEntry } from "../support/child-code.js";
 import { tempDir } from "./helpers.js";
-
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-/** `--import tsx` resolves from the cwd; the tests run in a temp dir, so name the loader itself. */
-const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 
 /** The real CLI in a child process (not a terminal): exit code, stdout, stderr. */
 function spawnCli(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", tsx, `${repo}src/cli/bin.ts`, ...args],
+      [childEntry("src/cli/bin.ts"), ...args],
       { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: unknown }).code as number) : 0;

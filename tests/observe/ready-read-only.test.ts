@@ -3,11 +3,10 @@ import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { childEntry } from "../support/child-code.js";
 
 let gh: Server | undefined;
 afterEach(async () => {
@@ -23,7 +22,6 @@ async function get(port: number, path: string) {
 // The real app (tests/app/fixtures/app-process.ts: startApp with nothing replaced) in a child
 // process. Root writes through any mode bits, so when the tests run as root the app runs as
 // nobody (65534) in a directory it owns; the test (root) makes that directory read-only.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const APP = new URL("../app/fixtures/app-process.ts", import.meta.url).pathname;
 const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -73,7 +71,7 @@ describe("/health/ready of the app", () => {
       STAGEFLOW_RECONCILE_MINUTES: "0",
       STAGEFLOW_APP_SLUG: "stageflow",
     };
-    child = spawn(process.execPath, ["--import", TSX, APP], {
+    child = spawn(process.execPath, [childEntry(APP)], {
       cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -11,17 +11,16 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { CRASH_POINTS, type CrashPoint } from "../../src/engine/engine-api.js";
 import { createSqliteJournal } from "../../src/store/index.js";
+import { childEntry } from "../support/child-code.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const CHILD = join(ROOT, "tests/fixtures/crash/child.ts");
 const WORKFLOW = join(ROOT, "tests/fixtures/crash/workflow.yml");
 const BIN = join(ROOT, "src/cli/bin.ts");
@@ -86,7 +85,8 @@ function baseEnv(log: string): NodeJS.ProcessEnv {
 }
 
 function node(args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ["--import", TSX, ...args], { cwd, env, stdio: "pipe" });
+  const [file = "", ...rest] = args;
+  return spawn(process.execPath, [childEntry(file), ...rest], { cwd, env, stdio: "pipe" });
 }
 
 interface Exit {

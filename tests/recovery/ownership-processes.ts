@@ -1,12 +1,11 @@
-/** Real child processes for the ownership tests: Node with tsx, their exits and their lines. */
+/** Real child processes for the ownership tests: their exits and their lines. */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { childEntry } from "../support/child-code.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = join(ROOT, "src/cli/bin.ts");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 /** Our environment without stageflow configuration (and with `extra`). */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -24,9 +23,13 @@ export interface Proc {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node --import tsx ...args` in `cwd`; its output collected, its lines readable one by one. */
+/**
+ * `node file ...rest` in `cwd`, the file (a source or fixture) run transpiled (tests/support/child-code.ts);
+ * its output collected, its lines readable one by one.
+ */
 export function node(args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ["--import", TSX, ...args], { cwd, env, stdio: "pipe" });
+  const [file = "", ...rest] = args;
+  const child = spawn(process.execPath, [childEntry(file), ...rest], { cwd, env, stdio: "pipe" });
   let out = "";
   let err = "";
   let pending = "";

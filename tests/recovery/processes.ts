@@ -4,14 +4,13 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { childEntry } from "../support/child-code.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const BIN = join(ROOT, "src/cli/bin.ts");
+const BIN = childEntry("src/cli/bin.ts");
 export const MARKERS_WORKFLOW = join(ROOT, "tests/fixtures/processes/markers.yml");
 const MARKER_SCRIPT = join(ROOT, "tests/fixtures/processes/markers.mjs");
 
@@ -26,7 +25,7 @@ export function cli(dir: string, markers: string, ...args: string[]): Cli {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("STAGEFLOW_")) env[k] = v;
   Object.assign(env, { MARKERS: markers, MARKER_NODE: process.execPath, MARKER_SCRIPT, NO_COLOR: "1" });
-  const child = spawn(process.execPath, ["--import", TSX, BIN, ...args], { cwd: dir, env, stdio: "pipe" });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: "pipe" });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));

@@ -1,17 +1,16 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createSqliteJournal } from "../../src/store/index.js";
 import { newRun } from "../../src/testing/contract/builders.js";
+import { childEntry } from "../support/child-code.js";
 import { tempDir } from "./temp.js";
 
 const run = promisify(execFile);
-const STORE = resolve("src/store/index.ts");
-const UNPRIVILEGED = resolve("tests/fixtures/processes/unprivileged.ts");
-const TSX = resolve("node_modules/tsx/dist/loader.mjs");
+const STORE = childEntry("src/store/index.ts");
+const UNPRIVILEGED = childEntry("tests/fixtures/processes/unprivileged.ts");
 
 /**
  * Opens the journal at `path` in a child process and returns what it threw. As root, chmod does
@@ -24,7 +23,7 @@ async function openInChild(path: string): Promise<{ name?: string; code?: string
     ([s, u]) => { u.dropPrivileges(); s.createSqliteJournal({ path: ${JSON.stringify(path)} }).close(); console.log("{}"); },
   ).catch((e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })));`;
   const cwd = await sharedTempDir();
-  const { stdout } = await run(process.execPath, ["--import", pathToFileURL(TSX).href, "-e", script], {
+  const { stdout } = await run(process.execPath, ["-e", script], {
     cwd,
     env: { ...process.env, HOME: cwd },
   });

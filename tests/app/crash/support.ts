@@ -1,20 +1,19 @@
 /**
  * The crash tests' harness: the real app (tests/app/fixtures/app-process.ts) in a child process
- * started with tsx, talking to the loopback GitHub (tests/support/fake-github.ts) as to a GitHub
+ * (transpiled: tests/support/child-code.ts), talking to the loopback GitHub (tests/support/fake-github.ts) as to a GitHub
  * Enterprise Server, with its SQLite file in a temporary directory that is also its working
  * directory (where `run` steps leave their side effects). Children are killed by `cleanup`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { FakeGitHub } from "../../support/fake-github.js";
 import { SECRET } from "../intake/support.js";
+import { childEntry } from "../../support/child-code.js";
 
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/app-process.ts");
 
 /** The app's key, made for the tests (no secret in a fixture). */
@@ -74,7 +73,7 @@ export async function startAppProcess({ dir, gh, env: extra = {} }: StartOptions
     STAGEFLOW_RECONCILE_MINUTES: "0",
     ...extra,
   });
-  const child = spawn(process.execPath, ["--import", TSX, CHILD], {
+  const child = spawn(process.execPath, [childEntry(CHILD)], {
     cwd: dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
