@@ -97,10 +97,12 @@ describe("cancel and interrupted runs (real processes)", () => {
     const running = node([BIN, "run", "nap.yml", "--db", db], dir, env);
     procs.push(running);
     let runId: string | undefined;
+    // Killed once its command is past the `touch` (a kill before it, on a loaded machine, left
+    // the resumed run to sleep the 20 s itself).
     await until(() => {
       const seen = peek(db);
       runId = seen.runId;
-      return seen.attempt === "running";
+      return seen.attempt === "running" && existsSync(once);
     });
     running.child.kill("SIGKILL");
     expect(await running.exit).toEqual({ code: null, signal: "SIGKILL" });
