@@ -22,13 +22,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  createEngine,
-  type EngineEvent,
-  type Journal,
-  type NewEvent,
-  nullLogger,
-} from "../src/engine/index.js";
+import { createEngine, type EngineEvent, type Journal, nullLogger } from "../src/engine/index.js";
 import { EventBus } from "../src/engine/bus.js";
 import { createMetrics, FOLDED } from "../src/observe/metrics.js";
 import { ResourceSampler } from "../src/observe/sampler.js";
@@ -66,7 +60,7 @@ export interface ObserveResult {
   listenerUsPerStep: number;
   listenerShareMedian: number;
   /** The fold's CPU per step and per event (foldCost), and its share of the engine's CPU per step. */
-  fold: { usPerStep: number; usPerEvent: number; eventsPerStep: number; eventsPerPublish: number };
+  fold: { usPerStep: number; usPerEvent: number; eventsPerStep: number; eventsPerRound: number };
   engineCpuUsPerStep: number;
   foldShare: number;
   wallRatioMedian: number;
@@ -179,49 +173,47 @@ async function overhead(reps: number, log: (line: string) => void): Promise<Obse
 
 /**
  * The observers' own CPU per step, free of the machine's preemption: the events of one run of the
- * workload (600 workflows), in the batches the engine published them (each batch of events one
- * journal write carried, captured on their way to the journal, in seq order), published again
+ * workload (600 workflows), in the delivery rounds the engine's bus made of them (captured by a
+ * subscription to every event: the events one round handed it, in seq order), published again
  * through an EventBus (src/engine/bus.ts) to one subscription — the metrics, with the profiler's
  * ResourceSampler as their `activity`, subscribed as the app does (`metrics.follow`) — each
- * publish followed by a turn of the microtask queue (where the bus delivers). The same loop
- * through a bus without subscribers is the baseline; the difference, in CPU time
- * (process.cpuUsage), is what events to observers, the metrics and the profiling cost per step.
- * The metrics and the sampler live across rounds, as in a host; 3 warm-up pairs, then the median
- * difference of 15 pairs (the order alternating).
+ * round's events published one by one, then a turn of the microtask queue (where the bus
+ * delivers). The same loop through a bus without subscribers is the baseline; the difference, in
+ * CPU time (process.cpuUsage), is what events to observers, the metrics and the profiling cost per
+ * step. The metrics and the sampler live across rounds, as in a host; 3 warm-up pairs, then the
+ * median difference of 15 pairs (the order alternating).
  */
 async function foldCost(): Promise<ObserveResult["fold"]> {
   const tmp = tempDir("fold");
   const journal = createSqliteJournal({ path: tmp.file("journal.db"), durability: "process" });
-  // Every array of events handed to the journal is one batch the engine publishes once written.
-  const written: NewEvent[][] = [];
-  const isEvents = (a: unknown): a is NewEvent[] =>
-    Array.isArray(a) && typeof (a[0] as NewEvent | undefined)?.type === "string";
-  const recording = new Proxy(journal, {
-    get(target, key) {
-      const value: unknown = Reflect.get(target, key, target);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        for (const arg of args) if (isEvents(arg)) written.push(arg);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  const engine = createEngine({ journal: recording });
+  const engine = createEngine({ journal });
   engine.register(KIND, async () => ({}));
   const plan = benchPlan(engine.kinds);
   const sampler = new ResourceSampler();
+  // A round is what one delivery by the bus hands a listener, synchronously: a listener call
+  // that finds `inRound` unset starts a new one; a microtask queued then (it runs once the round
+  // returned) ends it.
+  const rounds: EngineEvent[][] = [];
+  let inRound = false;
+  const recorder = engine.on((event) => {
+    if (!inRound) {
+      inRound = true;
+      rounds.push([]);
+      queueMicrotask(() => {
+        inRound = false;
+      });
+    }
+    (rounds[rounds.length - 1] as EngineEvent[]).push(event);
+  });
   try {
     await pool(OBSERVE_WORKFLOWS, IN_FLIGHT, async () => {
       await (
         await engine.start(plan)
       ).done;
     });
-    // The journal set each event's seq as it wrote it; events without one were not written.
-    const batches = written
-      .map((batch) => batch.filter((e) => e.seq !== undefined) as EngineEvent[])
-      .filter((batch) => batch.length > 0)
-      .sort((a, b) => (a[0] as EngineEvent).seq - (b[0] as EngineEvent).seq);
-    const events = batches.flat();
+    await recorder.idle();
+    recorder.close();
+    const events = rounds.flat();
     // Every event is live for a new subscription on this journal (its last seq is 0).
     const live = { lastEventSeq: async () => 0, listEventsAfter: async () => [] } as unknown as Journal;
     const metrics = createMetrics({ defaultMetrics: false, runs: journal, activity: sampler });
@@ -231,8 +223,8 @@ async function foldCost(): Promise<ObserveResult["fold"]> {
       const sub = observed ? metrics.follow({ on: (l, o) => bus.on(l, o) }, journal) : undefined;
       await sub?.idle();
       const cpu0 = process.cpuUsage();
-      for (const batch of batches) {
-        bus.emit(batch);
+      for (const round of rounds) {
+        for (const event of round) bus.emit([event]);
         await undefined;
       }
       await sub?.idle();
@@ -258,9 +250,10 @@ async function foldCost(): Promise<ObserveResult["fold"]> {
       usPerStep: round(cpuUs / steps, 3),
       usPerEvent: round(cpuUs / events.length, 3),
       eventsPerStep: round(events.length / steps, 2),
-      eventsPerPublish: round(events.length / batches.length, 2),
+      eventsPerRound: round(events.length / rounds.length, 2),
     };
   } finally {
+    recorder.close();
     sampler.stop();
     await engine.close();
     await journal.close();
@@ -335,7 +328,7 @@ export async function runObserveBench(reps: number, log: (line: string) => void)
   const fold = await foldCost();
   const engineCpuUsPerStep = round(median(pairs.map((p) => p.withoutCpuUs / steps)), 2);
   log(
-    `(g) observers: ${fold.usPerStep} µs CPU per step (${fold.usPerEvent} µs per event, ${fold.eventsPerStep} events per step, ${fold.eventsPerPublish} per publish); engine ${engineCpuUsPerStep} µs CPU per step`,
+    `(g) observers: ${fold.usPerStep} µs CPU per step (${fold.usPerEvent} µs per event, ${fold.eventsPerStep} events per step, ${fold.eventsPerRound} per delivery round); engine ${engineCpuUsPerStep} µs CPU per step`,
   );
   return {
     fold,
