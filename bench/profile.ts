@@ -132,6 +132,15 @@ const VARIANTS: Variant[] = [
   },
   { name: "wal_autocheckpoint = 0 (no checkpoint on the event loop)", pragmas: ["wal_autocheckpoint = 0"] },
   { name: "cache_size = -65536 (64 MB page cache)", pragmas: ["cache_size = -65536"] },
+  {
+    name: "events.seq without AUTOINCREMENT (a plain rowid: reused after a prune of the newest runs)",
+    schema: (sql) => {
+      const out = sql.replace(/(\bseq\s+INTEGER\s+PRIMARY\s+KEY)\s+AUTOINCREMENT\b/i, "$1");
+      if (out === sql)
+        throw new Error("events.seq AUTOINCREMENT not found in the schema; update bench/profile.ts");
+      return out;
+    },
+  },
 ];
 
 /**
