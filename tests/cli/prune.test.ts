@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSqliteSampleStore } from "../../src/sqlite.js";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 import { seedRuns } from "./seed.js";
 
@@ -62,6 +63,7 @@ describe("prune: delete finished runs older than a bound", () => {
       dryRun: false,
       runs: [OLD_OK, OLD_FAILED, OLD_CANCELLED],
       workDirsRemoved: 1,
+      samplesRemoved: 0,
     });
     expect(await ids()).toEqual([NEW_OK, OLD_RUNNING, OLD_BLOCKED, OLD_WAITING].sort());
     expect(existsSync(workDir(OLD_FAILED))).toBe(false);
@@ -78,6 +80,43 @@ describe("prune: delete finished runs older than a bound", () => {
       /^deleted 1 run finished before .* \(1 work directory removed\)\n$/,
     );
     expect(await ids()).toEqual([OLD_RUNNING, OLD_BLOCKED, OLD_WAITING].sort());
+  });
+
+  it("deletes the resource samples taken before the bound too; --dry-run and later ones stay", async () => {
+    const DAY = 86_400_000;
+    const sample = (daysAgo: number) => ({
+      at: Date.now() - daysAgo * DAY,
+      host: "ci:1",
+      activeRuns: 1,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      heapTotalBytes: 1,
+      loopLagMs: null,
+    });
+    const store = createSqliteSampleStore({ path: db, maxAgeMs: 365 * DAY });
+    for (const daysAgo of [45, 40, 2]) store.append(sample(daysAgo));
+    store.close();
+    const left = () => {
+      const reader = createSqliteSampleStore({ path: db, readOnly: true });
+      try {
+        return reader.between(0, Date.now()).map((s) => Math.round((Date.now() - s.at) / DAY));
+      } finally {
+        reader.close();
+      }
+    };
+
+    await cli("prune", "--older-than", "30d", "--dry-run");
+    expect(left()).toEqual([45, 40, 2]);
+    const { code, out } = await cli("prune", "--older-than", "30d");
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^deleted 3 runs finished before .* \(1 work directory removed, 2 resource samples\)\n$/,
+    );
+    expect(left()).toEqual([2]);
+    expect(JSON.parse((await cli("prune", "--older-than", "30d", "--json")).out)).toMatchObject({
+      runs: [],
+      samplesRemoved: 0,
+    });
   });
 
   it("needs --older-than, and refuses a bad bound with exit 2", async () => {

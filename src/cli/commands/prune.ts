@@ -7,6 +7,7 @@ import { dateTime, shortId, table } from "../render/format.js";
 import { NoDatabaseError } from "../root.js";
 import { removeRunWorkDir } from "../work-dirs.js";
 import { type CommonOptions, withCommonOptions } from "./options.js";
+import { deleteSamplesBefore } from "./sampling.js";
 import { boundAt, type TimeBound, timeBound } from "./time-bound.js";
 
 interface PruneOptions extends CommonOptions {
@@ -17,7 +18,9 @@ interface PruneOptions extends CommonOptions {
 export function registerPrune(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("prune")
-    .description("delete finished runs (succeeded, degraded, failed, cancelled) and their work directories")
+    .description(
+      "delete finished runs (succeeded, degraded, failed, cancelled), their work directories and older resource samples",
+    )
     .requiredOption(
       "--older-than <when>",
       "runs that finished before: a duration ago (30d, 12h) or a date (2024-05-01)",
@@ -57,11 +60,19 @@ async function prune(ctx: CommandContext, opts: PruneOptions): Promise<number> {
         deleted.push(run.id);
         if (await removeRunWorkDir(config, run.id)) workDirs++;
       }
-      if (json) writeJson(ctx.io, { dryRun: false, runs: deleted, workDirsRemoved: workDirs });
+      // The profiler's samples are per process, not per run: those taken before the bound go too.
+      const samples = deleteSamplesBefore(root, before);
+      if (json)
+        writeJson(ctx.io, {
+          dryRun: false,
+          runs: deleted,
+          workDirsRemoved: workDirs,
+          samplesRemoved: samples,
+        });
       else
         writeText(
           ctx.io,
-          `deleted ${count(deleted.length)} finished before ${dateTime(before)} (${workDirs} work ${workDirs === 1 ? "directory" : "directories"} removed)`,
+          `deleted ${count(deleted.length)} finished before ${dateTime(before)} (${workDirs} work ${workDirs === 1 ? "directory" : "directories"} removed${samples > 0 ? `, ${samples} resource ${samples === 1 ? "sample" : "samples"}` : ""})`,
         );
       return EXIT.ok;
     });

@@ -47,6 +47,25 @@ export function sampleRuns(root: CliRoot): Sampling {
 }
 
 /**
+ * Deletes the resource samples taken before `at` from the journal's file (`stageflow prune`);
+ * returns how many. Best effort, like sampling: a store that cannot be opened deletes none.
+ */
+export function deleteSamplesBefore(root: CliRoot, at: number): number {
+  const { db: path, durability } = root.config.values;
+  if (path === ":memory:") return 0;
+  let store: SqliteSampleStore | undefined;
+  try {
+    store = createSqliteSampleStore({ path, durability });
+    return store.deleteBefore(at);
+  } catch (e) {
+    root.logger.debug(`resource samples were not pruned: ${errorMessage(e)}`);
+    return 0;
+  } finally {
+    store?.close();
+  }
+}
+
+/**
  * The resources of the run's window, read from the journal's file without writing to it: a file
  * without the samples' tables has none; one that cannot be read says why.
  */

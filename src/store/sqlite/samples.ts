@@ -86,6 +86,8 @@ export interface SqliteSampleStore extends SampleSink, SampleReader {
   readonly db: SqliteDatabase;
   /** Deletes samples older than `maxAgeMs` before `now` and all but the newest `maxRows`; returns how many. */
   prune(now: number): number;
+  /** Deletes every sample taken before `at` (ms since the epoch); returns how many (`stageflow prune`). */
+  deleteBefore(at: number): number;
   /** Samples stored. */
   count(): number;
   close(): void;
@@ -202,6 +204,18 @@ class Store implements SqliteSampleStore {
         .run(maxRows).changes;
       return deleted;
     })();
+  }
+
+  deleteBefore(at: number): number {
+    this.open();
+    if (this.readOnly) {
+      throw new StoreError("read_only", `the sample store at ${this.path} was opened read-only`, this.path);
+    }
+    try {
+      return this.db.prepare("DELETE FROM observe_samples WHERE at < ?").run(Math.round(at)).changes;
+    } catch (e) {
+      throw storeErrorFrom(this.path, e);
+    }
   }
 
   count(): number {
