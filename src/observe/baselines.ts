@@ -100,9 +100,15 @@ export function median(values: readonly number[]): number | undefined {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** A stage's learned baseline: the median of its samples, once it has MIN_LEARNED_SAMPLES of them. */
+/**
+ * A stage's learned baseline: the median of its samples, once it has MIN_LEARNED_SAMPLES of them
+ * and it is above 0 ms (a stage that took no measurable time has no ratio to speak of: a 0 ms
+ * baseline would make every ratio NaN or Infinity).
+ */
 export function learnedBaseline(samples: readonly number[] | undefined): number | undefined {
-  return samples && samples.length >= MIN_LEARNED_SAMPLES ? median(samples) : undefined;
+  if (!samples || samples.length < MIN_LEARNED_SAMPLES) return undefined;
+  const baseline = median(samples) as number;
+  return baseline > 0 ? baseline : undefined;
 }
 
 /** The configured baselines (stage id → ms) and what was wrong with the block, field by field. */

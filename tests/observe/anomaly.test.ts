@@ -69,6 +69,24 @@ describe("baselines", () => {
     expect(learnedBaseline(history.stages.test)).toBe(4_002.5);
   });
 
+  it("learns no baseline for a stage that took 0 ms: no ratio, and a finite score", () => {
+    expect(learnedBaseline([0, 0, 0])).toBeUndefined();
+    expect(learnedBaseline([0, 0, 2])).toBeUndefined(); // median 0
+    expect(learnedBaseline([0, 2, 2])).toBe(2);
+    const history = historyFromReports(
+      "ci",
+      [1, 2, 3].map((i) => stageRun(`h${i}`, { gate: 0, build: 60_000 })),
+    );
+    for (const gateMs of [0, 1]) {
+      const perf = performanceReport({ report: stageRun("now", { gate: gateMs, build: 60_000 }), history });
+      const gate = perf.stages.find((s) => s.id === "gate");
+      expect(gate).toMatchObject({ baselineMs: null, baselineSource: null, ratio: null, pace: null });
+      expect(perf.stages.find((s) => s.id === "build")).toMatchObject({ baselineMs: 60_000, ratio: 1 });
+      expect(Number.isFinite(perf.score)).toBe(true);
+      expect(perf.grade).toBe("A");
+    }
+  });
+
   it("flags a stage far from its learned history as an anomaly, and says so in the report", () => {
     const history = historyFromReports(
       "ci",
