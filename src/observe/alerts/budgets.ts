@@ -90,7 +90,9 @@ function formatPeriod(ms: number): string {
 
 /**
  * A reader that answers {@link BUDGET_METRIC} from `costs` (one sample per budget matching the
- * query's labels) and passes every other metric to `next`.
+ * query's labels) and passes every other metric to `next`. Budgets of one workflow and unit over
+ * different periods (a daily and a weekly one) share their labels: a query whose window is one of
+ * their periods (as each budget's own rule asks) reads only the budgets of that period.
  */
 export function budgetReader(
   budgets: readonly CostBudget[],
@@ -101,9 +103,13 @@ export function budgetReader(
   return async (query) => {
     if (query.metric !== BUDGET_METRIC) return next ? next(query) : [];
     const out: MetricSample[] = [];
-    for (const b of checked) {
+    const matching = checked.filter((b) => {
       const labels = { workflow: b.workflow, unit: b.unit };
-      if (!Object.entries(query.labels).every(([k, v]) => labels[k as keyof typeof labels] === v)) continue;
+      return Object.entries(query.labels).every(([k, v]) => labels[k as keyof typeof labels] === v);
+    });
+    const ofWindow = matching.filter((b) => b.periodMs === query.windowMs);
+    for (const b of ofWindow.length > 0 ? ofWindow : matching) {
+      const labels = { workflow: b.workflow, unit: b.unit };
       const used = await costs({
         workflow: b.workflow,
         unit: b.unit,

@@ -84,6 +84,41 @@ describe("cost budgets", () => {
     expect(sent.map((n) => n.status)).toEqual(["firing", "resolved"]);
   });
 
+  it("keeps a daily and a weekly budget of one workflow and unit apart", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 11, 6));
+    const two: CostBudget[] = [
+      { workflow: "release", unit: "github_api_calls", limit: 1000, periodMs: DAY },
+      { workflow: "release", unit: "github_api_calls", limit: 3000, periodMs: 7 * DAY },
+    ];
+    // 100 calls today (10 % of the daily budget), 2,900 this week (97 % of the weekly one).
+    const read = budgetReader(two, ({ from, to }) => (to - from === DAY ? 100 : 2900));
+    const sent: AlertNotification[] = [];
+    const manager = new AlertManager({
+      rules: budgetRules(two),
+      read,
+      clock,
+      sink: {
+        deliver: async (n, channels) => (
+          sent.push(n),
+          channels.map((channel) => ({ channel, ok: true, attempts: 1 }))
+        ),
+      },
+    });
+    await manager.evaluate();
+    expect(sent.map((n) => [n.rule, n.alerts.map((a) => Math.round(a.value * 1000) / 1000)])).toEqual([
+      ["cost_budget:release:github_api_calls:1", [0.967]],
+    ]);
+    expect(sent[0]!.description).toContain("3000 per 7d");
+    // A rule of its own on the metric, over another window, reads both.
+    const both = await read({
+      metric: BUDGET_METRIC,
+      labels: { workflow: "release" },
+      windowMs: 60_000,
+      now: 0,
+    });
+    expect(both.map((s) => s.value)).toEqual([0.1, 2900 / 3000]);
+  });
+
   it("passes other metrics to the next reader", async () => {
     const read = budgetReader(
       budgets,
