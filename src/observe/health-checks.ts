@@ -180,21 +180,32 @@ export function recoveryRateCheck(options: {
   const minimum = options.minimum ?? 0.8;
   let afterSeq = 0;
   let episodes: { at: number; ok: boolean }[] = [];
+  /** The read in flight: probes that overlap (two at once, or one that timed out and goes on) share it. */
+  let reading: Promise<void> | null = null;
+  const catchUp = async () => {
+    for (;;) {
+      const page: EventRecord[] = await options.journal.listEventsAfter(afterSeq, {
+        types: RECOVERY_TYPES,
+        limit: 1000,
+      });
+      for (const e of page) {
+        if (e.seq <= afterSeq) continue;
+        episodes.push({ at: e.at, ok: e.type === "recovery.succeeded" });
+        afterSeq = e.seq;
+      }
+      if (page.length < 1000) break;
+    }
+  };
   return {
     name: "recovery success rate",
     critical: false,
     recommendation:
       "recovery gives up too often: run `stageflow stats` to see which error types fail, and add recovery patterns or alternatives",
     async run() {
-      for (;;) {
-        const page: EventRecord[] = await options.journal.listEventsAfter(afterSeq, {
-          types: RECOVERY_TYPES,
-          limit: 1000,
-        });
-        for (const e of page) episodes.push({ at: e.at, ok: e.type === "recovery.succeeded" });
-        if (page.length > 0) afterSeq = page[page.length - 1]!.seq;
-        if (page.length < 1000) break;
-      }
+      reading ??= catchUp().finally(() => {
+        reading = null;
+      });
+      await reading;
       const from = clock.now() - windowMs;
       episodes = episodes.filter((e) => e.at >= from);
       if (episodes.length === 0)

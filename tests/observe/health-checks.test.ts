@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/engine/testing/fake-clock.js";
+import { FakeClock, flush } from "../../src/engine/testing/fake-clock.js";
 import { HealthRegistry } from "../../src/observe/health.js";
 import {
   diskSpaceCheck,
@@ -177,6 +177,39 @@ describe("recovery success rate", () => {
       ],
     });
     expect(await check.run(signal)).toMatchObject({ state: "fail", value: 0.5 });
+  });
+
+  it("counts each episode once when probes overlap", async () => {
+    const clock = new FakeClock();
+    const journal = new MemoryJournal();
+    await addRun(journal, {
+      id: "r1",
+      createdAt: clock.now(),
+      durationMs: 1,
+      recoveries: [
+        { at: clock.now(), ok: true },
+        { at: clock.now(), ok: false },
+      ],
+    });
+    // Two probes at once (or one that timed out while its read goes on): one read, shared.
+    let reads = 0;
+    const slow = {
+      listEventsAfter: async (...args: Parameters<MemoryJournal["listEventsAfter"]>) => {
+        reads++;
+        await flush();
+        return journal.listEventsAfter(...args);
+      },
+    };
+    const check = recoveryRateCheck({ journal: slow, clock });
+    const both = await Promise.all([check.run(signal), check.run(signal)]);
+    expect(both.map((r) => r.message)).toEqual([
+      "50.0% of 2 recoveries succeeded in the last 24h (target 90%)",
+      "50.0% of 2 recoveries succeeded in the last 24h (target 90%)",
+    ]);
+    expect(reads).toBe(1);
+    expect((await check.run(signal)).message).toBe(
+      "50.0% of 2 recoveries succeeded in the last 24h (target 90%)",
+    );
   });
 
   it("warns between the minimum and the target", async () => {
