@@ -9,7 +9,8 @@ type Coerced = { value: unknown } | { problem: string };
 /**
  * The run's inputs: given values coerced to their declared types (CLI strings such as 'true',
  * '42'), defaults applied. Throws InputError('invalid_input') listing every problem; a string
- * value longer than LIMITS.inputLength is one.
+ * value longer than LIMITS.inputLength is one. A problem with a `secret: true` input names the
+ * input and the value's type, never the value (a host prints these messages before it masks).
  */
 export function resolveInputs(plan: WorkflowPlan, given: Record<string, unknown>): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
@@ -42,9 +43,8 @@ export function resolveInputs(plan: WorkflowPlan, given: Record<string, unknown>
 }
 
 function coerce(value: unknown, spec: InputSpec): Coerced {
-  const wrong = (expected: string): Coerced => ({
-    problem: `expected ${expected}, got ${describeValue(value)}`,
-  });
+  const shown = spec.secret ? describeSecret(value) : describeValue(value);
+  const wrong = (expected: string): Coerced => ({ problem: `expected ${expected}, got ${shown}` });
   switch (spec.type) {
     case "string":
       return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
@@ -62,8 +62,16 @@ function coerce(value: unknown, spec: InputSpec): Coerced {
       const options = spec.options ?? [];
       const text = typeof value === "string" || typeof value === "number" ? String(value) : undefined;
       if (text !== undefined && options.includes(text)) return { value: text };
-      const guess = text === undefined ? "" : didYouMean(text, options);
-      return { problem: `${describeValue(value)} is not one of ${options.join(", ")}${guess}` };
+      const guess = text === undefined || spec.secret ? "" : didYouMean(text, options);
+      return { problem: `${shown} is not one of ${options.join(", ")}${guess}` };
     }
   }
+}
+
+/** A secret input's value in a message: its type only (`a secret string`). */
+function describeSecret(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `a secret ${typeof value} (not shown)`;
 }

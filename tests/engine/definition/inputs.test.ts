@@ -84,6 +84,35 @@ describe("resolveInputs", () => {
     );
   });
 
+  it("names a secret input that is wrong, never its value", () => {
+    const secret = compileWorkflow(
+      {
+        name: "s",
+        inputs: {
+          pin: { type: "number", secret: true },
+          tier: { type: "choice", options: ["gold", "silver"], secret: true },
+          flag: { type: "boolean", secret: true },
+        },
+        stages: [{ id: "a", steps: [{ id: "s", run: "x" }] }],
+      },
+      { kinds },
+    );
+    const long = `hunter2-${"x".repeat(80)}`; // longer than a described value is clipped to
+    let error: unknown;
+    try {
+      resolveInputs(secret, { pin: long, tier: "golld-secret-value", flag: "yes-secret-value" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).issues).toEqual([
+      "input 'pin': expected a number, got a secret string (not shown)",
+      "input 'tier': a secret string (not shown) is not one of gold, silver",
+      "input 'flag': expected a boolean ('true' or 'false'), got a secret string (not shown)",
+    ]);
+    expect((error as InputError).message).not.toMatch(/hunter2|golld|yes-secret/);
+  });
+
   it("knows when the workflow declares no inputs", () => {
     const bare = compileWorkflow(
       { name: "b", stages: [{ id: "a", steps: [{ id: "s", run: "x" }] }] },
