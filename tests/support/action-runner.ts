@@ -36,10 +36,15 @@ export interface WorkflowCommand {
   message: string;
 }
 
+/** A step's stdout in lines as the runner reads them: a line ends at `\r\n`, `\n` or a lone `\r`. */
+export function runnerLines(stdout: string): string[] {
+  return stdout.split(/\r\n|\r|\n/);
+}
+
 /** The workflow commands in a step's stdout (`::name k=v,k=v::message`), unescaped. */
 export function parseCommands(stdout: string): WorkflowCommand[] {
   const out: WorkflowCommand[] = [];
-  for (const line of stdout.split(/\r?\n/)) {
+  for (const line of runnerLines(stdout)) {
     const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
     if (!m) continue;
     const props: Record<string, string> = {};
