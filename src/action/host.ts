@@ -63,16 +63,19 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   const stepEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !PRIVATE_ENV.test(name)));
   const kinds = new Map(Object.entries(builtinSteps({ run: { cwd: ctx.workspace, env: stepEnv } })));
   let plan: WorkflowPlan;
-  let given: Record<string, unknown>;
   try {
     plan = loadPlan(inputs, ctx, kinds, deps);
-    given = inputs.inputs;
+  } catch (e) {
+    return invalid(deps, e instanceof Invalid ? e.message : errorMessage(e));
+  }
+  const given = inputs.inputs;
+  // Masked before anything can print them, an input error included.
+  for (const secret of secretValues(plan.definition, given, env)) out.setSecret(secret);
+  try {
     resolveInputs(plan, given);
   } catch (e) {
-    if (e instanceof Invalid) return invalid(deps, e.message);
     return invalid(deps, e instanceof InputError ? `input 'inputs': ${e.message}` : errorMessage(e));
   }
-  for (const secret of secretValues(plan.definition, given, env)) out.setSecret(secret);
 
   const key = runKey(ctx, inputs, plan, given);
   const store = inputs.checkpoint === "artifact" ? deps.checkpoints?.(artifactKey(ctx, inputs), inputs.retentionDays) : undefined;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { checkpointKey } from "../../src/action/host.js";
 import { createSqliteJournal } from "../../src/sqlite.js";
-import { checkoutAction, type RunnerOptions, runActionOnce, startAction } from "../support/action-runner.js";
+import { checkoutAction, type RunnerOptions, runActionOnce, runnerLines, startAction } from "../support/action-runner.js";
 import { type ArtifactService, startArtifactService } from "../support/artifact-service.js";
 import { startFakeGitHub } from "../support/fake-github.js";
 
@@ -264,6 +264,19 @@ describe("the Action, as a runner runs it (Node 24, committed files only)", () =
     expect(missing.commands.find((c) => c.command === "error")?.message).toMatch(/input 'workflow': cannot read nope.yml \(no such file/);
     const inputs = await runActionOnce(runner(1, { inputs: { workflow: "flow.yml", inputs: "colour: blue" } }));
     expect(inputs.commands.find((c) => c.command === "error")?.message).toMatch(/input 'inputs': .*colour/);
+  });
+
+  it("a secret input with a bad value: the error names the input; the value is masked first and shown nowhere else", async () => {
+    writeFileSync(join(ws, "pin.yml"), "name: pin\ninputs:\n  pin: { type: number, secret: true }\nstages:\n  - id: one\n    steps:\n      - id: s\n        run: echo ok\n");
+    const run = await runActionOnce(runner(1, { inputs: { workflow: "pin.yml", inputs: "pin: hunter2-secret" } }));
+    expect(run.code).toBe(1);
+    expect(run.outputs.status).toBe("invalid");
+    const errors = run.commands.filter((c) => c.command === "error").map((c) => c.message);
+    expect(errors).toEqual(["input 'inputs': input 'pin': expected a number, got a secret string (not shown)"]);
+    const stdout = runnerLines(run.stdout);
+    expect(stdout.filter((line) => line.includes("hunter2"))).toEqual(["::add-mask::hunter2-secret"]);
+    expect(stdout.indexOf("::add-mask::hunter2-secret")).toBeLessThan(stdout.findIndex((line) => line.startsWith("::error::")));
+    expect(run.stderr + run.summary + Object.values(run.outputs).join("\n")).not.toContain("hunter2");
   });
 
   it("comment: true on a pull request upserts one comment through the GitHub API", async () => {

@@ -132,6 +132,17 @@ describe("the Action's host", () => {
     expect((await act({ INPUT_KEY: "a\nb" })).rec.failed[0]).toMatch(/input 'key': expected one line/);
   });
 
+  it("a secret input that is wrong: named in the error, its value masked first and shown nowhere", async () => {
+    const flow = "name: pin\ninputs:\n  pin: { type: number, secret: true }\nstages:\n  - id: a\n    steps:\n      - id: s\n        run: echo ok\n";
+    const { result, rec } = await act({ INPUT_INPUTS: "pin: hunter2-secret" }, { "flow.yml": flow });
+    expect(result).toMatchObject({ status: "invalid", failed: true });
+    expect(rec.outputs.status).toBe("invalid");
+    expect(rec.failed).toEqual(["input 'inputs': input 'pin': expected a number, got a secret string (not shown)"]);
+    expect(rec.secrets).toContain("hunter2-secret");
+    const shown = [...rec.lines, ...rec.warnings, ...rec.failed, ...rec.errors.map((e) => e.message), ...rec.summary, ...Object.values(rec.outputs)];
+    expect(shown.filter((text) => text.includes("hunter2"))).toEqual([]);
+  });
+
   it("comment: true without a token or a pull request writes no comment and says why", async () => {
     const noPr = await act({ INPUT_COMMENT: "true", "INPUT_GITHUB-TOKEN": "ghs_abcdefghijklmnop" });
     expect(noPr.rec.lines.join("\n")).toMatch(/does not run for a pull request/);
