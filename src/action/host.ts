@@ -78,7 +78,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   }
 
   const key = runKey(ctx, inputs, plan, given);
-  const store = inputs.checkpoint === "artifact" ? deps.checkpoints?.(artifactKey(ctx, inputs), inputs.retentionDays) : undefined;
+  const store = inputs.checkpoint === "artifact" ? deps.checkpoints?.(artifactKey(ctx, inputs, plan), inputs.retentionDays) : undefined;
   if (store && ctx.runAttempt > 1 && !existsSync(inputs.state)) await restore(deps, store, ctx, inputs, key);
 
   let journal: ActionJournal;
@@ -175,7 +175,7 @@ async function execute(x: Execution): Promise<ActionResult> {
   out.setOutput("status", view.status);
   out.setOutput("grade", view.grade?.letter ?? "");
   out.setOutput("summary", summary);
-  if (inputs.comment) await comment(deps, ctx, inputs, view, renderer);
+  if (inputs.comment) await comment(deps, ctx, inputs, x.plan, view, renderer);
 
   const failed = isFailure(view.status, inputs.failOn);
   if (result.status === "blocked" && result.reason === "definition_changed") {
@@ -227,24 +227,36 @@ async function startOrResume(x: Execution): Promise<{ handle: RunHandle; executi
   return { handle: await engine.resume(run.id, { plan, secretInputs }), executing: true };
 }
 
-/** The run's idempotency key: this job of this workflow run, this file and these inputs. */
+/** The run's idempotency key: this job of this workflow run, this file, the inputs that name the run (namingInputs). */
 function runKey(ctx: RunnerContext, inputs: ActionInputs, plan: WorkflowPlan, given: Record<string, unknown>): string {
-  const secrets = new Set(secretInputNames(plan.definition));
-  const shown = Object.fromEntries(Object.entries(given).filter(([k]) => !secrets.has(k)).sort(([a], [b]) => a.localeCompare(b)));
-  const digest = createHash("sha256").update(JSON.stringify(shown)).digest("hex").slice(0, 12);
+  const digest = createHash("sha256").update(namingInputs(given, secretInputNames(plan.definition))).digest("hex").slice(0, 12);
   const leg = inputs.key ? `:${inputs.key}` : "";
   return `action:${ctx.repository ?? "local"}:${ctx.runId}:${ctx.job}:${inputs.workflow}:${digest}${leg}`;
 }
 
-/** Names this run's checkpoints among the workflow run's artifacts (they are per workflow run already). */
-function artifactKey(ctx: RunnerContext, inputs: ActionInputs): string {
-  return checkpointKey(ctx.job, inputs.workflow, inputs.inputs, inputs.key);
+/**
+ * The inputs that name a run, its checkpoints and its PR comment, as text: the given inputs
+ * without the `secret: true` ones (a token that changes per attempt must not change the name, nor
+ * be hashed into it), sorted by name.
+ */
+function namingInputs(given: Record<string, unknown>, secretNames: readonly string[]): string {
+  const secret = new Set(secretNames);
+  const named = Object.entries(given).filter(([name]) => !secret.has(name));
+  return JSON.stringify(named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The key of a job's checkpoints: its job id, workflow file, inputs and `key` input (10 hex digits). */
-export function checkpointKey(job: string, workflow: string, inputs: Record<string, unknown>, key = ""): string {
+/** Names this run's checkpoints among the workflow run's artifacts (they are per workflow run already). */
+function artifactKey(ctx: RunnerContext, inputs: ActionInputs, plan: WorkflowPlan): string {
+  return checkpointKey(ctx.job, inputs.workflow, inputs.inputs, inputs.key, secretInputNames(plan.definition));
+}
+
+/**
+ * The key of a job's checkpoints (10 hex digits): its job id, workflow file, the inputs that name
+ * the run (namingInputs: without those named in `secretNames`) and `key` input.
+ */
+export function checkpointKey(job: string, workflow: string, inputs: Record<string, unknown>, key = "", secretNames: readonly string[] = []): string {
   const leg = key ? `\n${key}` : "";
-  return createHash("sha256").update(`${job}\n${workflow}\n${JSON.stringify(inputs)}${leg}`).digest("hex").slice(0, 10);
+  return createHash("sha256").update(`${job}\n${workflow}\n${namingInputs(inputs, secretNames)}${leg}`).digest("hex").slice(0, 10);
 }
 
 class Invalid extends Error {}
@@ -456,6 +468,7 @@ async function comment(
   deps: ActionDeps,
   ctx: RunnerContext,
   inputs: ActionInputs,
+  plan: WorkflowPlan,
   view: RunView,
   renderer: ReturnType<typeof createRenderer>,
 ): Promise<void> {
@@ -472,7 +485,7 @@ async function comment(
   const [owner, repo] = ctx.repository.split("/") as [string, string];
   try {
     const body = await commentBody(view, renderer);
-    const marker = markerFor(`action:${artifactKey(ctx, inputs)}`);
+    const marker = markerFor(`action:${artifactKey(ctx, inputs, plan)}`);
     await upsertComment(deps.github(inputs.token, ctx.apiUrl), {
       owner,
       repo,

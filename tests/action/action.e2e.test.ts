@@ -290,12 +290,13 @@ describe("the Action, as a runner runs it (Node 24, committed files only)", () =
       const number = (payload.pull_request as { number: number }).number;
       writeFileSync(join(root, "event.json"), JSON.stringify(payload));
       const env = { GITHUB_EVENT_NAME: "pull_request", GITHUB_EVENT_PATH: join(root, "event.json"), GITHUB_API_URL: github.baseUrl };
-      const inputs = { workflow: "flow.yml", comment: "true", "github-token": "ghs_0123456789abcdefghij" };
+      const inputs = { workflow: "flow.yml", comment: "true", "github-token": "ghs_0123456789abcdefghij", inputs: "token: per-job-token-1" };
       const first = await runActionOnce(runner(1, { inputs, env }));
       expect(first.outputs.status).toBe("succeeded");
       expect(first.commands).toContainEqual({ command: "add-mask", props: {}, message: "ghs_0123456789abcdefghij" });
       runId++;
-      await runActionOnce(runner(1, { inputs, env }));
+      // Another workflow run, with another value of the secret input: the comment is the same one.
+      await runActionOnce(runner(1, { inputs: { ...inputs, inputs: "token: per-job-token-2" }, env }));
       const comments = [...github.comments.values()].filter((c) => c.issue === number);
       expect(comments).toHaveLength(1); // the second workflow run updated it
       expect(comments[0]!.body).toMatch(/\*\*rerun\*\* succeeded/);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { artifactCheckpoints } from "../../src/action/checkpoints.js";
-import { runAction } from "../../src/action/host.js";
+import { checkpointKey, runAction } from "../../src/action/host.js";
 import type { ActionJournal, ActionOutput } from "../../src/action/ports.js";
 import { createSqliteJournal } from "../../src/sqlite.js";
 import { startArtifactService, type ArtifactService } from "../support/artifact-service.js";
@@ -59,8 +59,19 @@ function journalWithSnapshot(path: string, durability: "process" | "machine"): A
   }) as unknown as ActionJournal;
 }
 
-async function attempt(n: number) {
-  const ids = service.runtimeEnv({ runBackendId: "run-42", jobBackendId: `build-a${n}` });
+interface AttemptOptions {
+  /** `GITHUB_RUN_ID` (the artifacts are per workflow run). */
+  run?: string;
+  /** The workspace. */
+  dir?: string;
+  /** More environment: `INPUT_*` and the like. */
+  env?: Record<string, string>;
+}
+
+async function attempt(n: number, options: AttemptOptions = {}) {
+  const run = options.run ?? "42";
+  const dir = options.dir ?? ws;
+  const ids = service.runtimeEnv({ runBackendId: `run-${run}`, jobBackendId: `build-${run}-a${n}` });
   delete process.env.GITHUB_SERVER_URL;
   Object.assign(process.env, ids); // the artifact client reads process.env
   const lines: string[] = [];
@@ -80,9 +91,9 @@ async function attempt(n: number) {
   };
   const result = await runAction({
     env: {
-      GITHUB_WORKSPACE: ws,
-      RUNNER_TEMP: join(ws, `runner-temp-${n}`), // a fresh runner per attempt
-      GITHUB_RUN_ID: "42",
+      GITHUB_WORKSPACE: dir,
+      RUNNER_TEMP: join(dir, `runner-temp-${n}`), // a fresh runner per attempt
+      GITHUB_RUN_ID: run,
       GITHUB_RUN_ATTEMPT: String(n),
       GITHUB_JOB: "build",
       GITHUB_REPOSITORY: "octo/repo",
@@ -90,8 +101,9 @@ async function attempt(n: number) {
       INPUT_CHECKPOINT: "artifact",
       PATH: process.env.PATH ?? "",
       ...ids,
+      ...options.env,
     },
-    cwd: ws,
+    cwd: dir,
     out,
     openJournal: journalWithSnapshot,
     verifySnapshot: () => {},
@@ -118,3 +130,51 @@ it("attempt 1 keeps one checkpoint; attempt 2 restores it and runs no step again
   expect(readFileSync(join(ws, "build.log"), "utf8")).toBe("built\n");
   expect(readFileSync(join(ws, "test.log"), "utf8")).toBe("tested\n");
 });
+
+/** Stage two fails while the file `fail` is in the workspace; each step logs its run and attempt. */
+const FLAKY = `name: flaky
+inputs:
+  token: { type: string, secret: true, default: "" }
+stages:
+  - id: one
+    steps:
+      - id: first
+        run: echo "ran $GITHUB_RUN_ID/$GITHUB_RUN_ATTEMPT" >> one.log
+  - id: two
+    steps:
+      - id: second
+        run: |
+          echo "ran $GITHUB_RUN_ID/$GITHUB_RUN_ATTEMPT" >> two.log
+          if [ -f fail ]; then exit 4; fi
+`;
+
+function workspace(): string {
+  const dir = mkdtempSync(join(ws, "job-"));
+  writeFileSync(join(dir, "flow.yml"), FLAKY);
+  return dir;
+}
+
+const logOf = (dir: string, file: string) => readFileSync(join(dir, file), "utf8").trim().split("\n");
+
+it("a re-run given another value of a secret input (a per-job token) resumes, under the same checkpoint name", async () => {
+  const dir = workspace();
+  writeFileSync(join(dir, "fail"), "");
+  const first = await attempt(1, { run: "43", dir, env: { INPUT_INPUTS: "token: ghs_tokenOfAttempt1" } });
+  expect(first.result.status).toBe("failed");
+  rmSync(join(dir, "fail"));
+
+  const second = await attempt(2, { run: "43", dir, env: { INPUT_INPUTS: "token: ghs_tokenOfAttempt2" } });
+  expect(second.warnings).toEqual([]);
+  expect(second.lines).toContainEqual(expect.stringMatching(/^Restored checkpoint stageflow-build-\w+-a1-\d+ /));
+  expect(second.lines).toContainEqual(expect.stringMatching(/^Resuming run /));
+  expect(second.result).toMatchObject({ status: "succeeded", runId: first.result.runId });
+  expect(logOf(dir, "one.log")).toEqual(["ran 43/1"]); // not again
+  expect(logOf(dir, "two.log")).toEqual(["ran 43/1", "ran 43/2"]);
+
+  // The name is that of the same job without the secret input: nothing of the secret is in it.
+  const names = service.artifacts({ runBackendId: "run-43" }).map((a) => a.name);
+  const key = checkpointKey("build", "flow.yml", {});
+  expect(checkpointKey("build", "flow.yml", { token: "ghs_anotherToken" }, "", ["token"])).toBe(key);
+  expect(names.sort()).toEqual([expect.stringMatching(`^stageflow-build-${key}-a1-\\d+$`), expect.stringMatching(`^stageflow-build-${key}-a2-\\d+$`)]);
+});
+
