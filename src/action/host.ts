@@ -6,7 +6,7 @@
  * (optionally) one PR comment. It never wraps the Probot app.
  */
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { markerFor, upsertComment } from "../github/comments.js";
 import { checkRunOutput, commentBody, createRenderer, runView, type RunView } from "../github/render/index.js";
@@ -79,7 +79,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
 
   const key = runKey(ctx, inputs, plan, given);
   const store = inputs.checkpoint === "artifact" ? deps.checkpoints?.(artifactKey(ctx, inputs, plan), inputs.retentionDays) : undefined;
-  if (store && ctx.runAttempt > 1 && !existsSync(inputs.state)) await restore(deps, store, ctx, inputs, key);
+  if (store && ctx.runAttempt > 1) await restoreUnlessHeld(deps, store, ctx, inputs, key);
 
   let journal: ActionJournal;
   try {
@@ -307,10 +307,43 @@ function invalid(deps: ActionDeps, message: string): ActionResult {
   return { status: "invalid", runId: null, failed: true };
 }
 
-/** Downloads, verifies and installs the latest checkpoint of an earlier attempt; a bad one is a warning. */
-async function restore(deps: ActionDeps, store: CheckpointStore, ctx: RunnerContext, inputs: ActionInputs, key: string): Promise<void> {
+/** The runs of this job (by its run key) in the journal at `path`. */
+async function runsOfJob(deps: ActionDeps, path: string, inputs: ActionInputs, key: string): Promise<RunRecord[]> {
+  const probe = deps.openJournal(path, inputs.durability);
+  try {
+    return await probe.listRuns({ key });
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
+ * On a re-run: restores the latest checkpoint of an earlier attempt, unless the journal at
+ * `state` already holds this job's run. A journal kept between jobs (e.g. with actions/cache)
+ * that holds only other runs does not hide the checkpoint: it is replaced, and the log says so.
+ */
+async function restoreUnlessHeld(deps: ActionDeps, store: CheckpointStore, ctx: RunnerContext, inputs: ActionInputs, key: string): Promise<void> {
+  if (!existsSync(inputs.state)) return restore(deps, store, ctx, inputs, key, false);
+  let held: RunRecord[];
+  try {
+    held = await runsOfJob(deps, inputs.state, inputs, key);
+  } catch (e) {
+    deps.out.warning(`The journal at ${inputs.state} could not be read (${errorMessage(e)}), so no checkpoint of an earlier attempt was restored over it.`);
+    return;
+  }
+  const [run] = held;
+  if (!run) return restore(deps, store, ctx, inputs, key, true);
+  deps.out.info(`The journal at ${inputs.state} already holds run ${run.id} of this job (${run.status}): no checkpoint restored.`);
+}
+
+/**
+ * Downloads, verifies and installs the latest checkpoint of an earlier attempt (over the journal
+ * at `state` when `replacing`); a bad one is a warning and leaves `state` as it was.
+ */
+async function restore(deps: ActionDeps, store: CheckpointStore, ctx: RunnerContext, inputs: ActionInputs, key: string, replacing: boolean): Promise<void> {
   const { out } = deps;
   const dir = join(ctx.temp, "stageflow", `restore-${ctx.runAttempt}`);
+  const incoming = `${inputs.state}.restoring`;
   try {
     mkdirSync(dir, { recursive: true });
     const found = await store.restoreLatest(ctx.runAttempt, dir);
@@ -319,21 +352,19 @@ async function restore(deps: ActionDeps, store: CheckpointStore, ctx: RunnerCont
       return;
     }
     await deps.verifySnapshot(found.path);
-    const probe = deps.openJournal(found.path, inputs.durability);
-    let runs: RunRecord[];
-    try {
-      runs = await probe.listRuns({ key });
-    } finally {
-      await probe.close();
-    }
+    const runs = await runsOfJob(deps, found.path, inputs, key);
     if (runs.length === 0) throw new Error(`it holds no run of this job (key ${key}): a snapshot of something else`);
     mkdirSync(dirname(inputs.state), { recursive: true });
-    copyFileSync(found.path, inputs.state);
-    out.info(`Restored checkpoint ${found.name} (run ${runs[0]!.id}, ${runs[0]!.status}).`);
+    copyFileSync(found.path, incoming);
+    // The replaced journal's write-ahead log and shared memory belong to it, not to the snapshot.
+    for (const suffix of ["-wal", "-shm", "-journal"]) rmSync(`${inputs.state}${suffix}`, { force: true });
+    renameSync(incoming, inputs.state);
+    const over = replacing ? ` over the journal at ${inputs.state}, which held no run of this job` : "";
+    out.info(`Restored checkpoint ${found.name} (run ${runs[0]!.id}, ${runs[0]!.status})${over}.`);
   } catch (e) {
-    rmSync(inputs.state, { force: true });
     out.warning(`The checkpoint of an earlier attempt was not used: ${errorMessage(e)}. ${inputs.workflow} starts from its first step.`);
   } finally {
+    rmSync(incoming, { force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }

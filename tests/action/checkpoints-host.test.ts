@@ -6,7 +6,7 @@
  * connection) until the SQLite journal has its own.
  */
 import Database from "better-sqlite3";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
@@ -178,3 +178,53 @@ it("a re-run given another value of a secret input (a per-job token) resumes, un
   expect(names.sort()).toEqual([expect.stringMatching(`^stageflow-build-${key}-a1-\\d+$`), expect.stringMatching(`^stageflow-build-${key}-a2-\\d+$`)]);
 });
 
+it("a re-run whose kept journal (actions/cache) holds only older runs restores the checkpoint over it, and says so", async () => {
+  const dir = workspace();
+  const cache = join(dir, "cache.db");
+  /** A new machine whose `state` is restored from the cache, as actions/cache does before the step. */
+  const machine = (name: string) => {
+    mkdirSync(join(dir, name));
+    copyFileSync(cache, join(dir, name, "state.db"));
+    return { INPUT_STATE: join(dir, name, "state.db") };
+  };
+  // An earlier workflow run leaves the journal in the cache (saved because its job succeeded).
+  mkdirSync(join(dir, "earlier"));
+  expect((await attempt(1, { run: "44", dir, env: { INPUT_STATE: join(dir, "earlier", "state.db") } })).result.status).toBe("succeeded");
+  copyFileSync(join(dir, "earlier", "state.db"), cache);
+
+  writeFileSync(join(dir, "fail"), "");
+  const first = await attempt(1, { run: "45", dir, env: machine("m1") });
+  expect(first.result.status).toBe("failed"); // the job fails: the cache is not saved again
+  rmSync(join(dir, "fail"));
+
+  const env = machine("m2");
+  const second = await attempt(2, { run: "45", dir, env });
+  expect(second.warnings).toEqual([]);
+  expect(second.lines).toContainEqual(
+    expect.stringMatching(new RegExp(`^Restored checkpoint stageflow-build-\\w+-a1-\\d+ \\(run ${first.result.runId}, failed\\) over the journal at ${env.INPUT_STATE}, which held no run of this job\\.$`)),
+  );
+  expect(second.result).toMatchObject({ status: "succeeded", runId: first.result.runId });
+  expect(logOf(dir, "one.log")).toEqual(["ran 44/1", "ran 45/1"]); // stage one not again
+  expect(logOf(dir, "two.log")).toEqual(["ran 44/1", "ran 45/1", "ran 45/2"]);
+  const journal = createSqliteJournal({ path: env.INPUT_STATE, readOnly: true });
+  try {
+    expect(await journal.listRuns({})).toHaveLength(2); // the earlier run came back with the checkpoint
+  } finally {
+    await journal.close();
+  }
+});
+
+it("a re-run whose journal already holds this job's run (the same machine) resumes from it, not from a checkpoint", async () => {
+  const dir = workspace();
+  const state = { INPUT_STATE: join(dir, "kept", "state.db") };
+  writeFileSync(join(dir, "fail"), "");
+  const first = await attempt(1, { run: "46", dir, env: state });
+  expect(first.result.status).toBe("failed");
+  rmSync(join(dir, "fail"));
+
+  const second = await attempt(2, { run: "46", dir, env: state });
+  expect(second.lines).toContain(`The journal at ${state.INPUT_STATE} already holds run ${first.result.runId} of this job (failed): no checkpoint restored.`);
+  expect(second.lines.filter((l) => l.startsWith("Restored checkpoint"))).toEqual([]);
+  expect(second.result).toMatchObject({ status: "succeeded", runId: first.result.runId });
+  expect(logOf(dir, "one.log")).toEqual(["ran 46/1"]);
+});
