@@ -477,9 +477,14 @@ function showProgress(engine: Engine, out: ActionDeps["out"], checkpoints: Check
   };
 }
 
+/**
+ * The first line of a step's error, for `core.info` (which writes text as it is): the runner ends
+ * a line at `\r` as well as `\n`, so the cut is at either, or a step's error could start a line of
+ * its own, a workflow command (`boom\r::warning::forged`).
+ */
 function firstLine(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message ?? error;
-  return String(message ?? "").split("\n")[0]!.slice(0, 300);
+  return String(message ?? "").split(/\r\n|\r|\n/)[0]!.slice(0, 300);
 }
 
 function annotate(view: RunView, inputs: ActionInputs, ctx: RunnerContext, out: ActionDeps["out"]): void {

@@ -279,6 +279,22 @@ describe("the Action, as a runner runs it (Node 24, committed files only)", () =
     expect(run.stderr + run.summary + Object.values(run.outputs).join("\n")).not.toContain("hunter2");
   });
 
+  it("a step's error cannot forge a workflow command: the log shows it up to a lone \\r, where the runner ends a line", async () => {
+    writeFileSync(
+      join(ws, "forge.yml"),
+      "name: forge\nstages:\n  - id: one\n    steps:\n      - id: boom\n        run: |\n          printf 'boom\\r::warning file=x::injected\\n' >&2\n          exit 1\n",
+    );
+    // Checkpoints off: only the step's text could bring a warning here.
+    const run = await runActionOnce(runner(1, { inputs: { workflow: "forge.yml", checkpoint: "off" } }));
+    expect(run.outputs.status).toBe("failed");
+    const stdout = runnerLines(run.stdout);
+    expect(stdout).toContain("✖ boom: command failed with exit code 1: boom");
+    expect(stdout.filter((line) => line.startsWith("::warning"))).toEqual([]); // the Action means to print none here
+    expect(run.commands.filter((c) => c.command === "warning")).toEqual([]);
+    // The annotation carries the whole error, escaped into its one line.
+    expect(run.commands.find((c) => c.command === "error" && c.props.title?.includes("boom"))?.message).toContain("boom\r::warning file=x::injected");
+  });
+
   it("comment: true on a pull request upserts one comment through the GitHub API", async () => {
     const github = await startFakeGitHub({ owner: "octo-org", repo: "octo-repo" });
     try {
