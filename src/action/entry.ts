@@ -51,6 +51,7 @@ const output: ActionOutput = {
 export async function main(): Promise<number> {
   const problem = journalDriverProblem();
   if (problem) {
+    core.setOutput("status", "invalid"); // nothing ran
     core.setFailed(problem);
     return 1;
   }
@@ -83,6 +84,7 @@ export async function main(): Promise<number> {
     });
     return result.failed ? 1 : 0;
   } catch (e) {
+    core.setOutput("status", "failed");
     core.setFailed(`stageflow: ${errorMessage(e)}`);
     return 1;
   }

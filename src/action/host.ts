@@ -101,8 +101,14 @@ export async function runAction(deps: ActionDeps): Promise<ActionResult> {
   for (const [kind, handler] of kinds) engine.register(kind, handler);
 
   const checkpoints = new Checkpointer(journal, store, inputs.state, out);
+  const x: Execution = { deps, ctx, inputs, plan, given, key, engine, journal, checkpoints, runId: null };
   try {
-    return await execute({ deps, ctx, inputs, plan, given, key, engine, journal, checkpoints });
+    return await execute(x);
+  } catch (e) {
+    // Whatever went wrong, the step fails saying why and sets `status`, which a later step may read.
+    out.setOutput("status", "failed");
+    out.setFailed(`stageflow${x.runId ? ` run ${x.runId}` : ""}: ${errorMessage(e)}`);
+    return { status: "failed", runId: x.runId, failed: true };
   } finally {
     await engine.close().catch(() => {});
     await journal.close().catch(() => {});
@@ -119,6 +125,8 @@ interface Execution {
   engine: Engine;
   journal: ActionJournal;
   checkpoints: Checkpointer;
+  /** Set by `execute` once the run is started or found, for a failure after that. */
+  runId: string | null;
 }
 
 async function execute(x: Execution): Promise<ActionResult> {
@@ -129,6 +137,7 @@ async function execute(x: Execution): Promise<ActionResult> {
   const progress = showProgress(engine, out, checkpoints);
   const { handle, executing } = await startOrResume(x);
   const runId = handle.runId;
+  x.runId = runId;
   out.setOutput("run-id", runId);
 
   const stopped = new Promise<never>((_, reject) => {
@@ -227,11 +236,15 @@ async function startOrResume(x: Execution): Promise<{ handle: RunHandle; executi
   return { handle: await engine.resume(run.id, { plan, secretInputs }), executing: true };
 }
 
-/** The run's idempotency key: this job of this workflow run, this file, the inputs that name the run (namingInputs). */
+/**
+ * The run's idempotency key: `action:` and 32 hex digits of a SHA-256 of this job (repository,
+ * workflow run id, job id), the workflow file, the inputs that name the run (namingInputs) and
+ * the `key` input. Hashed, so it is short whatever the lengths of the path and the key.
+ */
 function runKey(ctx: RunnerContext, inputs: ActionInputs, plan: WorkflowPlan, given: Record<string, unknown>): string {
-  const digest = createHash("sha256").update(namingInputs(given, secretInputNames(plan.definition))).digest("hex").slice(0, 12);
-  const leg = inputs.key ? `:${inputs.key}` : "";
-  return `action:${ctx.repository ?? "local"}:${ctx.runId}:${ctx.job}:${inputs.workflow}:${digest}${leg}`;
+  const naming = namingInputs(given, secretInputNames(plan.definition));
+  const parts = [ctx.repository ?? "local", ctx.runId, ctx.job, inputs.workflow, naming, inputs.key];
+  return `action:${createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 32)}`;
 }
 
 /**

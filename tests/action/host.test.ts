@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/host.js";
 import type { ActionJournal, ActionOutput, AnnotationProps } from "../../src/action/ports.js";
@@ -54,8 +54,14 @@ stages:
         run: exit \${{ inputs.who == 'fail' && 3 || 0 }}
 `;
 
-async function act(env: Record<string, string>, files: Record<string, string> = { "flow.yml": WORKFLOW }) {
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(ws, name), text);
+type OpenJournal = (path: string, durability: "process" | "machine") => ActionJournal;
+const openSqlite: OpenJournal = (path, durability) => createSqliteJournal({ path, durability }) as unknown as ActionJournal;
+
+async function act(env: Record<string, string>, files: Record<string, string> = { "flow.yml": WORKFLOW }, openJournal = openSqlite) {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(ws, name)), { recursive: true });
+    writeFileSync(join(ws, name), text);
+  }
   const { out, rec } = recorder();
   const result = await runAction({
     env: {
@@ -72,7 +78,7 @@ async function act(env: Record<string, string>, files: Record<string, string> = 
     },
     cwd: ws,
     out,
-    openJournal: (path, durability) => createSqliteJournal({ path, durability }) as unknown as ActionJournal,
+    openJournal,
     verifySnapshot: () => {},
   });
   return { result, rec };
@@ -141,6 +147,35 @@ describe("the Action's host", () => {
     expect(rec.secrets).toContain("hunter2-secret");
     const shown = [...rec.lines, ...rec.warnings, ...rec.failed, ...rec.errors.map((e) => e.message), ...rec.summary, ...Object.values(rec.outputs)];
     expect(shown.filter((text) => text.includes("hunter2"))).toEqual([]);
+  });
+
+  it("a long key and a long workflow path still make a short run key (action: and 32 hex digits)", async () => {
+    const path = `${"deep-directory-name-".repeat(5)}/`.repeat(5) + "flow.yml"; // 513 characters
+    const key = "k".repeat(100); // the longest the key input allows
+    const first = await act({ INPUT_WORKFLOW: path, INPUT_KEY: key }, { [path]: WORKFLOW });
+    expect(first.rec.failed).toEqual([]);
+    expect(first.result.status).toBe("succeeded");
+    const journal = createSqliteJournal({ path: join(ws, "tmp", "stageflow", "state.db") });
+    try {
+      expect((await journal.listRuns({})).map((r) => r.key)).toEqual([expect.stringMatching(/^action:[0-9a-f]{32}$/)]);
+    } finally {
+      await journal.close();
+    }
+    const again = await act({ INPUT_WORKFLOW: path, INPUT_KEY: key }, { [path]: WORKFLOW });
+    expect(again.result.runId).toBe(first.result.runId); // the same key: the same run
+    const otherLeg = await act({ INPUT_WORKFLOW: path, INPUT_KEY: `${"k".repeat(99)}j` }, { [path]: WORKFLOW });
+    expect(otherLeg.result.runId).not.toBe(first.result.runId);
+  });
+
+  it("a failure after the journal is open still fails the step and sets status", async () => {
+    const failing: OpenJournal = (path, durability) => {
+      const journal = openSqlite(path, durability);
+      return Object.assign(journal, { listRuns: () => Promise.reject(new Error("disk I/O error")) });
+    };
+    const { result, rec } = await act({}, undefined, failing);
+    expect(result).toMatchObject({ status: "failed", failed: true });
+    expect(rec.outputs.status).toBe("failed");
+    expect(rec.failed).toEqual([expect.stringMatching(/^stageflow.*: disk I\/O error$/)]);
   });
 
   it("comment: true without a token or a pull request writes no comment and says why", async () => {
