@@ -46,6 +46,8 @@ describe("the Action's bundle", () => {
       expect(parseCommands(run.stdout)).toContainEqual(
         expect.objectContaining({ command: "error", message: expect.stringMatching(/needs Node 22\.16 or later/) }),
       );
+      // No GITHUB_OUTPUT file here: @actions/core sets the output with a command.
+      expect(parseCommands(run.stdout)).toContainEqual({ command: "set-output", props: { name: "status" }, message: "invalid" });
     } finally {
       rmSync(ws, { recursive: true, force: true });
     }
