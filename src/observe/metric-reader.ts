@@ -1,8 +1,15 @@
 /**
  * The alert rules' MetricReader over a host's prom-client registry. Counters and histograms are
- * cumulative, so a rule's window is read as the difference between now and the snapshot taken
- * closest to `now - windowMs` (snapshots are taken at each evaluation and kept for the longest
- * window asked for); before any snapshot that old exists, since the process started.
+ * cumulative, so a rule's window is read as the change between two snapshots of the registry:
+ * - one snapshot per evaluation time (`query.now`), taken when the first rule of that evaluation
+ *   asks and reused by the others, so every rule of one evaluation sees the same values;
+ * - a baseline snapshot, read as the reader is made: make it once the host's counters hold their
+ *   replayed history (the app awaits its metrics feed's `idle()`), so what happened before the
+ *   process started is never in a window;
+ * - a window starts at the newest snapshot taken at or before `now - windowMs`, or, when none is
+ *   that old (the process is younger than the window), at the oldest one kept (the baseline at
+ *   first). A window shorter than the evaluation interval thus spans one interval.
+ * Snapshots older than the one the longest window asked for starts at are dropped.
  *
  * The derived series the built-in rules (DEFAULT_RULES) read, with the same formulas as
  * deploy/prometheus/stageflow-rules.yml:
@@ -64,33 +71,60 @@ export interface RegistryReaderOptions {
 
 /** A MetricReader over `registry` (see the module's comment for the derived series). */
 export function registryReader(registry: Registry, options: RegistryReaderOptions): MetricReader {
+  /** Oldest first: the baseline, then one per evaluation time. */
   const snapshots: Snapshot[] = [];
+  const at = options.clock.now();
+  // A baseline that cannot be read: the first evaluation's snapshot is the oldest instead.
+  const baseline: Promise<void> = read(registry).then(
+    (values) => void snapshots.unshift({ at, values }),
+    () => {},
+  );
+  /** The snapshot of the latest evaluation time (the rules of one evaluation share it). */
+  let latest: { at: number; snapshot: Promise<Snapshot> } | undefined;
   let longest = 0;
 
-  /** The registry's values now, kept as a snapshot for later windows. */
-  const current = async (now: number): Promise<Values> => {
-    const values = await read(registry);
-    snapshots.push({ at: now, values });
-    while (snapshots.length > 1 && snapshots[1]!.at <= now - longest) snapshots.shift();
-    return values;
+  /** The registry's values at evaluation time `now`: read once, then reused. */
+  const current = (now: number): Promise<Snapshot> => {
+    if (latest?.at === now) return latest.snapshot;
+    const snapshot = baseline.then(async () => {
+      const taken = { at: now, values: await read(registry) };
+      // Kept for later windows, unless time went backwards (then read, not kept).
+      if (now >= (snapshots.at(-1)?.at ?? now)) snapshots.push(taken);
+      return taken;
+    });
+    latest = { at: now, snapshot };
+    return snapshot;
   };
-  /** The snapshot closest to `since` from after it, or none (then: since the start). */
-  const base = (since: number): Values | undefined => snapshots.find((s) => s.at >= since)?.values;
+  /** The window's start: the newest snapshot older than `taken` at or before `since`, else the oldest. */
+  const base = (since: number, taken: Snapshot): Values => {
+    let start = snapshots[0] ?? taken;
+    for (const s of snapshots) {
+      if (s === taken || s.at > since) break;
+      start = s;
+    }
+    return start.values;
+  };
+  /** Drops the snapshots older than the one the longest window starts at. */
+  const prune = (now: number) => {
+    while (snapshots.length > 1 && snapshots[1]!.at <= now - longest) snapshots.shift();
+  };
 
   const matches = (k: string, name: string, labels: Record<string, string>) =>
     nameOf(k) === name && Object.entries(labels).every(([l, v]) => labelsOf(k)[l] === v);
 
   /** The change over the window of the sum of `name`'s series matching the query's labels. */
-  const delta = (now: Values, before: Values | undefined, name: string, q: MetricQuery): number => {
+  const delta = (now: Values, before: Values, name: string, q: MetricQuery): number => {
     let sum = 0;
-    for (const [k, v] of now) if (matches(k, name, q.labels)) sum += v - (before?.get(k) ?? 0);
+    for (const [k, v] of now) if (matches(k, name, q.labels)) sum += v - (before.get(k) ?? 0);
     return sum;
   };
 
   return async (q: MetricQuery): Promise<readonly MetricSample[]> => {
     longest = Math.max(longest, q.windowMs);
-    const before = base(q.now - q.windowMs);
-    const now = await current(q.now);
+    const taken = await current(q.now);
+    prune(q.now);
+    const before = base(q.now - q.windowMs, taken);
+    const now = taken.values;
     const ratio = (num: number, den: number): MetricSample[] =>
       den > 0 ? [{ labels: q.labels, value: num / den }] : [];
     switch (q.metric) {
@@ -121,13 +155,13 @@ export function registryReader(registry: Registry, options: RegistryReaderOption
     }
   };
 
-  function bucketsOf(now: Values, before: Values | undefined, name: string, labels: Record<string, string>) {
+  function bucketsOf(now: Values, before: Values, name: string, labels: Record<string, string>) {
     const byLe = new Map<number, number>();
     for (const [k, v] of now) {
       if (!matches(k, `${name}_bucket`, labels)) continue;
       const le = labelsOf(k).le;
       const bound = le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le);
-      byLe.set(bound, (byLe.get(bound) ?? 0) + v - (before?.get(k) ?? 0));
+      byLe.set(bound, (byLe.get(bound) ?? 0) + v - (before.get(k) ?? 0));
     }
     return [...byLe.entries()].sort((a, b) => a[0] - b[0]);
   }
