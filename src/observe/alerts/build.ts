@@ -66,6 +66,11 @@ export interface CreateAlertingOptions extends AlertChannelDeps {
   logger?: Logger;
   /** Extra channels (or replacements by name), e.g. for tests. */
   channels?: readonly AlertChannel[];
+  /**
+   * Aborts every delivery (retries' waits end, no attempt starts). The stopper `manager.start()`
+   * returns aborts the deliveries of its schedule without it.
+   */
+  signal?: AbortSignal;
 }
 
 /** The configured channels, dispatcher and manager (rules + budget rules). */
@@ -84,6 +89,7 @@ export function createAlerting(options: CreateAlertingOptions): {
     secrets: config.secrets,
     logger,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   if (config.budgets.length > 0 && !options.costs)
     throw new TypeError("createAlerting: alerts.budgets are configured but no `costs` reader was given");

@@ -16,7 +16,12 @@ export {
   type NotificationSink,
   type SentNotification,
 } from "./manager.js";
-export { AlertDispatcher, type AlertDispatcherOptions, CHANNEL_RETRY } from "./dispatch.js";
+export {
+  ALERT_RETRY_WITHIN_MS,
+  AlertDispatcher,
+  type AlertDispatcherOptions,
+  CHANNEL_RETRY,
+} from "./dispatch.js";
 export { bodyOf, subjectOf, testNotification } from "./format.js";
 export * from "./channels/index.js";
 export {

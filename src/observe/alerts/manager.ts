@@ -7,6 +7,10 @@
  * series changes (de-duplication), gets a resolved notice when its last series stops, is held
  * back while a silence matches, and escalates to the next tier of its severity's channels when it
  * stays unacknowledged for that tier's `afterMs`.
+ *
+ * An evaluation decides and hands its notifications to the sink; it does not wait for them to be
+ * delivered, so a channel that retries (or hangs) holds up no later evaluation and no other
+ * channel. `start()`'s stopper aborts the deliveries still under way and resolves when none is.
  */
 import type { Clock, Logger } from "../../engine/index.js";
 import { nullLogger, startTimer } from "../../engine/index.js";
@@ -26,7 +30,12 @@ export interface DeliveryResult {
 
 /** Delivers a notification to the named channels (see AlertDispatcher). */
 export interface NotificationSink {
-  deliver(notification: AlertNotification, channels: readonly string[]): Promise<DeliveryResult[]>;
+  /** `signal` aborts the delivery (retries' waits end, no attempt starts): the host stops. */
+  deliver(
+    notification: AlertNotification,
+    channels: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<DeliveryResult[]>;
 }
 
 export interface AlertManagerOptions {
@@ -98,52 +107,81 @@ export class AlertManager {
   }
 
   /**
-   * Reads every rule's metric at the clock's now, updates states and sends what is due. Calls
-   * never overlap: a call made while one runs starts when it ends.
+   * Reads every rule's metric at the clock's now, updates states and sends what is due; resolves
+   * with what was sent once it was delivered. Evaluations never overlap (a call made while one
+   * runs starts when it ends), but one does not wait for the deliveries of the one before.
    */
-  evaluate(): Promise<SentNotification[]> {
-    const run = this.last.then(
-      () => this.evaluateNow(),
-      () => this.evaluateNow(),
-    );
-    this.last = run;
-    return run;
+  async evaluate(): Promise<SentNotification[]> {
+    return Promise.all(await this.decide(this.signal));
   }
 
   /**
-   * Evaluates every `everyMs` on the clock until the returned function is called. An evaluation
-   * that throws is logged and the schedule goes on.
+   * Evaluates every `everyMs` on the clock until the returned function is called; the next
+   * evaluation is scheduled once this one has handed its notifications over, whatever their
+   * delivery takes. An evaluation that throws is logged and the schedule goes on. The returned
+   * function stops the schedule, aborts the deliveries under way (their retries' waits end; a
+   * channel is called no more) and resolves once no evaluation or delivery is left.
    */
-  start(everyMs: number): () => void {
+  start(everyMs: number): () => Promise<void> {
     if (!Number.isSafeInteger(everyMs) || everyMs <= 0)
       throw new TypeError(`start: everyMs must be a positive integer, got ${everyMs}`);
     let stopped = false;
     let cancel = () => {};
+    const controller = new AbortController();
+    this.signal = controller.signal;
     const tick = () => {
       if (stopped) return;
-      this.evaluate()
+      this.decide(controller.signal)
+        .then((deliveries) => {
+          for (const d of deliveries)
+            d.catch((e: unknown) => this.logger.error("alert delivery failed", { error: String(e) }));
+        })
         .catch((e: unknown) => this.logger.error("alert evaluation failed", { error: String(e) }))
         .finally(() => {
           if (!stopped) cancel = startTimer(this.options.clock, everyMs, tick);
         });
     };
     cancel = startTimer(this.options.clock, everyMs, tick);
-    return () => {
-      stopped = true;
-      cancel();
+    return async () => {
+      if (!stopped) {
+        stopped = true;
+        cancel();
+        controller.abort();
+        if (this.signal === controller.signal) this.signal = undefined;
+      }
+      await this.idle();
     };
   }
 
-  private last: Promise<unknown> = Promise.resolve();
+  /** Resolves when no evaluation runs and no delivery is under way. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.last.catch(() => {});
+      if (this.delivering.size === 0) return;
+      await Promise.allSettled([...this.delivering]);
+    }
+  }
 
-  private async evaluateNow(): Promise<SentNotification[]> {
+  private last: Promise<unknown> = Promise.resolve();
+  /** The running schedule's (`start`): aborts its deliveries, and those of `evaluate()` calls meanwhile. */
+  private signal: AbortSignal | undefined;
+  private readonly delivering = new Set<Promise<SentNotification>>();
+
+  /** One evaluation, after the one before: its deliveries, started (not awaited). */
+  private decide(signal: AbortSignal | undefined): Promise<Promise<SentNotification>[]> {
+    const run = this.last.then(
+      () => this.evaluateNow(signal),
+      () => this.evaluateNow(signal),
+    );
+    this.last = run;
+    return run;
+  }
+
+  private async evaluateNow(signal: AbortSignal | undefined): Promise<Promise<SentNotification>[]> {
     const now = this.options.clock.now();
     for (const rule of this.rules) await this.evaluateRule(rule, now);
     // Groups are independent: one group's slow channel (retrying) does not hold up another's.
-    const sent = await Promise.all(
-      [...this.groupsByKey.values()].map((group) => this.notifyGroup(group, now)),
-    );
-    return sent.flat();
+    return [...this.groupsByKey.values()].flatMap((group) => this.notifyGroup(group, now, signal));
   }
 
   /** Silences matching groups until `silence.until`; returns the silence's id. */
@@ -284,19 +322,25 @@ export class AlertManager {
     ];
   }
 
-  private async notifyGroup(group: GroupState, now: number): Promise<SentNotification[]> {
-    const out: SentNotification[] = [];
+  /** Hands what is due to the sink, in order (each channel delivers in that order). */
+  private notifyGroup(
+    group: GroupState,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SentNotification>[] {
+    const out: Promise<SentNotification>[] = [];
     if (group.firing.size === 0) {
       this.groupsByKey.delete(group.key);
       if (group.firstNotifiedAt === null) return out; // never notified (pending, or silenced throughout)
       out.push(
-        await this.send(
+        this.send(
           group,
           "resolved",
           group.notified,
           this.channelsUpTo(group, group.tiersReached),
           group.tiersReached - 1,
           now,
+          signal,
         ),
       );
       return out;
@@ -311,13 +355,14 @@ export class AlertManager {
       group.notifiedVersion = group.version;
       group.notified = alerts;
       out.push(
-        await this.send(
+        this.send(
           group,
           "firing",
           alerts,
           this.channelsUpTo(group, group.tiersReached),
           group.tiersReached - 1,
           now,
+          signal,
         ),
       );
     }
@@ -328,18 +373,19 @@ export class AlertManager {
       const tier = group.tiersReached;
       group.tiersReached++;
       group.notified = alerts;
-      out.push(await this.send(group, "firing", alerts, [...next.channels], tier, now));
+      out.push(this.send(group, "firing", alerts, [...next.channels], tier, now, signal));
     }
     return out;
   }
 
-  private async send(
+  private send(
     group: GroupState,
     status: "firing" | "resolved",
     alerts: AlertInstance[],
     channels: string[],
     tier: number,
     now: number,
+    signal: AbortSignal | undefined,
   ): Promise<SentNotification> {
     group.sequence++;
     const notification: AlertNotification = {
@@ -357,7 +403,17 @@ export class AlertManager {
       tier,
       sequence: group.sequence,
     };
-    const results = await this.options.sink.deliver(notification, channels);
-    return { notification, results };
+    let delivery: Promise<SentNotification>;
+    try {
+      delivery = this.options.sink
+        .deliver(notification, channels, signal)
+        .then((results) => ({ notification, results }));
+    } catch (e) {
+      delivery = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    this.delivering.add(delivery);
+    const done = () => this.delivering.delete(delivery);
+    delivery.then(done, done);
+    return delivery;
   }
 }

@@ -77,7 +77,7 @@ describe("createAlerting", () => {
     await clock.advance(60_000);
     await settle(() => texts.length === 3);
     expect(texts[2]).toBe("[stageflow] RESOLVED medium: memory_usage");
-    stop();
+    await stop();
     expect(clock.pending()).toBe(0);
   });
 
