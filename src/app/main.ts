@@ -295,7 +295,8 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
         logger: log,
       });
       const stopAlerts = manager.start(ALERT_EVALUATION_MS);
-      closers.push(async () => stopAlerts());
+      // Aborts the deliveries under way (a channel waiting out a rate limit) and waits for them.
+      closers.push(stopAlerts);
     }
     const server = createIntakeServer({
       secret: config.webhookSecret,
