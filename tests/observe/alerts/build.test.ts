@@ -1,5 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Logger } from "../../../src/engine/index.js";
 import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
 import {
   AlertConfigError,
@@ -7,6 +8,7 @@ import {
   createAlerting,
   loadAlertsConfig,
   type MetricQuery,
+  testNotification,
 } from "../../../src/observe/alerts/index.js";
 
 const SLACK_PATH = "/services/T2/B2/buildsecretbuildsecret";
@@ -78,6 +80,36 @@ describe("createAlerting", () => {
     await settle(() => texts.length === 3);
     expect(texts[2]).toBe("[stageflow] RESOLVED medium: memory_usage");
     await stop();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("hands the host's signal to the dispatcher: aborting it ends a retry's wait", async () => {
+    nock("https://hooks.slack.com").post(SLACK_PATH).reply(503, "busy");
+    let retrying = () => {};
+    const waiting = new Promise<void>((r) => (retrying = r));
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (msg) => void (msg.includes("retrying in") && retrying()),
+    };
+    const controller = new AbortController();
+    const clock = new FakeClock();
+    const { dispatcher } = createAlerting({
+      config: loadAlertsConfig({
+        env: { STAGEFLOW_SLACK_WEBHOOK_URL: `https://hooks.slack.com${SLACK_PATH}` },
+      }),
+      clock,
+      read: () => [],
+      logger,
+      signal: controller.signal,
+    });
+    const delivery = dispatcher.deliver(testNotification(clock.now()), ["slack"]);
+    await waiting; // the 503 is to be retried
+    controller.abort();
+    expect(await delivery).toEqual([
+      { channel: "slack", ok: false, attempts: 1, error: "aborted: alerting stopped" },
+    ]);
     expect(clock.pending()).toBe(0);
   });
 
