@@ -289,7 +289,7 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
       await metricsFeed.idle();
       const { manager } = createAlerting({
         config: alertsConfig,
-        read: registryReader(metrics.registry, { clock }),
+        read: registryReader(metrics.registry, { clock, collect: () => metrics.collect() }),
         costs: journalCostReader(journal),
         clock,
         logger: log,

@@ -49,7 +49,8 @@ function labelsOf(k: string): Record<string, string> {
 
 const nameOf = (k: string) => k.slice(0, k.indexOf("{"));
 
-async function read(registry: Registry): Promise<Values> {
+async function read(registry: Registry, collect?: () => Promise<void> | void): Promise<Values> {
+  await collect?.();
   const values: Values = new Map();
   for (const metric of await registry.getMetricsAsJSON()) {
     for (const v of metric.values as {
@@ -67,6 +68,11 @@ export interface RegistryReaderOptions {
   clock: Pick<Clock, "now">;
   /** Resident memory in bytes when the registry has no `process_resident_memory_bytes`. */
   rss?: () => number;
+  /**
+   * Called before each read of the registry: the host's series read from their sources at scrape
+   * time (`Metrics.collect`), so a rule on them does not depend on Prometheus scraping `/metrics`.
+   */
+  collect?: () => Promise<void> | void;
 }
 
 /** A MetricReader over `registry` (see the module's comment for the derived series). */
@@ -75,7 +81,7 @@ export function registryReader(registry: Registry, options: RegistryReaderOption
   const snapshots: Snapshot[] = [];
   const at = options.clock.now();
   // A baseline that cannot be read: the first evaluation's snapshot is the oldest instead.
-  const baseline: Promise<void> = read(registry).then(
+  const baseline: Promise<void> = read(registry, options.collect).then(
     (values) => void snapshots.unshift({ at, values }),
     () => {},
   );
@@ -87,7 +93,7 @@ export function registryReader(registry: Registry, options: RegistryReaderOption
   const current = (now: number): Promise<Snapshot> => {
     if (latest?.at === now) return latest.snapshot;
     const snapshot = baseline.then(async () => {
-      const taken = { at: now, values: await read(registry) };
+      const taken = { at: now, values: await read(registry, options.collect) };
       // Kept for later windows, unless time went backwards (then read, not kept).
       if (now >= (snapshots.at(-1)?.at ?? now)) snapshots.push(taken);
       return taken;

@@ -81,6 +81,12 @@ export interface Metrics {
   readonly contentType: string;
   /** The exposition text (what `/metrics` answers). */
   text(): Promise<string>;
+  /**
+   * Brings the series read from their sources (runs active, the inbox, the template cache) up to
+   * date: `text()` does it before each scrape; a reader of the registry (the alert rules'
+   * `registryReader`) does it before each read, so those series do not wait for a scrape.
+   */
+  collect(): Promise<void>;
   /** Folds one event in. Returns a promise only when it must read the run from `runs` first. */
   observe(event: EngineEvent | EventRecord): void | Promise<void>;
   /**
@@ -212,6 +218,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (delta > 0) (key === "hits" ? m.templateHits : m.templateMisses).inc(delta);
     }
   });
+
+  const collectAll = async (): Promise<void> => {
+    for (const collect of collectors) await collect();
+  };
 
   const activity = options.activity;
   const setActive = (runId: string, state: ActiveState | null, at: number) => {
@@ -452,8 +462,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     contentType: registry.contentType,
+    collect: collectAll,
     async text() {
-      for (const collect of collectors) await collect();
+      await collectAll();
       return registry.metrics();
     },
     observe,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/engine/testing/fake-clock.js";
 import { AlertManager, type AlertRule, DEFAULT_RULES } from "../../src/observe/index.js";
 import { quantile, registryReader } from "../../src/observe/metric-reader.js";
+import { createMetrics } from "../../src/observe/metrics.js";
 
 const MINUTE = 60_000;
 
@@ -167,6 +168,28 @@ describe("the alert rules' reader over a prom-client registry", () => {
     await manager.evaluate();
     // 30 s (one interval): 1 of 10, below 0.5; 10 minutes (since the start): 11 of 20, below 0.85.
     expect(sent.sort()).toEqual(["firing:error_recovery_success_rate", "firing:fast_recovery"]);
+  });
+
+  it("reads the host's series that come from their sources without waiting for a /metrics scrape", async () => {
+    const clock = new FakeClock();
+    const metrics = createMetrics({ defaultMetrics: false, clock });
+    let hits = 0;
+    let misses = 0;
+    metrics.setTemplateCacheSource(() => ({ hits, misses }));
+    const sent: string[] = [];
+    const manager = new AlertManager({
+      rules: DEFAULT_RULES.filter((r) => r.metric === "template_cache_hit_rate"),
+      read: registryReader(metrics.registry, { clock, collect: () => metrics.collect() }),
+      clock,
+      sink: { deliver: async (n) => (sent.push(`${n.status}:${n.rule}`), []) },
+    });
+    for (let i = 0; i < 6; i++) {
+      hits += 10;
+      misses += 90; // a 10 % hit rate, and nobody scrapes /metrics
+      await clock.advance(MINUTE);
+      await manager.evaluate();
+    }
+    expect(sent).toEqual(["firing:cache_hit_rate"]);
   });
 });
 
