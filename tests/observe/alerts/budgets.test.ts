@@ -3,13 +3,32 @@ import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
 import {
   AlertManager,
   type AlertNotification,
+  type AlertRule,
   BUDGET_METRIC,
   budgetReader,
   budgetRules,
   type CostBudget,
+  type MetricReader,
 } from "../../../src/observe/alerts/index.js";
 
 const DAY = 86_400_000;
+
+/** A manager of `rules` whose notifications are kept in `sent`, every channel answering ok. */
+function managerOn(rules: AlertRule[], read: MetricReader, clock: FakeClock) {
+  const sent: AlertNotification[] = [];
+  const manager = new AlertManager({
+    rules,
+    read,
+    clock,
+    sink: {
+      deliver: async (n, channels) => (
+        sent.push(n),
+        channels.map((channel) => ({ channel, ok: true, attempts: 1 }))
+      ),
+    },
+  });
+  return { manager, sent };
+}
 
 describe("cost budgets", () => {
   const budgets: CostBudget[] = [
@@ -54,18 +73,7 @@ describe("cost budgets", () => {
       asked.push({ from, to });
       return usage[`${workflow}/${unit}`] ?? 0;
     });
-    const sent: AlertNotification[] = [];
-    const manager = new AlertManager({
-      rules: budgetRules(budgets),
-      read,
-      clock,
-      sink: {
-        deliver: async (n, channels) => (
-          sent.push(n),
-          channels.map((channel) => ({ channel, ok: true, attempts: 1 }))
-        ),
-      },
-    });
+    const { manager, sent } = managerOn(budgetRules(budgets), read, clock);
     await manager.evaluate();
     expect(sent).toEqual([]);
     expect(asked[0]).toEqual({ from: clock.now() - DAY, to: clock.now() });
@@ -92,18 +100,7 @@ describe("cost budgets", () => {
     ];
     // 100 calls today (10 % of the daily budget), 2,900 this week (97 % of the weekly one).
     const read = budgetReader(two, ({ from, to }) => (to - from === DAY ? 100 : 2900));
-    const sent: AlertNotification[] = [];
-    const manager = new AlertManager({
-      rules: budgetRules(two),
-      read,
-      clock,
-      sink: {
-        deliver: async (n, channels) => (
-          sent.push(n),
-          channels.map((channel) => ({ channel, ok: true, attempts: 1 }))
-        ),
-      },
-    });
+    const { manager, sent } = managerOn(budgetRules(two), read, clock);
     await manager.evaluate();
     expect(sent.map((n) => [n.rule, n.alerts.map((a) => Math.round(a.value * 1000) / 1000)])).toEqual([
       ["cost_budget:release:github_api_calls:1", [0.967]],

@@ -266,6 +266,27 @@ describe("AlertDispatcher", () => {
   });
 });
 
+/** Rules `a` and `b` firing while `values` holds them, delivered to Slack and a webhook. */
+function slackAndWebhook(
+  values: Map<string, number>,
+  slackUrl: string,
+  hookUrl: string,
+  clock: FakeClock,
+  logger?: Logger,
+): AlertManager {
+  return new AlertManager({
+    rules: [ruleOn("a"), ruleOn("b")],
+    read: ({ metric }) => (values.has(metric) ? [{ labels: {}, value: values.get(metric)! }] : []),
+    clock,
+    sink: new AlertDispatcher({
+      channels: [slackChannel({ webhookUrl: slackUrl }), webhookChannel({ url: hookUrl })],
+      clock,
+      random: one,
+      ...(logger ? { logger } : {}),
+    }),
+  });
+}
+
 describe("alert delivery on the manager's schedule", () => {
   it("a channel answering 429 with a Retry-After of hours delays no alert to another channel", async () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -273,16 +294,7 @@ describe("alert delivery on the manager's schedule", () => {
     const hook = await receiver(() => ({ status: 204 }));
     try {
       const values = new Map([["a", 10]]);
-      const manager = new AlertManager({
-        rules: [ruleOn("a"), ruleOn("b")],
-        read: ({ metric }) => (values.has(metric) ? [{ labels: {}, value: values.get(metric)! }] : []),
-        clock,
-        sink: new AlertDispatcher({
-          channels: [slackChannel({ webhookUrl: slack.url }), webhookChannel({ url: hook.url })],
-          clock,
-          random: one,
-        }),
-      });
+      const manager = slackAndWebhook(values, slack.url, hook.url, clock);
       const stop = manager.start(MINUTE);
       await clock.advance(MINUTE); // a fires: the webhook delivers, Slack answers 429
       await manager.idle();
@@ -313,17 +325,7 @@ describe("alert delivery on the manager's schedule", () => {
     const hook = await receiver(() => ({ status: 204 }));
     try {
       const values = new Map([["a", 10]]);
-      const manager = new AlertManager({
-        rules: [ruleOn("a"), ruleOn("b")],
-        read: ({ metric }) => (values.has(metric) ? [{ labels: {}, value: values.get(metric)! }] : []),
-        clock,
-        sink: new AlertDispatcher({
-          channels: [slackChannel({ webhookUrl: slack.url }), webhookChannel({ url: hook.url })],
-          clock,
-          random: one,
-          logger,
-        }),
-      });
+      const manager = slackAndWebhook(values, slack.url, hook.url, clock, logger);
       const stop = manager.start(10_000);
       await clock.advance(10_000); // a fires; Slack is to be retried in 50 s
       await logged(/retrying in 50000 ms/);
