@@ -22,6 +22,15 @@ stages:
         retry: { max_attempts: 2, base_delay: 10ms }
 `;
 
+/** Polls an asynchronous condition (real time) until it holds; fails after 10 s. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("until: condition not met in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 interface Line {
   stepId: string;
   attempt: number;
@@ -74,6 +83,41 @@ describe("stageflow logs", () => {
     expect(followed.code).toBe(0);
     expect(followed.out).toBe("talk | line 1\ntalk ! warn 1\ntalk | line 2\ntalk | line 3\n");
   });
+
+  it("--follow of a run nobody executes any more (interrupted) prints its lines and returns", async () => {
+    const io = captureIo(tmp.dir);
+    const running = stageflow(io, "run", "chatty.yml", "--db", db);
+    await waitFor(() => (io.out().includes("main/talk started") ? true : undefined), 10_000);
+    const id = (await runId()) as string;
+    await until(async () => (await cli("logs", id)).out.includes("line 1"));
+    io.interrupt("SIGTERM"); // the run stops; the journal keeps it `running`, its owner gone
+    expect((await running).code).toBe(143);
+    const status = JSON.parse((await cli("status", id, "--json")).out) as { state?: string };
+    expect(status.state).toBe("interrupted");
+    // Returns (a hang fails the test by its timeout), with what the step printed.
+    const followed = await cli("logs", id, "talk", "--follow");
+    expect(followed.code).toBe(0);
+    expect(followed.out).toContain("talk | line 1\ntalk ! warn 1\n");
+  }, 30_000);
+
+  it("--follow stopped by SIGTERM exits 143, by Ctrl-C 130", async () => {
+    const ran = cli("run", "chatty.yml");
+    await until(async () => (await runId().catch(() => undefined)) !== undefined);
+    const id = (await runId()) as string;
+    await until(async () => (await cli("logs", id)).out.includes("line 1")); // the step is running
+    for (const [signal, code] of [
+      ["SIGTERM", 143],
+      ["SIGINT", 130],
+    ] as const) {
+      const io = captureIo(tmp.dir);
+      const following = stageflow(io, "logs", id, "--follow", "--db", db);
+      await until(async () => io.out().includes("line 1")); // following: its first lines printed
+      io.interrupt(signal);
+      expect((await following).code).toBe(code);
+    }
+    writeFileSync(go(), "");
+    expect((await ran).code).toBe(0);
+  }, 30_000);
 
   it("keeps the first and last 32 KiB of a step's output, with a note of what was left out", async () => {
     writeFileSync(go(), "");

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { InputError, type Journal, type RunRecord, type StepLogLine } from "../../index.js";
+import { type Engine, InputError, type Journal, type RunRecord, type StepLogLine } from "../../index.js";
 import { type CommandContext, withRoot } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import type { CliIo } from "../io.js";
+import type { CliIo, StopSignal } from "../io.js";
 import { maskSecrets, runMasker, type SecretMasker } from "../mask.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { requireRun } from "./lookup.js";
@@ -21,7 +21,7 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
     .description("print what a run's steps wrote to stdout and stderr (kept in the journal, masked)")
     .argument("<run-id>", "a run id or unique prefix")
     .argument("[step]", "only this step's output")
-    .option("-f, --follow", "keep printing new output until the run stops running");
+    .option("-f, --follow", "keep printing new output until the run stops running (or is interrupted)");
   withCommonOptions(cmd).action(async (id: string, step: string | undefined, opts: LogsOptions) => {
     const config = ctx.config(opts);
     ctx.exitCode = await withRoot(ctx, config, { readOnly: true }, async (root) => {
@@ -34,34 +34,40 @@ export function registerLogs(program: Command, ctx: CommandContext): void {
         print.end();
         return EXIT.ok;
       }
-      return follow(ctx.io, root.journal, run.id, step, print.lines);
+      return follow(ctx.io, root.journal, root.engine, run.id, step, print.lines);
     });
   });
 }
 
-/** Prints new lines until the run is no longer `running` (then once more), or until Ctrl-C. */
+/**
+ * Prints new lines until the run is no longer `running` — or is recorded running with no process
+ * executing it any more (`interrupted`, as `status` shows it) — then once more; or until Ctrl-C
+ * (exit 130) or SIGTERM (143).
+ */
 async function follow(
   io: CliIo,
   journal: Journal,
+  engine: Pick<Engine, "isInterrupted">,
   runId: string,
   stepId: string | undefined,
   print: (lines: StepLogLine[]) => void,
 ): Promise<number> {
-  let interrupted = false;
+  let stoppedBy: StopSignal | undefined;
   let wake = () => {};
-  const dispose = io.onInterrupt?.(() => {
-    interrupted = true;
+  const dispose = io.onInterrupt?.((signal) => {
+    stoppedBy = signal ?? "SIGINT";
     wake();
   });
   try {
     let afterSeq = 0;
     for (;;) {
-      const running = (await journal.getRun(runId))?.status === "running";
+      const run = await journal.getRun(runId);
+      const running = run?.status === "running" && !engine.isInterrupted(run);
       const lines = await journal.listStepLog(runId, { stepId, afterSeq });
       print(lines);
       afterSeq = lines.at(-1)?.seq ?? afterSeq;
       if (!running) return EXIT.ok;
-      if (interrupted) return EXIT.interrupted;
+      if (stoppedBy) return stoppedBy === "SIGTERM" ? EXIT.terminated : EXIT.interrupted;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, FOLLOW_POLL_MS);
         wake = () => {
