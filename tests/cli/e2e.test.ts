@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo, stageflow, tempDir } from "./helpers.js";
 
@@ -101,9 +101,13 @@ describe("stageflow end to end (in-process)", () => {
     expect(timeline.out.split("\n")[2]).toMatch(/^\+0\.000s\s+run\.started\s+run\s+workflow e2e, cli$/);
     expect(timeline.out).toMatch(/step\.retrying\s+build\/flaky\s+retrying in \d+ms, attempt 1 failed\n/);
 
+    // Over an existing file others may read: the bundle is still owner-only.
+    mkdirSync(tmp.path("support"));
+    writeFileSync(tmp.path("support/bundle.json"), "old", { mode: 0o644 });
     const diag = await cli("diagnostics", id, "--db", db, "--out", "support/bundle.json");
     expect(diag.code).toBe(0);
     expect(diag.out.trim()).toBe(tmp.path("support/bundle.json"));
+    expect(statSync(tmp.path("support/bundle.json")).mode & 0o777).toBe(0o600);
     const text = readFileSync(tmp.path("support/bundle.json"), "utf8");
     expect(text).not.toContain(GHP);
     const bundle = JSON.parse(text);
@@ -144,6 +148,12 @@ describe("stageflow end to end (in-process)", () => {
     const all = await cli("resume", "--all", "--db", db);
     expect(all.code).toBe(0);
     expect(all.err).toContain("nothing to resume");
+    // A service's first start: no journal yet is nothing to resume either (one RUN_ID is an error).
+    const none = tmp.path("fresh/state.db");
+    expect(await cli("resume", "--all", "--db", none)).toMatchObject({ code: 0 });
+    expect((await cli("resume", "--all", "--db", none, "--json")).out.trim()).toBe("[]");
+    expect(existsSync(none)).toBe(false);
+    expect((await cli("resume", ok.id, "--db", none)).code).toBe(2);
   });
 
   it("validate reports every problem with file:line:col and exits 2", async () => {

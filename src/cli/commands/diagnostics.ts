@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { errorMessage, InputError } from "../../index.js";
@@ -79,6 +79,8 @@ function writeBundle(out: { given: string; path: string }, text: string): void {
   try {
     mkdirSync(dirname(out.path), { recursive: true });
     writeFileSync(out.path, text, { mode: 0o600 });
+    // The mode above applies only to a file it creates: an existing one keeps its own otherwise.
+    chmodSync(out.path, 0o600);
   } catch (e) {
     throw new InputError("invalid_input", `--out ${out.given}: cannot write the bundle: ${errorMessage(e)}`);
   }

@@ -15,7 +15,7 @@ import { hintCommand } from "../hint.js";
 import { writeJson, writeNote, writeText } from "../output.js";
 import { renderChanges } from "../render/changes.js";
 import { runJson } from "../render/report.js";
-import type { CliRoot } from "../root.js";
+import { type CliRoot, NoDatabaseError } from "../root.js";
 import { FINISHED, requireRun } from "./lookup.js";
 import { type CommonOptions, collect, withCommonOptions } from "./options.js";
 import { sampleRuns } from "./sampling.js";
@@ -59,9 +59,17 @@ export function registerResume(program: Command, ctx: CommandContext): void {
     }
     const secretInputs = readInputs(opts.input, undefined, ctx.io.cwd);
     const config = ctx.config(opts);
-    ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, (root) =>
-      runId ? resumeOne(ctx, root, runId, secretInputs, opts.acceptChanges ?? false) : resumeAll(ctx, root),
-    );
+    try {
+      ctx.exitCode = await withRoot(ctx, config, { mustExist: true }, (root) =>
+        runId ? resumeOne(ctx, root, runId, secretInputs, opts.acceptChanges ?? false) : resumeAll(ctx, root),
+      );
+    } catch (e) {
+      // `resume --all` at a service's first start: no journal yet is nothing to resume.
+      if (runId || !(e instanceof NoDatabaseError)) throw e;
+      writeNote(ctx.io, `nothing to resume (${e.message})`);
+      if (config.values.json) writeJson(ctx.io, []);
+      ctx.exitCode = EXIT.ok;
+    }
   });
 }
 
