@@ -5,6 +5,9 @@
  * the handlers make that safe: a run's start key is its delivery id). A delivery whose handler
  * threw stays `pending` (its error noted) while its retry waits, and becomes `failed` only when
  * the attempts are used up: a process that dies during the backoff retries it at its next start.
+ * A pending delivery whose attempts are already used up — each counted, the last never finished
+ * (the process died in the handler: a poison delivery) — is marked `failed` without being handled
+ * again, so it cannot crash every start.
  */
 import { type Clock, type Logger, startTimer } from "../../engine/ports.js";
 import type { AppStore, InboxEntry } from "../state/types.js";
@@ -19,7 +22,10 @@ export interface InboxWorkerOptions {
   log: Logger;
   /** Deliveries handled at once. 1 keeps them strictly in order of arrival. @default 1 */
   concurrency?: number;
-  /** Attempts at a delivery whose handler throws, the first included; then it stays failed. @default 5 */
+  /**
+   * Attempts at a delivery (each counted before its handler runs), the first included; then it
+   * stays failed, whether the last one threw or never finished. @default 5
+   */
   maxAttempts?: number;
   /** Wait before attempt `n + 1` after attempt `n` failed. @default 1 s, doubling, at most 5 min */
   backoffMs?: (attempt: number) => number;
@@ -72,6 +78,21 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   let idleWaiters: (() => void)[] = [];
 
   async function attempt(entry: InboxEntry): Promise<void> {
+    if (entry.attempts >= maxAttempts) {
+      // Every attempt was counted and none came back (no throw reached us): the process died while
+      // handling it — a poison delivery. Handling it again would crash this start too.
+      const error =
+        `never finished: the process stopped during its last attempt (${entry.attempts} of ${maxAttempts})` +
+        (entry.error ? `; the last error noted: ${entry.error}` : "");
+      await store.finishDelivery(entry.id, { status: "failed", error, at: clock.now() });
+      log.error("delivery failed; giving up", {
+        delivery: entry.id,
+        event: entry.name,
+        attempts: entry.attempts,
+        error,
+      });
+      return;
+    }
     let outcome: "done" | "ignored";
     try {
       await store.startDelivery(entry.id);

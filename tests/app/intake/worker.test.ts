@@ -141,6 +141,38 @@ describe("inbox worker", () => {
     expect(w.retrying()).toBe(0);
   });
 
+  it("marks failed, without handling it, a delivery whose every attempt killed the process (a poison delivery)", async () => {
+    await record("poison", 1);
+    await record("survivor", 2);
+    await record("next", 3);
+    // Each start counted an attempt, then the process died inside the handler: no throw came back.
+    for (let i = 0; i < 3; i++) await store.startDelivery("poison");
+    for (let i = 0; i < 2; i++) await store.startDelivery("survivor");
+    const log = memoryLog();
+    const handled: string[] = [];
+    const w = createInboxWorker({
+      store,
+      clock,
+      log,
+      maxAttempts: 3,
+      handle: async (e) => {
+        handled.push(e.id);
+        return "done";
+      },
+    });
+    workers.push(w);
+    await w.drain();
+    expect(handled).toEqual(["survivor", "next"]); // an attempt is left for the survivor
+    expect(await store.getDelivery("poison")).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      error: expect.stringMatching(/^never finished/),
+      finishedAt: clock.now(),
+    });
+    expect(await store.getDelivery("survivor")).toMatchObject({ status: "done", attempts: 3 });
+    expect(log.lines.filter((l) => l.level === "error").map((l) => l.fields?.delivery)).toEqual(["poison"]);
+  });
+
   it("handles at most `concurrency` deliveries at once", async () => {
     for (let i = 0; i < 5; i++) await record(`d${i}`, i);
     let running = 0;
