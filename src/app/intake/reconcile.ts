@@ -128,7 +128,10 @@ export interface ReconcilerOptions extends Omit<ReconcileOptions, "since" | "clo
   clock: Clock;
   /** Time between passes. @default 10 minutes */
   intervalMs?: number;
-  /** How far back the first pass (at start-up) looks; GitHub keeps 3 days. @default 3 days */
+  /**
+   * How far back the first pass (at start-up) looks, and the most any pass looks back; GitHub
+   * keeps 3 days. @default 3 days
+   */
   lookbackMs?: number;
 }
 
@@ -141,24 +144,37 @@ export interface Reconciler {
 
 /**
  * Runs a pass at once and then every `intervalMs` on the clock. The first pass looks back
- * `lookbackMs`; later ones back to two intervals before they start (what failed since the last
- * one, with room). A failed pass is logged and the next one runs on time.
+ * `lookbackMs`; later ones back to the start of the last pass that succeeded, or two intervals
+ * before they start when that is earlier (room), never past `lookbackMs`. So a pass that fails
+ * (GitHub answering 503) loses nothing: the next one that succeeds covers its time too. Until a
+ * pass has succeeded, each looks back `lookbackMs`. A failed pass is logged and the next one runs
+ * on time. The reconciler keeps nothing across restarts: a new process starts with the first rule.
  */
 export function startReconciler(options: ReconcilerOptions): Reconciler {
   const { clock, log } = options;
   const intervalMs = options.intervalMs ?? 10 * 60_000;
   const lookbackMs = options.lookbackMs ?? 3 * 24 * 3_600_000;
   if (!(intervalMs > 0)) throw new TypeError(`intervalMs must be positive, got ${String(intervalMs)}`);
-  let first = true;
+  /** When the last pass that succeeded started; undefined until one has. */
+  let lastSucceededAt: number | undefined;
   let stopped = false;
   let cancel: (() => void) | undefined;
   let current: Promise<ReconcileResult> | undefined;
 
   const pass = (): Promise<ReconcileResult> => {
     if (current) return current;
-    const since = clock.now() - (first ? lookbackMs : 2 * intervalMs);
-    first = false;
-    current = reconcileDeliveries({ ...options, since, clock }).finally(() => (current = undefined));
+    const startedAt = clock.now();
+    const oldest = startedAt - lookbackMs;
+    const since =
+      lastSucceededAt === undefined
+        ? oldest
+        : Math.max(oldest, Math.min(lastSucceededAt, startedAt - 2 * intervalMs));
+    current = reconcileDeliveries({ ...options, since, clock })
+      .then((result) => {
+        lastSucceededAt = startedAt;
+        return result;
+      })
+      .finally(() => (current = undefined));
     return current;
   };
   const tick = () => {

@@ -158,4 +158,46 @@ describe("startReconciler", () => {
     await reconciler.stop();
     expect(clock.pending()).toBe(0);
   });
+
+  it("after passes that failed, looks back to the start of the last pass that succeeded: a delivery lost meanwhile is asked for", async () => {
+    const minute = 60_000;
+    // Minute 5 (between the start-up pass and the first one that failed): a webhook that could not
+    // reach the app. Minute -1: one the start-up pass already covered (older than its start).
+    const lost = item("guid-lost", -5, 0);
+    const covered = item("guid-covered", 1, 0);
+    let passes = 0;
+    github
+      .scope()
+      .get("/app/hook/deliveries")
+      .query({ per_page: 100 })
+      .times(5)
+      .reply(() => {
+        passes++;
+        if (passes === 1) return [200, []]; // at start-up: nothing failed yet
+        if (passes <= 4) return [503, { message: "Service Unavailable" }]; // minutes 10, 20, 30
+        return [200, [lost, covered]]; // minute 40, newest first
+      })
+      .post(`/app/hook/deliveries/${lost.id}/attempts`)
+      .reply(202, {});
+    const log = memoryLog();
+    const reconciler = startReconciler({ appClient, store, clock, log, intervalMs: 10 * minute });
+    /** Turns the event loop until pass `n` is over and the next one is scheduled. */
+    const passed = async (n: number) => {
+      for (let i = 0; i < 1000 && !(passes === n && clock.pending() === 1); i++)
+        await new Promise((r) => setImmediate(r));
+      expect(passes).toBe(n);
+    };
+    await passed(1);
+    for (let n = 2; n <= 5; n++) {
+      await clock.advance(10 * minute);
+      await passed(n);
+    }
+    await reconciler.stop();
+    expect(log.lines.filter((l) => l.msg === "could not list the app's deliveries")).toHaveLength(3);
+    // Only the lost one (the nock scope refuses any other redelivery; pending mocks fail the test).
+    expect(log.lines.filter((l) => l.msg === "redelivery refused")).toEqual([]);
+    expect(log.lines.filter((l) => l.msg === "asked GitHub to redeliver a failed delivery")).toEqual([
+      expect.objectContaining({ fields: expect.objectContaining({ delivery: "guid-lost" }) }),
+    ]);
+  });
 });
