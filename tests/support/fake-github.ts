@@ -289,6 +289,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}) {
       checkRuns.set(run.id, run);
       return [201, run];
     }
+    if (method === "GET" && (m = rest.match(/^\/check-runs\/(\d+)\/annotations$/))) {
+      const run = checkRuns.get(Number(m[1]));
+      if (!run) return [404, { message: "Not Found" }];
+      const per = Number(query.get("per_page") ?? 30);
+      const page = Number(query.get("page") ?? 1);
+      return [200, run.annotations.slice((page - 1) * per, page * per)];
+    }
     if ((m = rest.match(/^\/check-runs\/(\d+)$/))) {
       const run = checkRuns.get(Number(m[1]));
       if (!run) return [404, { message: "Not Found" }];

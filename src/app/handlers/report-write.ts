@@ -12,7 +12,9 @@ import {
   type RunRecord,
   type WorkflowPlan,
 } from "../../engine/index.js";
+import type { Annotation } from "../../github/check-runs.js";
 import type { GitHubClient } from "../../github/client.js";
+import { httpStatus } from "../../github/errors.js";
 import type { AppStore, ReportTarget } from "../state/types.js";
 import type { GitHubPort, RendererPort, TemplateOverrides } from "./deps.js";
 import { checkRunState } from "./report-state.js";
@@ -45,11 +47,72 @@ export interface ReporterOptions {
   context?(target: ReportTarget, client: GitHubClient, run: RunRecord): Promise<RepoContext>;
 }
 
+/**
+ * One annotation of a check run, as far as sending it again would repeat it: where, how severe,
+ * and its title (the step and how it ended). GitHub appends every annotation it is sent and never
+ * updates one, so a changed message (a recovery result added) is not sent again.
+ */
+const annotationKey = (
+  a: Pick<Annotation, "path" | "start_line" | "end_line" | "annotation_level" | "title">,
+) => JSON.stringify([a.path, a.start_line, a.end_line, a.annotation_level, a.title ?? ""]);
+
+/** The annotations a check run already has, as GitHub lists them (pages of 100). */
+async function listedAnnotations(
+  client: GitHubClient,
+  where: { owner: string; repo: string },
+  checkRunId: number,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let page = 1; page <= 30; page++) {
+    const { data } = await client.request("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", {
+      ...where,
+      check_run_id: checkRunId,
+      per_page: 100,
+      page,
+    });
+    const listed = data as Annotation[];
+    for (const a of listed) keys.add(annotationKey(a));
+    if (listed.length < 100) break;
+  }
+  return keys;
+}
+
 /** Makes the function that writes a run's report; it resolves true when the run is not running. */
 export function createReportWriter(options: ReporterOptions): (target: ReportTarget) => Promise<boolean> {
   const { engine, store, github, renderer, clock } = options;
   const log = options.log ?? nullLogger;
   const isOwn = github.ownCommentBy({ appSlug: options.appSlug });
+  /**
+   * The annotations each check run (by id) is known to have: each is sent once, since GitHub
+   * appends what it is sent. Kept while the run runs; a check run not known here (after a
+   * restart, after a failed write that may have sent some) is asked for its annotations first.
+   */
+  const annotated = new Map<number, Set<string>>();
+
+  /** The annotations of `all` the check run does not have yet. */
+  async function newAnnotations(
+    client: GitHubClient,
+    target: ReportTarget,
+    all: Annotation[],
+  ): Promise<Annotation[]> {
+    if (all.length === 0 || target.checkRunId === null) return all;
+    let known = annotated.get(target.checkRunId);
+    if (!known) {
+      try {
+        known = await listedAnnotations(
+          client,
+          { owner: target.owner, repo: target.repo },
+          target.checkRunId,
+        );
+      } catch (error) {
+        // The check run is gone: the write creates another, which has none yet.
+        if (httpStatus(error) !== 404) throw error;
+        known = new Set();
+      }
+      annotated.set(target.checkRunId, known);
+    }
+    return all.filter((a) => !known.has(annotationKey(a)));
+  }
 
   return async function writeReport(target: ReportTarget): Promise<boolean> {
     const report = await engine.report(target.runId);
@@ -83,27 +146,42 @@ export function createReportWriter(options: ReporterOptions): (target: ReportTar
       title: rendered.title,
       summary: rendered.summary,
       ...(rendered.text === undefined ? {} : { text: rendered.text }),
-      annotations: rendered.annotations ?? [],
     };
     const where = { owner: target.owner, repo: target.repo };
+    const settled = report.state !== "running";
     if (target.headSha) {
-      const { id } = await github.upsertCheckRun(client, {
-        ...where,
-        checkRunId: target.checkRunId,
-        name: `stageflow: ${report.run.workflow}`,
-        headSha: target.headSha,
-        externalId: report.run.id,
-        status: state.status,
-        conclusion: state.conclusion,
-        startedAt: new Date(report.run.createdAt).toISOString(),
-        completedAt:
-          state.status === "completed"
-            ? new Date(report.run.finishedAt ?? clock.now()).toISOString()
-            : undefined,
-        output,
-        actions: state.actions,
-        runId: report.run.id,
-      });
+      const annotations = await newAnnotations(client, target, rendered.annotations ?? []);
+      let id: number;
+      try {
+        ({ id } = await github.upsertCheckRun(client, {
+          ...where,
+          checkRunId: target.checkRunId,
+          name: `stageflow: ${report.run.workflow}`,
+          headSha: target.headSha,
+          externalId: report.run.id,
+          status: state.status,
+          conclusion: state.conclusion,
+          startedAt: new Date(report.run.createdAt).toISOString(),
+          completedAt:
+            state.status === "completed"
+              ? new Date(report.run.finishedAt ?? clock.now()).toISOString()
+              : undefined,
+          output: { ...output, annotations },
+          actions: state.actions,
+          runId: report.run.id,
+        }));
+      } catch (error) {
+        // Some annotations may have been sent: the next write asks the check run which.
+        if (target.checkRunId !== null) annotated.delete(target.checkRunId);
+        throw error;
+      }
+      if (target.checkRunId !== null && id !== target.checkRunId) annotated.delete(target.checkRunId);
+      if (settled) annotated.delete(id);
+      else {
+        const known = annotated.get(id) ?? new Set<string>();
+        for (const a of annotations) known.add(annotationKey(a));
+        annotated.set(id, known);
+      }
       if (id !== target.checkRunId) {
         target.checkRunId = id;
         await store.saveReportTarget(target);
@@ -122,6 +200,6 @@ export function createReportWriter(options: ReporterOptions): (target: ReportTar
       target.commentId = id;
       await store.saveReportTarget(target);
     }
-    return report.state !== "running";
+    return settled;
   };
 }

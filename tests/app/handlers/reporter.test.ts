@@ -146,6 +146,49 @@ describe("the reporter", () => {
     expect(own).toHaveLength(1);
   });
 
+  it("sends a failed step's annotation once per check run, across its updates and a restart (GitHub appends them)", async () => {
+    const DEGRADED = `
+name: lint-then-gate
+on: { labels: [lint] }
+stages:
+  - id: build
+    steps:
+      - { id: lint, work: {}, optional: true }
+      - { id: compile, work: {} }
+  - id: gate
+    steps:
+      - { id: approve, approval: { permission: write } }
+`;
+    h = await harness({
+      files: { "lint.yml": DEGRADED },
+      failing: ["lint"],
+      github: { pulls: { 2: { sha: SHA } } },
+    });
+    await labelPr(h, "lint");
+    const run = await h.runWhere((r) => r.status === "waiting");
+    await h.reporter.flush();
+    await h.clock.advance(1000);
+    h.reporter.track(run.id);
+    await h.reporter.flush();
+    await h.reporter.close();
+    // A new process: nothing in memory, the run still waits and is written again.
+    const again = h.newReporter();
+    await again.start();
+    await again.flush();
+    await h.engine.cancel(run.id);
+    await again.flush();
+    await again.close();
+
+    const sent = h.gh.requests
+      .filter((r) => r.operation === "checks/create" || r.operation === "checks/update")
+      .map((r) => (r.body as { output?: { annotations?: { title?: string }[] } }).output?.annotations ?? []);
+    expect(sent.length).toBeGreaterThanOrEqual(3); // created, then updated (also after the restart)
+    expect(sent.flat()).toEqual([expect.objectContaining({ annotation_level: "warning", start_line: 7 })]);
+    const [check] = [...h.gh.checkRuns.values()];
+    expect(check).toMatchObject({ status: "completed", conclusion: "cancelled" });
+    expect(check!.annotations).toHaveLength(1);
+  });
+
   it("uses the repository's template override and annotates a failed step at its file:line", async () => {
     h = await harness({
       files: { "big.yml": manySteps(3) },
