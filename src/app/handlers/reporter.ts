@@ -4,8 +4,9 @@
  * `minIntervalMs` (a dirty flag and a timer on the injected clock), the final state always
  * written — so a run of 200 steps makes a handful of calls, not 400. A write that fails (5xx,
  * rate limit) leaves the run dirty: it is written again at the next flush. The event cursor
- * (`store.cursor("reporter")`) only moves past events whose report was written, so a restart
- * continues where it stopped; `catchUp` brings the runs in flight or waiting up to date.
+ * (`store.cursor("reporter")`) only moves past events whose report was written — never past the
+ * first event of a write still in flight — so a restart continues where it stopped; `catchUp`
+ * brings the runs in flight or waiting up to date.
  */
 import { type Engine, nullLogger, startTimer } from "../../engine/index.js";
 import type { ReportTarget } from "../state/types.js";
@@ -38,8 +39,10 @@ interface Slot {
    */
   target: ReportTarget | null | undefined;
   dirty: boolean;
-  /** The earliest event not yet reflected by a successful write. */
+  /** The earliest event not yet reflected by a write, done or in flight. */
   firstSeq: number | null;
+  /** The earliest event the write in flight reflects: it holds the cursor until the write succeeds. */
+  writingFrom: number | null;
   lastWriteAt: number | null;
   failures: number;
   /** A scheduled write: the timer's canceller. */
@@ -69,6 +72,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         target: undefined,
         dirty: false,
         firstSeq: null,
+        writingFrom: null,
         lastWriteAt: null,
         failures: 0,
         timer: null,
@@ -111,14 +115,18 @@ export function createReporter(options: ReporterOptions): Reporter {
     slot.dirty = false;
     const pendingFrom = slot.firstSeq;
     slot.firstSeq = null;
+    // Until this write succeeds, its events are not written: the cursor stays before them.
+    slot.writingFrom = pendingFrom;
     let retryAfter: number | undefined;
     slot.writing = writeRun(slot)
       .then((settled) => {
+        slot.writingFrom = null;
         slot.failures = 0;
         // Only runs that are running stay in memory (their next write waits for the interval).
         if (settled && !slot.dirty) slots.delete(slot.runId);
       })
       .catch((error: unknown) => {
+        slot.writingFrom = null;
         failedWrites++;
         slot.failures++;
         slot.dirty = true;
@@ -146,11 +154,16 @@ export function createReporter(options: ReporterOptions): Reporter {
     return writeReport(slot.target);
   }
 
-  /** The cursor: just before the earliest event some run has not written yet, else the last seen. */
+  /**
+   * The cursor: just before the earliest event some run has not written yet — waiting for its
+   * write, or in a write still in flight — else the last seen.
+   */
   async function saveCursor(): Promise<void> {
     let cursor = lastSeen;
-    for (const slot of slots.values())
+    for (const slot of slots.values()) {
       if (slot.firstSeq !== null) cursor = Math.min(cursor, slot.firstSeq - 1);
+      if (slot.writingFrom !== null) cursor = Math.min(cursor, slot.writingFrom - 1);
+    }
     if (cursor <= savedCursor) return;
     savedCursor = cursor;
     try {
