@@ -3,12 +3,15 @@
  * SHA) and status comment up to date. Writes are coalesced per run — at most one every
  * `minIntervalMs` (a dirty flag and a timer on the injected clock), the final state always
  * written — so a run of 200 steps makes a handful of calls, not 400. A write that fails (5xx,
- * rate limit) leaves the run dirty: it is written again at the next flush. The event cursor
+ * rate limit) leaves the run dirty: it is written again at the next flush. A write answered 404
+ * or 410 (the repository, the installation or the check run is gone) ends the run's reporting:
+ * logged once, the run forgotten, its events no longer holding the cursor back. The event cursor
  * (`store.cursor("reporter")`) only moves past events whose report was written — never past the
  * first event of a write still in flight — so a restart continues where it stopped; `catchUp`
  * brings the runs in flight or waiting up to date.
  */
 import { type Engine, nullLogger, startTimer } from "../../engine/index.js";
+import { httpStatus } from "../../github/errors.js";
 import type { ReportTarget } from "../state/types.js";
 import type { GitHubPort, ReporterHandle } from "./deps.js";
 import { createReportWriter, type ReporterOptions } from "./report-write.js";
@@ -43,6 +46,8 @@ interface Slot {
   firstSeq: number | null;
   /** The earliest event the write in flight reflects: it holds the cursor until the write succeeds. */
   writingFrom: number | null;
+  /** The run's reporting ended (its repository or installation is gone): never written again. */
+  dropped: boolean;
   lastWriteAt: number | null;
   failures: number;
   /** A scheduled write: the timer's canceller. */
@@ -57,6 +62,8 @@ export function createReporter(options: ReporterOptions): Reporter {
   const maxRetryDelay = options.maxRetryDelayMs ?? 60_000;
   const writeReport = createReportWriter(options);
   const slots = new Map<string, Slot>();
+  /** Runs whose reporting ended (404/410): their events are ignored until `track` names them again. */
+  const gone = new Set<string>();
   let subscription: ReturnType<Engine["on"]> | null = null;
   let lastSeen = 0;
   let savedCursor = 0;
@@ -73,6 +80,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         dirty: false,
         firstSeq: null,
         writingFrom: null,
+        dropped: false,
         lastWriteAt: null,
         failures: 0,
         timer: null,
@@ -98,7 +106,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   };
 
   function schedule(slot: Slot, delay = delayOf(slot)): void {
-    if (closed || slot.writing || slot.timer || !slot.dirty) return;
+    if (closed || slot.dropped || slot.writing || slot.timer || !slot.dirty) return;
     if (delay <= 0) {
       write(slot);
       return;
@@ -111,7 +119,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   function write(slot: Slot): Promise<void> {
     if (slot.writing) return slot.writing;
-    if (!slot.dirty) return Promise.resolve();
+    if (!slot.dirty || slot.dropped) return Promise.resolve();
     slot.dirty = false;
     const pendingFrom = slot.firstSeq;
     slot.firstSeq = null;
@@ -128,6 +136,11 @@ export function createReporter(options: ReporterOptions): Reporter {
       .catch((error: unknown) => {
         slot.writingFrom = null;
         failedWrites++;
+        const status = httpStatus(error);
+        if (status === 404 || status === 410) {
+          drop(slot, status, error);
+          return;
+        }
         slot.failures++;
         slot.dirty = true;
         if (pendingFrom !== null) slot.firstSeq = Math.min(pendingFrom, slot.firstSeq ?? pendingFrom);
@@ -144,6 +157,26 @@ export function createReporter(options: ReporterOptions): Reporter {
         void saveCursor();
       });
     return slot.writing;
+  }
+
+  /**
+   * A 404 or 410: the repository, the installation or the check run is gone, and retrying cannot
+   * bring it back. The run's reporting ends: its slot goes (its events no longer hold the cursor)
+   * and its later events are ignored, until `track` names the run again.
+   */
+  function drop(slot: Slot, status: number, error: unknown): void {
+    slot.dropped = true;
+    slot.dirty = false;
+    slot.firstSeq = null;
+    slot.timer?.();
+    slot.timer = null;
+    if (slots.get(slot.runId) === slot) slots.delete(slot.runId);
+    gone.add(slot.runId);
+    log.warn("the run's repository, installation or check run is gone; its reporting stops", {
+      runId: slot.runId,
+      status,
+      error: String(error),
+    });
   }
 
   async function writeRun(slot: Slot): Promise<boolean> {
@@ -200,6 +233,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       return failedWrites;
     },
     track(runId) {
+      gone.delete(runId);
       const slot = slotOf(runId);
       if (!slot.target) slot.target = undefined;
       mark(slot, null);
@@ -210,7 +244,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       subscription = engine.on(
         (event) => {
           lastSeen = Math.max(lastSeen, event.seq);
-          if (!event.runId) return;
+          if (!event.runId || gone.has(event.runId)) return;
           mark(slotOf(event.runId), event.seq);
         },
         { afterSeq: cursor },
@@ -220,6 +254,7 @@ export function createReporter(options: ReporterOptions): Reporter {
     async catchUp() {
       const runs = await engine.listRuns({ status: ["running", "waiting", "blocked"] });
       for (const run of runs) {
+        if (gone.has(run.id)) continue;
         const target = await store.reportTarget(run.id);
         if (!target) continue;
         const slot = slotOf(run.id);

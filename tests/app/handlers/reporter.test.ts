@@ -108,6 +108,39 @@ describe("the reporter", () => {
     await again.close();
   });
 
+  it("stops reporting a run whose repository was deleted (404): one failed write, no retries, the cursor not held back", async () => {
+    h = await harness({ files: { "gated.yml": GATED }, github: { pulls: { 2: { sha: SHA } } } });
+    await labelPr(h, "gated");
+    const run = await h.runWhere((r) => r.status === "waiting");
+    await h.reporter.flush();
+    expect([...h.gh.checkRuns.values()][0]).toMatchObject({ conclusion: "action_required" });
+    // The repository is deleted: every route of it answers 404 from now on.
+    for (const operation of [
+      "checks/update",
+      "checks/create",
+      "checks/list-for-ref",
+      "issues/update-comment",
+      "issues/create-comment",
+      "issues/list-comments",
+      "repos/get",
+      "repos/get-content",
+    ])
+      h.gh.fail({ operation, status: 404, times: 1_000_000 });
+    let lastSeq = 0;
+    h.engine.on((e) => void (lastSeq = Math.max(lastSeq, e.seq)), { afterSeq: 0 });
+    await h.engine.cancel(run.id); // the run's last events: its report is due
+    await h.reporter.flush();
+    expect(h.reporter.failedWrites).toBe(1);
+    const requests = h.gh.requests.length;
+    for (let i = 0; i < 30; i++) {
+      await h.clock.advance(60_000);
+      await h.reporter.flush();
+    }
+    expect(h.reporter.failedWrites).toBe(1);
+    expect(h.gh.requests.length).toBe(requests); // nothing tried again in 30 minutes
+    expect(await h.store.cursor("reporter")).toBe(lastSeq);
+  });
+
   it("a 502 that had in fact applied the create still ends with one check run and one comment", async () => {
     h = await harness({ files: { "big.yml": manySteps(3) }, github: { pulls: { 2: { sha: SHA } } } });
     h.gh.fail({ operation: "checks/create", status: 502, applied: true });
