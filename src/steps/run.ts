@@ -69,20 +69,22 @@ export function createRunStep(options: RunStepOptions): StepHandler {
       await mkdir(ctx.workDir, { recursive: true, mode: 0o700 });
       await writeFile(outputFile, "", { mode: 0o600 });
       const env = buildEnv(options.env, ctx, outputFile, exprEnv);
-      const cwd = await workingDirectory(baseDir, ctx.with.working_directory);
-      const result = await runInProcessGroup([...shellArgv(ctx.with.shell, env.PATH), command], {
-        cwd,
-        env,
-        signal: ctx.signal,
-        killGraceMs,
-        // Journaled before the command starts: a resume stops it if this process dies.
-        beforeStart: async (pgid) => ctx.recordProcess(await describeGroup(pgid)),
-        onLine: (stream, line) => {
-          ctx.log(stream, line);
-          ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId });
-        },
-      });
+      // Removed however the attempt ends: read, failed, or aborted (timeout, cancel, SIGTERM)
+      // while the command runs — the file may already hold outputs, secrets among them.
       try {
+        const cwd = await workingDirectory(baseDir, ctx.with.working_directory);
+        const result = await runInProcessGroup([...shellArgv(ctx.with.shell, env.PATH), command], {
+          cwd,
+          env,
+          signal: ctx.signal,
+          killGraceMs,
+          // Journaled before the command starts: a resume stops it if this process dies.
+          beforeStart: async (pgid) => ctx.recordProcess(await describeGroup(pgid)),
+          onLine: (stream, line) => {
+            ctx.log(stream, line);
+            ctx.logger[stream === "stdout" ? "info" : "warn"](line, { step: ctx.stepId });
+          },
+        });
         if (result.exitCode !== 0) throw new RunStepError(result.exitCode, result.signal, result.stderrTail);
         return await readOutputs(outputFile);
       } finally {

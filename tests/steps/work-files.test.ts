@@ -1,7 +1,7 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeContext, type TestContext, processRunStep } from "./context.js";
+import { makeContext, type TestContext, processRunStep, waitFor } from "./context.js";
 
 const runStep = processRunStep();
 
@@ -45,5 +45,28 @@ describe("run step work files", () => {
       { stream: "stdout", line: "to out" },
       { stream: "stderr", line: "to err" },
     ]);
+  });
+
+  it("removes the outputs file, with what the command wrote in it, when the step is aborted mid-command", async () => {
+    current = await makeContext({ inputs: { key: "hunter2-very-secret" } });
+    const { ctx, controller, output, workDir } = current;
+    const running = runStep.execute({
+      ...ctx,
+      config: 'echo "token=$INPUT_KEY" >> "$STAGEFLOW_OUTPUT"; echo written; sleep 30',
+    });
+    await waitFor(() => output.find((o) => o.line === "written"));
+    const [file] = readdirSync(workDir);
+    expect(readFileSync(path.join(workDir, file as string), "utf8")).toBe("token=hunter2-very-secret\n");
+    controller.abort(new Error("cancelled by the test"));
+    await expect(running).rejects.toThrow("cancelled by the test");
+    expect(readdirSync(workDir)).toEqual([]);
+  });
+
+  it("removes the outputs file when the command cannot start (no such working directory)", async () => {
+    current = await makeContext();
+    await expect(
+      runStep.execute({ ...current.ctx, config: "true", with: { working_directory: "./no-such-dir" } }),
+    ).rejects.toThrow(/is not a directory/);
+    expect(readdirSync(current.workDir)).toEqual([]);
   });
 });
