@@ -381,7 +381,11 @@ class StageflowEngine implements Engine {
         opts,
         (definition, hash) => this.compileRecorded(definition, hash),
       );
-      if ("ended" in prepared) return { runId, done: Promise.resolve(prepared.ended), existing: false };
+      if ("ended" in prepared) {
+        // Ended here without running anything (a cancel was pending): its work files go as in launch().
+        if (WORK_DIR_REMOVED_AFTER.includes(prepared.ended.status)) await this.removeWorkDir(runId);
+        return { runId, done: Promise.resolve(prepared.ended), existing: false };
+      }
       const { recorder, plan, run, inputs, checkpoints, lastAttempt, failedAttempts, runServices } = prepared;
       recorder.masker = this.maskerOf(plan, inputs);
       return this.launch({
@@ -625,6 +629,7 @@ class StageflowEngine implements Engine {
       return;
     }
     await endCancelled(this.journal, recorder, fresh, owner, now);
+    await this.removeWorkDir(runId);
   }
 
   isInterrupted(run: RunRecord): boolean {

@@ -1,10 +1,12 @@
 /**
  * Cancel and interrupted runs, with real processes. A `stageflow cancel` from another process
  * stops a run within about a second (the engine polls for it every 500 ms), long before its lease
- * renewal; the run, its stage and its step end `cancelled`. A run whose process was SIGKILLed
- * shows `interrupted` in `status`, with a resume command that works as printed.
+ * renewal; the run, its stage and its step end `cancelled`, and its work directory is removed —
+ * also when nothing executes the run any more (its process was stopped by SIGTERM). A run whose
+ * process was SIGKILLed shows `interrupted` in `status`, with a resume command that works as
+ * printed.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -82,6 +84,53 @@ describe("cancel and interrupted runs (real processes)", () => {
       ["long", "cancelled"],
       ["after", "pending"],
     ]);
+    expect(existsSync(join(dir, "work", runId as string)), "the cancelled run's work directory").toBe(false);
+  }, 60_000);
+
+  it("`stageflow cancel` of a run stopped by SIGTERM removes its work files: no secret output is left", async () => {
+    const dir = tempDir();
+    const db = join(dir, "state.db");
+    const secret = "hunter2-very-secret";
+    writeFileSync(
+      join(dir, "leak.yml"),
+      [
+        "name: leak",
+        "inputs:",
+        "  key: { type: string, secret: true, required: true }",
+        "stages:",
+        "  - id: s",
+        "    steps:",
+        "      - id: a",
+        "        run: |",
+        '          echo "token=$INPUT_KEY" >> "$STAGEFLOW_OUTPUT"',
+        "          sleep 60",
+        "",
+      ].join("\n"),
+    );
+    const env = cleanEnv();
+    const running = node([BIN, "run", "leak.yml", "--db", db, "--input", `key=${secret}`], dir, env);
+    procs.push(running);
+    let runId: string | undefined;
+    /** The step's outputs file, once the command has written the secret to it. */
+    const written = () => {
+      runId = peek(db).runId;
+      const work = join(dir, "work", runId ?? "?");
+      if (!existsSync(work)) return false;
+      return readdirSync(work).some((f) => readFileSync(join(work, f), "utf8").includes(secret));
+    };
+    await until(written);
+    const work = join(dir, "work", runId as string);
+
+    running.child.kill("SIGTERM");
+    expect(await running.exit, running.err()).toEqual({ code: 143, signal: null });
+    // The aborted attempt took its outputs file with it; the run stays resumable, its directory kept.
+    expect(readdirSync(work)).toEqual([]);
+
+    const cancelled = await cli(["cancel", runId as string, "--db", db], dir, env);
+    expect(cancelled, cancelled.err).toMatchObject({ code: 0, out: `run ${runId} cancelled\n` });
+    const shown = await cli(["status", runId as string, "--db", db, "--json"], dir, env);
+    expect((JSON.parse(shown.out) as { status: string }).status).toBe("cancelled");
+    expect(existsSync(work), "the cancelled run's work directory").toBe(false);
   }, 60_000);
 
   it("`status` shows a SIGKILLed run as interrupted, and its resume hint works as printed", async () => {
