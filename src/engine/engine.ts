@@ -64,7 +64,7 @@ import { prepareResume } from "./resume.js";
 import { maskingLogger, runSecrets, type SecretMasker } from "./secrets/index.js";
 import { recordedInputs } from "./secrets/run-inputs.js";
 import { checkRunKey, checkRunMetadata, runInfo } from "./run-metadata.js";
-import { endCancelled, takeOver } from "./takeover.js";
+import { endCancelled, type OrphanStopper, takeOver } from "./takeover.js";
 import { removeRunWorkDir, WORK_DIR_REMOVED_AFTER } from "./work-dir.js";
 
 /** A run about to execute in this process: what launch() makes its RunContext from. */
@@ -628,8 +628,23 @@ class StageflowEngine implements Engine {
       await this.journal.releaseLease(runId, owner);
       return;
     }
-    await endCancelled(this.journal, recorder, fresh, owner, now);
+    try {
+      await endCancelled(this.journal, recorder, fresh, owner, now, this.orphanStopper(fresh));
+    } catch (error) {
+      // Nothing recorded: the request stays, and the next cancel or resume ends it.
+      await this.journal.releaseLease(runId, owner).catch(() => {});
+      throw error;
+    }
     await this.removeWorkDir(runId);
+  }
+
+  /** How a run nobody executes any more gets what its dead owner's steps left running stopped. */
+  private orphanStopper(run: RunRecord): OrphanStopper {
+    return {
+      kinds: this.handlers,
+      logger: this.services.logger,
+      runServices: () => this.runServicesOf(run),
+    };
   }
 
   isInterrupted(run: RunRecord): boolean {

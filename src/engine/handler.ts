@@ -125,10 +125,12 @@ export interface StepHandler {
   /** Output names this kind always produces (used to check references statically). */
   outputs?: readonly string[];
   /**
-   * Called on resume, before the run goes on, with each record this kind journaled through
-   * `ctx.recordProcess` for an attempt that never finished (its owner died): stop what it
-   * describes if it still runs. Must not touch anything it cannot prove is the recorded process
-   * (a pid may have been reused). Throwing stops the resume: the step must not run twice at once.
+   * Called when the engine takes over a run whose owner died — on resume before the run goes on
+   * (or is blocked), and when a cancel ends it — with each record this kind journaled through
+   * `ctx.recordProcess` for an attempt that never finished: stop what it describes if it still
+   * runs. Must not touch anything it cannot prove is the recorded process (a pid may have been
+   * reused). Throwing stops the resume or the cancel: the step must not run twice at once, nor
+   * outlive its run.
    */
   stopOrphan?(process: unknown, logger: Logger): Promise<void>;
   /**

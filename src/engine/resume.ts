@@ -15,7 +15,7 @@ import type { WakeCause } from "./parking/scheduler.js";
 import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 import { secretInputsForResume } from "./secrets/run-inputs.js";
-import { closeInterrupted, endCancelled, takeOver } from "./takeover.js";
+import { closeInterrupted, endCancelled, type OrphanStopper, stopOrphansOf, takeOver } from "./takeover.js";
 
 interface Deps {
   journal: Journal;
@@ -61,8 +61,9 @@ function notResumable(run: RunRecord | undefined, runId: string): RefusedError |
  * compare-and-set in the journal (see takeover.ts); a live owner keeps it (RunBusyError,
  * `run_busy`). Then, holding the lease, it reads the run again (another process may have
  * finished it meanwhile) and checks it: a cancel requested ends it `cancelled`; a changed
- * definition or damaged checkpoints block it (status `blocked`, with the reason). Nothing is
- * re-run; the lease is released whenever the run is not going to be executed here.
+ * definition or damaged checkpoints block it (status `blocked`, with the reason). In every case
+ * what a dead owner's steps left running is stopped first (stopOrphans). Nothing is re-run; the
+ * lease is released whenever the run is not going to be executed here.
  */
 export async function prepareResume(
   deps: Deps,
@@ -123,11 +124,19 @@ async function prepareTaken(
     runId,
     correlationId: run.correlationId,
   });
+  const orphans: OrphanStopper = {
+    kinds: deps.kinds,
+    logger: deps.logger,
+    runServices: () => deps.runServices(run),
+  };
   if (run.cancelRequested) {
-    await endCancelled(journal, recorder, run, owner, now);
+    await endCancelled(journal, recorder, run, owner, now, orphans);
     return { ended: { runId, status: "cancelled", reason: "cancelled" } };
   }
   const block = async (reason: ReasonCode, message: string): Promise<{ ended: RunResult }> => {
+    // Nothing executes a blocked run: what a dead owner's steps left running is stopped now, not
+    // only when (if ever) the run is resumed again. Its attempts stay open for that resume.
+    await stopOrphansOf(journal, runId, await journal.listAttempts(runId), orphans);
     const error = toErrorInfo(new Error(message));
     error.reason = reason;
     await recorder.updateRun({ status: "blocked", reason, error, releaseLeaseOf: owner }, [

@@ -1,6 +1,10 @@
 import { RunBusyError } from "./errors.js";
+import { stopOrphans } from "./executor/orphans.js";
 import type { RunRecorder } from "./executor/recorder.js";
+import type { RunServices } from "./executor/run-services.js";
+import type { StepHandler } from "./handler.js";
 import type { AttemptRecord, Journal, RunRecord } from "./journal.js";
+import type { Logger } from "./ports.js";
 
 /**
  * Taking a run over, the one way every path does it (resume, resume --all, cancel of an orphaned
@@ -60,10 +64,40 @@ export function closeInterrupted(
     );
 }
 
+/** What ending a run cancelled needs to stop what a dead owner's steps left running. */
+export interface OrphanStopper {
+  kinds: ReadonlyMap<string, StepHandler>;
+  logger: Logger;
+  /** Makes the run's services (the `forRun` handlers whose `stopOrphan` stops its orphans). */
+  runServices(): RunServices;
+}
+
+/**
+ * stopOrphans for a run that is not going to execute here: its services are made for it and
+ * dropped after.
+ */
+export async function stopOrphansOf(
+  journal: Journal,
+  runId: string,
+  attempts: readonly AttemptRecord[],
+  orphans: OrphanStopper,
+): Promise<void> {
+  const runServices = orphans.runServices();
+  try {
+    await stopOrphans(journal, orphans.kinds, runServices, orphans.logger, runId, attempts);
+  } finally {
+    runServices.drop();
+  }
+}
+
 /**
  * Ends a run this process holds the lease of, and that nobody executes, as `cancelled`: a cancel
- * of an orphaned run, or a resume that finds a cancel requested. Releases the lease in the same
- * write.
+ * of an orphaned run, or a resume that finds a cancel requested. First, what a dead owner's steps
+ * left running is stopped (see stopOrphans): a cancelled run is never resumed, so nothing would
+ * stop it later. When that fails (a kind cannot stop its orphan) this throws and records nothing;
+ * the caller releases the lease, the cancel request stays, and the next cancel or resume tries
+ * again. Otherwise the run ends `cancelled`, its open attempts closed, the lease released in the
+ * same write. Removing its work directory is the caller's (the engine's) part.
  */
 export async function endCancelled(
   journal: Journal,
@@ -71,8 +105,11 @@ export async function endCancelled(
   run: Pick<RunRecord, "id" | "createdAt">,
   owner: string,
   now: number,
+  orphans: OrphanStopper,
 ): Promise<void> {
-  const closed = closeInterrupted(journal, await journal.listAttempts(run.id), now, "run cancelled");
+  const attempts = await journal.listAttempts(run.id);
+  await stopOrphansOf(journal, run.id, attempts, orphans);
+  const closed = closeInterrupted(journal, attempts, now, "run cancelled");
   const ended = recorder.updateRun(
     { status: "cancelled", reason: "cancelled", finishedAt: now, releaseLeaseOf: owner },
     [recorder.event("run.cancelled", { durationMs: now - run.createdAt })],

@@ -1,6 +1,7 @@
 /**
  * The `run` kind's process record — the group a step's command runs in, and who its leader is —
- * and what a resume does with it: stop the group when it is provably the one recorded.
+ * and what a resume or a cancel of the run does with it: stop the group when it is provably the
+ * one recorded.
  */
 import { hostname } from "node:os";
 import type { Logger } from "../engine/ports.js";
@@ -74,8 +75,6 @@ export async function stopOrphanGroup(
   if (now !== start) return "not_ours";
   await stopGroup(pgid, opts.graceMs);
   if (groupAlive(pgid)) throw new Error(`run: process group ${pgid} left by a dead owner survived SIGKILL`);
-  logger.warn(
-    `run: stopped process group ${pgid}, left running by a dead owner, before running the step again`,
-  );
+  logger.warn(`run: stopped process group ${pgid}, left running by a dead owner`);
   return "stopped";
 }

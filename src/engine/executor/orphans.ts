@@ -7,10 +7,11 @@ import type { RunServices } from "./run-services.js";
 const key = (a: { stepId: string; attempt: number }) => `${a.stepId}\n${a.attempt}`;
 
 /**
- * Before a resume runs anything: each process a handler recorded for an attempt that never
- * finished (its owner died mid-step) goes back to the kind that recorded it (`stopOrphan`), so
- * that the step does not run twice at once. What the records mean is the kind's business. A kind
- * that cannot stop its orphan stops the resume (a StageflowError naming the step). A kind with
+ * Before a resume runs anything (or blocks the run), and before a cancel ends a run nobody
+ * executes: each process a handler recorded for an attempt that never finished (its owner died
+ * mid-step) goes back to the kind that recorded it (`stopOrphan`), so that the step does not run
+ * twice at once, nor outlive its run. What the records mean is the kind's business. A kind that
+ * cannot stop its orphan stops the resume or the cancel (a StageflowError naming the step). A kind with
  * `forRun` stops it with the handler made for this run (see RunServices).
  */
 export async function stopOrphans(
