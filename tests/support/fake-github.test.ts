@@ -70,4 +70,26 @@ describe("the loopback GitHub", () => {
       "checks/update",
     ]);
   });
+
+  it("refuses a comment body over GitHub's 65,536 characters with a 422, as GitHub does", async () => {
+    gh = await startFakeGitHub({});
+    const octokit = new Octokit({ baseUrl: gh.baseUrl, auth: "t" });
+    const where = { owner: gh.owner, repo: gh.repo };
+    const post = (body: string) =>
+      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        ...where,
+        issue_number: 1,
+        body,
+      });
+    await expect(post("x".repeat(65_537))).rejects.toMatchObject({ status: 422 });
+    const { data } = await post("x".repeat(65_536));
+    await expect(
+      octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+        ...where,
+        comment_id: data.id,
+        body: "y".repeat(65_537),
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    expect([...gh.comments.values()].map((c) => c.body.length)).toEqual([65_536]);
+  });
 });

@@ -5,7 +5,8 @@
  * default-branch files, comments, check runs, reactions, permissions, dispatched workflow runs,
  * the app's hook deliveries — and holds every request against `@octokit/openapi` (`problems`).
  * Faults are injected per route: an error status, optionally after the write was applied (a 502
- * that had in fact succeeded), or a secondary rate limit.
+ * that had in fact succeeded), or a secondary rate limit. A comment body over GitHub's 65,536
+ * characters is refused with GitHub's 422, as GitHub does.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -79,6 +80,23 @@ export interface FakeHookDelivery {
   action: string | null;
   redelivery: boolean;
 }
+
+/** GitHub's answer to a comment body over its 65,536 characters. */
+const TOO_LONG: [number, unknown] = [
+  422,
+  {
+    message: "Validation Failed",
+    errors: [
+      {
+        resource: "IssueComment",
+        code: "custom",
+        field: "body",
+        message: "body is too long (maximum is 65536 characters)",
+      },
+    ],
+  },
+];
+const tooLong = (body: unknown) => String(body).length > 65_536;
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
@@ -251,6 +269,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}) {
         return [200, all.slice((page - 1) * perPage, page * perPage)];
       }
       if (method === "POST") {
+        if (tooLong(body.body)) return TOO_LONG;
         const c: FakeComment = {
           id: nextId++,
           issue,
@@ -265,6 +284,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}) {
     if ((m = rest.match(/^\/issues\/comments\/(\d+)$/))) {
       const c = comments.get(Number(m[1]));
       if (!c) return [404, { message: "Not Found" }];
+      if (method === "PATCH" && tooLong(body.body)) return TOO_LONG;
       if (method === "PATCH") c.body = String(body.body);
       return [200, c];
     }
