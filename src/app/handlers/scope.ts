@@ -4,6 +4,7 @@
  * (a reaction on the comment, a reply on the issue or PR).
  */
 import type { GitHubClient, RepoRef } from "../../github/client.js";
+import { fitBody } from "../../github/limits.js";
 import type { AppDeps, ReactionContent, RepoConfig, TemplateOverrides } from "./deps.js";
 
 /** The fields of a webhook payload the handlers read (every event the app handles has them). */
@@ -103,11 +104,15 @@ export async function scopeOf(
         (c) => templateOverrides(deps, client, scope, c),
         (): TemplateOverrides => ({}),
       );
-      const { text: body } = await deps.renderer.render(
+      const { text } = await deps.renderer.render(
         template,
         { actor: scope.actor, command: scope.command, ...data },
         overrides[template],
       );
+      // Cut to GitHub's limit on a comment's body (a longer one is a 422, however often retried).
+      const body = fitBody(text, {
+        note: (cut) => `…(cut: ${cut} characters over GitHub's limit on a comment)`,
+      });
       await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
         owner: scope.owner,
         repo: scope.repo,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { githubPort as github } from "../../../src/app/handlers/wiring.js";
 import { comment, example, type Harness, harness, SHA } from "./harness.js";
-import { GATED, RELEASE } from "./workflows.js";
+import { GATED, LABELLED, RELEASE } from "./workflows.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -71,6 +71,26 @@ describe("slash commands", () => {
     expect(body).toContain("or `/deploy`");
     expect(body).toContain("add the label `release`");
     expect(body).toContain("`env` (choice, required: `staging` \\| `production`)");
+  });
+
+  it("a help reply longer than GitHub's 65,536 characters is cut to fit, with a note, and posted once", async () => {
+    // 20 valid workflows with a 4,080-character description each: help renders ~84,000 characters.
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 20; i++)
+      many[`w${i}.yml`] = LABELLED.replace(
+        "name: triage",
+        `name: w${i}\ndescription: ${"lorem ipsum ".repeat(340)}`,
+      );
+    h = await harness({ files: many });
+    await h.send("issue_comment", comment("/stageflow help", { id: 91 }));
+    const replies = h.replies();
+    expect(replies).toHaveLength(1);
+    const { body } = replies[0]!;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body.length).toBeGreaterThan(60_000);
+    expect(body).toContain("### stageflow: workflows of this repository");
+    expect(body).toMatch(/…\(cut: \d+ characters over GitHub's limit on a comment\)$/);
+    expect(h.gh.requests.filter((r) => r.status === 422)).toEqual([]);
   });
 
   it("the app's own comments and other bots are ignored: not one request", async () => {
