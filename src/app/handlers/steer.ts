@@ -50,31 +50,44 @@ export async function findRun(
   return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
-/** An approval step of the run's definition that has not finished: what `approve` is for. */
+/** The `approval` config of a step of the run's definition, or undefined when it is no approval step. */
+function approvalConfig(run: RunRecord, stepId: string): Record<string, unknown> | undefined {
+  const definition = run.definition as { stages?: Array<{ steps?: Array<Record<string, unknown>> }> };
+  for (const stage of definition.stages ?? []) {
+    for (const step of stage.steps ?? []) {
+      if (step.id !== stepId || step.approval === undefined) continue;
+      return (typeof step.approval === "object" && (step.approval as Record<string, unknown>)) || {};
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The approval step the run is waiting at now: what `approve` is for. Only a step the run has
+ * reached and not finished (`running`: a parked wait keeps its step running) counts; an approval
+ * step not reached yet does not (an approval given early would be taken later by that gate).
+ */
 export function waitingApproval(
   run: RunRecord,
   report: RunReport,
 ): { stepId: string; permission: Permission; teams: string[] } | undefined {
-  const definition = run.definition as { stages?: Array<{ steps?: Array<Record<string, unknown>> }> };
-  const open = new Set(["pending", "running", "retrying", "interrupted"]);
-  const states = new Map(
-    report.stages.flatMap((s) => s.steps.map((step) => [step.id, step.status] as const)),
-  );
-  for (const stage of definition.stages ?? []) {
-    for (const step of stage.steps ?? []) {
-      if (step.approval === undefined || typeof step.id !== "string") continue;
-      if (!open.has(states.get(step.id) ?? "pending")) continue;
-      const config = (typeof step.approval === "object" && step.approval) || {};
-      const { permission, teams } = config as { permission?: unknown; teams?: unknown };
-      // A permission given by an expression cannot be read here: ask for the most (the kind
-      // checks the approver again against the value it resolves).
-      const required: Permission =
-        permission === undefined ? "write" : isPermission(permission) ? permission : "admin";
-      const list = Array.isArray(teams) ? teams.filter((t): t is string => typeof t === "string") : [];
-      return { stepId: step.id, permission: required, teams: list };
-    }
+  for (const step of report.stages.flatMap((s) => s.steps)) {
+    if (step.status !== "running") continue;
+    const config = approvalConfig(run, step.id);
+    if (config) return { stepId: step.id, ...approverNeed(config) };
   }
   return undefined;
+}
+
+/** Who may approve an approval step, from its config. */
+function approverNeed(config: Record<string, unknown>): { permission: Permission; teams: string[] } {
+  const { permission, teams } = config;
+  // A permission given by an expression cannot be read here: ask for the most (the kind
+  // checks the approver again against the value it resolves).
+  const required: Permission =
+    permission === undefined ? "write" : isPermission(permission) ? permission : "admin";
+  const list = Array.isArray(teams) ? teams.filter((t): t is string => typeof t === "string") : [];
+  return { permission: required, teams: list };
 }
 
 /** Carries out a steering request on a run, answering refusals on the issue or PR. */
@@ -103,7 +116,17 @@ export async function steer(scope: EventScope, run: RunRecord, request: SteerReq
   if (request.kind === "approve") {
     const approval = waitingApproval(run, report);
     if (!approval) {
-      await refuse(scope, `run ${run.id} of ${run.workflow} is not waiting for an approval`);
+      // An approval given before its step is reached would be taken by that step later.
+      const ahead = report.stages
+        .flatMap((s) => s.steps)
+        .find((s) => s.status === "pending" && approvalConfig(run, s.id));
+      await refuse(
+        scope,
+        `run ${run.id} of ${run.workflow} is not waiting for an approval` +
+          (ahead
+            ? `: its approval step '${ahead.id}' has not been reached yet; approve once it waits there`
+            : ""),
+      );
       return;
     }
     const allowed = await mayAct(scope, {

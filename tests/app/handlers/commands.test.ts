@@ -208,6 +208,81 @@ describe("steering the issue's run", () => {
   });
 });
 
+describe("approval gates", () => {
+  /** A build, then a gate only a maintainer passes, then the publication. */
+  const MAINTAINED = `
+name: release
+on: { commands: [release] }
+stages:
+  - id: build
+    steps:
+      - { id: compile, work: {} }
+  - id: gate
+    steps:
+      - { id: approval, approval: { permission: maintain } }
+  - id: ship
+    steps:
+      - { id: publish, work: {} }
+`;
+  /** Parked on a signal first; its approval step comes after. */
+  const HELD = `
+name: held
+on: { labels: [held] }
+stages:
+  - id: first
+    steps:
+      - { id: hold, signal: go }
+  - id: gate
+    steps:
+      - { id: ok, approval: { permission: write } }
+  - id: ship
+    steps:
+      - { id: publish, work: {} }
+`;
+
+  it("approve before the run reaches its approval step is refused, and its check run offers no Approve until then", async () => {
+    h = await harness({ files: { "held.yml": HELD }, github: { pulls: { 2: { sha: SHA } } } });
+    const payload = example("pull_request", "labeled");
+    payload.label.name = "held";
+    payload.pull_request.head.sha = SHA;
+    await h.send("pull_request", payload);
+    const run = await h.runWhere((r) => r.status === "waiting");
+    await h.reporter.flush();
+    const [check] = [...h.gh.checkRuns.values()];
+    expect(check).toMatchObject({ status: "in_progress", conclusion: null });
+    expect(check!.actions).toEqual([expect.objectContaining({ identifier: "cancel" })]);
+
+    await h.send("issue_comment", comment("/stageflow approve", { pr: 2, id: 7001 }));
+    expect(h.reactionsOf(7001)).toEqual(["eyes", "-1"]);
+    expect(h.replies(2).at(-1)!.body).toContain(
+      `run ${run.id} of held is not waiting for an approval: its approval step 'ok' has not been ` +
+        "reached yet; approve once it waits there",
+    );
+
+    // The signal comes: the run now waits at the gate, where nobody approved it.
+    await h.engine.signal(run.id, "go", {});
+    const gate = async () => (await h!.engine.report(run.id)).stages[1]!.steps[0]!;
+    for (let i = 0; i < 5000 && (await gate()).status !== "running"; i++)
+      await new Promise((r) => setImmediate(r));
+    expect(await gate()).toMatchObject({ id: "ok", status: "running" });
+    await h.runWhere((r) => r.id === run.id && r.status === "waiting");
+    await h.reporter.flush();
+    expect([...h.gh.checkRuns.values()][0]).toMatchObject({
+      status: "completed",
+      conclusion: "action_required",
+      actions: [
+        expect.objectContaining({ identifier: "approve" }),
+        expect.objectContaining({ identifier: "cancel" }),
+      ],
+    });
+    expect(h.executed).toEqual([]);
+    await h.send("issue_comment", comment("/stageflow approve", { pr: 2, id: 7002 }));
+    expect(h.reactionsOf(7002)).toEqual(["eyes", "rocket"]);
+    await h.runWhere((r) => r.id === run.id && r.status === "succeeded");
+    expect(h.executed).toEqual(["publish"]);
+  });
+});
+
 describe("pull requests", () => {
   it("a command on a PR is bound to its head: the check run goes on that SHA", async () => {
     h = await harness({ files, github: { pulls: { 2: { sha: SHA } } } });

@@ -55,10 +55,16 @@ describe("a run's state on GitHub", () => {
       status: "completed",
       conclusion: "action_required",
     });
-    expect(ids(checkRunState(report("waiting", { reason: "parked", gate: "pending" })))).toEqual([
+    expect(ids(checkRunState(report("waiting", { reason: "parked", gate: "running" })))).toEqual([
       "approve",
       "cancel",
     ]);
+  });
+
+  it("waiting elsewhere before an approval step is reached is in progress, with no Approve", () => {
+    const before = checkRunState(report("waiting", { reason: "parked", gate: "pending" }));
+    expect(before).toMatchObject({ status: "in_progress" });
+    expect(ids(before)).toEqual(["cancel"]);
   });
 
   it("waiting for a time is in progress; waiting for a person (escalated), blocked or interrupted offer Resume", () => {
