@@ -10,7 +10,7 @@ import {
   type RunReport,
 } from "../../engine/index.js";
 import type { Permission } from "./deps.js";
-import { mayAct } from "./permission.js";
+import { mayAct, neededText } from "./permission.js";
 import type { EventScope } from "./scope.js";
 
 const PERMISSIONS: readonly string[] = ["read", "triage", "write", "maintain", "admin"];
@@ -90,6 +90,31 @@ function approverNeed(config: Record<string, unknown>): { permission: Permission
   return { permission: required, teams: list };
 }
 
+/**
+ * Why `skip STEP` is refused, or undefined when it may go ahead: only a step that failed can be
+ * skipped (the engine takes it of a failed or blocked run only), and never an approval step:
+ * skipping it would get past the gate without the permission the gate asks of its approver.
+ */
+function skipRefusal(run: RunRecord, report: RunReport, stepId: string): string | undefined {
+  const steps = report.stages.flatMap((s) => s.steps);
+  const step = steps.find((s) => s.id === stepId);
+  if (!step) return `run ${run.id} has no step '${stepId}'`;
+  const approval = approvalConfig(run, stepId);
+  if (approval) {
+    const { permission, teams } = approverNeed(approval);
+    return (
+      `'${stepId}' is an approval step of run ${run.id}: it cannot be skipped; it passes when ` +
+      `someone with ${neededText({ required: permission, teams })} approves it once the run waits there`
+    );
+  }
+  if (step.status === "failed") return undefined;
+  const failed = steps.filter((s) => s.status === "failed").map((s) => s.id);
+  return (
+    `'${stepId}' is ${step.status} in run ${run.id}: only a failed step can be skipped` +
+    (failed.length ? ` (failed: ${failed.join(", ")})` : " (no step failed)")
+  );
+}
+
 /** Carries out a steering request on a run, answering refusals on the issue or PR. */
 export async function steer(scope: EventScope, run: RunRecord, request: SteerRequest): Promise<void> {
   const { deps } = scope;
@@ -166,12 +191,13 @@ export async function steer(scope: EventScope, run: RunRecord, request: SteerReq
       return;
     }
     case "skip": {
-      const step = steps.find((s) => s.id === request.step);
-      if (!step) {
-        await refuse(scope, `run ${run.id} has no step '${request.step ?? ""}'`);
+      const stepId = request.step ?? "";
+      const refusal = skipRefusal(run, report, stepId);
+      if (refusal !== undefined) {
+        await refuse(scope, refusal);
         return;
       }
-      await act(scope, run, () => resume(scope, run.id, { skip: [step.id] } as ResumeOptions));
+      await act(scope, run, () => resume(scope, run.id, { skip: [stepId] }));
       return;
     }
     case "resume":

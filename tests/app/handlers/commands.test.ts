@@ -240,6 +240,44 @@ stages:
       - { id: publish, work: {} }
 `;
 
+  it("skip of an approval step is refused, and of a step that did not fail: a writer cannot get past a maintain gate", async () => {
+    h = await harness({
+      files: { "release.yml": MAINTAINED },
+      failing: ["compile"],
+      github: { pulls: { 2: { sha: SHA } }, permissions: { Codertocat: "admin", writer: "write" } },
+    });
+    await h.send("issue_comment", comment("/release", { pr: 2 }));
+    const run = await h.runWhere((r) => r.status === "failed");
+    h.failing.clear();
+    h.executed.length = 0;
+
+    await h.send("issue_comment", comment("/stageflow skip approval", { pr: 2, login: "writer", id: 8001 }));
+    expect(h.reactionsOf(8001)).toEqual(["eyes", "-1"]);
+    expect(h.replies(2).at(-1)!.body).toContain(
+      "'approval' is an approval step of run " +
+        `${run.id}: it cannot be skipped; it passes when someone with maintain permission on the ` +
+        "repository approves it once the run waits there",
+    );
+    await h.send("issue_comment", comment("/stageflow skip publish", { pr: 2, login: "writer", id: 8002 }));
+    expect(h.reactionsOf(8002)).toEqual(["eyes", "-1"]);
+    expect(h.replies(2).at(-1)!.body).toContain(
+      `'publish' is pending in run ${run.id}: only a failed step can be skipped (failed: compile)`,
+    );
+    expect(h.executed).toEqual([]);
+    expect((await h.engine.report(run.id)).run.status).toBe("failed");
+
+    // Skipping the failed step is the writer's to do; the run then stops at the gate.
+    await h.send("issue_comment", comment("/stageflow skip compile", { pr: 2, login: "writer", id: 8003 }));
+    expect(h.reactionsOf(8003)).toEqual(["eyes", "rocket"]);
+    await h.runWhere((r) => r.id === run.id && r.status === "waiting");
+    await h.send("issue_comment", comment("/stageflow approve", { pr: 2, login: "writer", id: 8004 }));
+    expect(h.reactionsOf(8004)).toEqual(["eyes", "-1"]);
+    expect(h.executed).toEqual([]);
+    await h.send("issue_comment", comment("/stageflow approve", { pr: 2, id: 8005 }));
+    await h.runWhere((r) => r.id === run.id && r.status === "degraded");
+    expect(h.executed).toEqual(["publish"]);
+  });
+
   it("approve before the run reaches its approval step is refused, and its check run offers no Approve until then", async () => {
     h = await harness({ files: { "held.yml": HELD }, github: { pulls: { 2: { sha: SHA } } } });
     const payload = example("pull_request", "labeled");
