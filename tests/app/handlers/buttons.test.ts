@@ -67,6 +67,28 @@ describe("check-run buttons", () => {
     expect(h.replies(2).at(-1)!.body).toContain("was refused");
   });
 
+  it("while the settings file has problems, a button is refused like a command: nothing runs, the reply says why", async () => {
+    h = await harness({
+      files,
+      settings: "permission: admin\n",
+      failing: ["test"],
+      github: { pulls: { 2: { sha: SHA } }, permissions: { Codertocat: "admin", writer: "write" } },
+    });
+    const run = await failedRunOnPr(h);
+    // A typo lands on the default branch: who may act is unknown until it is fixed.
+    h.gh.files.set(".github/stageflow.yml", "permission: admn\n");
+    h.handlers.workflows.invalidate({ owner: "Codertocat", repo: "Hello-World" });
+    h.failing.clear();
+    h.executed.length = 0;
+    for (const identifier of ["retry", "resume", "cancel"])
+      await h.send("check_run", button(identifier, run.id, "writer"));
+    expect(h.executed).toEqual([]);
+    expect((await h.engine.report(run.id)).run.status).toBe("failed");
+    const replies = h.replies(2).slice(-3);
+    expect(replies).toHaveLength(3);
+    for (const reply of replies) expect(reply.body).toMatch(/`\.github\/stageflow\.yml:1(:\d+)?`/);
+  });
+
   it("a button naming a run of another repository, or no run, does nothing", async () => {
     h = await harness({ files, failing: ["test"], github: { pulls: { 2: { sha: SHA } } } });
     const run = await failedRunOnPr(h);
