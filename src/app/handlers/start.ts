@@ -1,8 +1,8 @@
 /**
  * Starting a workflow from a label, a command or a button, once the trigger is known: trust of a
  * fork PR, the actor's permission, the PR head the trigger was accepted for (asked again when it
- * moved), then `engine.start` keyed by the delivery (a redelivery starts nothing), the run's
- * ReportTarget, and 🚀.
+ * moved), then `engine.start` keyed by the delivery and the workflow (a redelivery starts
+ * nothing), the run's ReportTarget, and 🚀.
  */
 import { isInputError } from "../../engine/index.js";
 import type { LoadedWorkflow } from "./deps.js";
@@ -111,7 +111,9 @@ export async function startWorkflow(scope: EventScope, request: StartRequest): P
   let handle;
   try {
     handle = await deps.engine.start(request.workflow.plan, {
-      key: `delivery:${scope.deliveryId}`,
+      // One run per delivery and workflow: a label two workflows list starts both, a redelivery
+      // starts neither again.
+      key: `delivery:${scope.deliveryId}:${name}`,
       trigger: { kind: request.source, actor: scope.actor, detail: request.detail },
       inputs: request.inputs,
       metadata: {

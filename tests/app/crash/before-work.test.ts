@@ -87,7 +87,7 @@ it("SIGKILL between recording a delivery and its work: after a restart exactly o
 
   const all = runs(dir);
   expect(all.map((r) => [r.workflow, r.status, r.run_key])).toEqual([
-    ["lint", "succeeded", `delivery:${d.id}`],
+    ["lint", "succeeded", `delivery:${d.id}:lint`],
   ]);
   expect(all[0]!.metadata).toMatchObject({ deliveryId: d.id, issue: 2, pr: true, headSha: SHA });
   expect(lines(steps)).toEqual(["check"]);

@@ -88,7 +88,7 @@ it("SIGKILL mid-run: after a restart the run finishes once, reported completed, 
   // The run finished once.
   const all = runs(dir);
   expect(all.map((r) => [r.id, r.workflow, r.status, r.run_key])).toEqual([
-    [interrupted!.id, "build", "succeeded", `delivery:${d.id}`],
+    [interrupted!.id, "build", "succeeded", `delivery:${d.id}:build`],
   ]);
   // a and c ran once; b, interrupted by the crash, ran again (at least once, at most twice).
   const ran = lines(steps);

@@ -107,8 +107,8 @@ it("deliveries that failed while the app was down are redelivered through the re
   const all = runs(dir);
   expect(all.map((r) => [r.run_key, r.workflow, r.status]).sort()).toEqual(
     [
-      [`delivery:${down.id}`, "triage", "succeeded"],
-      [`delivery:${broken.id}`, "triage", "succeeded"],
+      [`delivery:${down.id}:triage`, "triage", "succeeded"],
+      [`delivery:${broken.id}:triage`, "triage", "succeeded"],
     ].sort(),
   );
   expect(lines(steps)).toEqual(["sort", "sort"]);

@@ -40,7 +40,7 @@ it("an outage seen by installation 1 opens its breaker only: installation 2's ru
   const e = e2e;
   e.gh.fail({ operation: "issues/add-labels", status: 502, times: 5 });
   const calls = () => e.requestsOf("issues/add-labels").length;
-  const runOf = async (id: string) => (await e.runs()).find((r) => r.key === `delivery:${id}`);
+  const runOf = async (id: string) => (await e.runs()).find((r) => r.key === `delivery:${id}:triage`);
 
   // Five runs of installation 1 fail on 502s, one call each: five failures in a row open
   // installation 1's breaker.

@@ -320,7 +320,7 @@ describe("what never triggers", () => {
 
     const runs = await t.runs();
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.key).toBe(`delivery:${first.id}`);
+    expect(runs[0]!.key).toBe(`delivery:${first.id}:deploy`);
     expect(addedLabels(t)).toEqual([["deployed-staging"]]);
     expect(t.statusComments(1)).toHaveLength(1);
     expect(t.reactionsOf(7010).filter((r) => r === "rocket")).toHaveLength(1);

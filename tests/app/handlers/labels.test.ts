@@ -76,6 +76,20 @@ describe("a label starts a workflow", () => {
     expect(await h.runs()).toHaveLength(1);
   });
 
+  it("a label two workflows list starts both, once each: a redelivery starts neither again", async () => {
+    const notify = LABELLED.replace("name: triage", "name: notify");
+    h = await harness({ files: { "triage.yml": LABELLED, "notify.yml": notify } });
+    const id = await h.send("issues", labeled("triage"));
+    await h.runWhere((r) => r.workflow === "notify" && r.status === "succeeded");
+    await h.runWhere((r) => r.workflow === "triage" && r.status === "succeeded");
+    await h.send("issues", labeled("triage"), id);
+    const runs = await h.runs();
+    expect(runs.map((r) => [r.workflow, r.key]).sort()).toEqual([
+      ["notify", `delivery:${id}:notify`],
+      ["triage", `delivery:${id}:triage`],
+    ]);
+  });
+
   it("a label from someone without write permission is refused with what is needed", async () => {
     h = await harness({
       files: { "triage.yml": LABELLED },
