@@ -1,5 +1,6 @@
 import type { RunMetadata, SignalRecord } from "./journal.js";
 import type { Clock, Logger } from "./ports.js";
+import type { SecretMasker } from "./secrets/index.js";
 
 /** Values a step produced; later steps read them as `${{ steps.<id>.outputs.<name> }}`. */
 export type StepOutputs = Record<string, unknown>;
@@ -56,6 +57,13 @@ export interface StepContext {
    * by `stageflow logs`: masked and bounded per attempt by the engine.
    */
   log(stream: "stdout" | "stderr", line: string): void;
+  /**
+   * The run's secret values (inputs declared `secret: true`, the variables under `secrets:`). The
+   * engine masks what a step logs, throws and outputs; a handler that cuts text it did not write
+   * (a command's output, a response body) masks it first — `maskText(text, ctx.secrets)` — since
+   * a cut can leave part of a secret that masking no longer recognises.
+   */
+  secrets: SecretMasker;
   /**
    * Journals what this attempt started outside the engine (plain JSON, opaque to the engine: e.g.
    * the `run` kind's process group and its start time). Resolves once durable; a handler awaits

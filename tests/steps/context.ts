@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { StepContext, StepHandler } from "../../src/engine/handler.js";
 import { type Clock, type Logger, systemClock } from "../../src/engine/ports.js";
+import { NO_SECRETS } from "../../src/engine/secrets/index.js";
 import { createRunStep } from "../../src/steps/run.js";
 
 export interface LogLine {
@@ -59,6 +60,7 @@ export async function makeContext(options: ContextOptions = {}): Promise<TestCon
     inputs: {},
     workDir,
     log: (stream, line) => output.push({ stream, line }),
+    secrets: NO_SECRETS,
     deadline: async (ms) => (overrides.clock ?? systemClock).now() + ms,
     waitFor: async () => {
       throw new Error("waitFor is the engine's: not available in a hand-made context");

@@ -43,6 +43,7 @@ export function attemptStepContext({
     evaluate: run.evaluate,
     workDir: run.output.workDir,
     log: (stream, line) => logs.line(stepId, attempt, stream, line),
+    secrets: recorder.masker,
     recordProcess: (process) => recorder.recordProcess(stepId, attempt, variant.kind, process),
     deadline: (ms) => run.waits.deadline(stepId, ms),
     waitFor: (what) => run.waits.wait(stepId, what, signal),

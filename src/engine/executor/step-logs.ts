@@ -7,7 +7,7 @@ import { maskText, type SecretMasker } from "../secrets/index.js";
  * TAIL_CHARS characters of it (stdout and stderr together, by whole lines; an empty line counts
  * as one character, so that a flood of empty lines is bounded too); what lies between
  * is replaced by one `note` line saying how much was left out. A line longer than
- * MAX_LINE_CHARS is clipped. Documented in docs/cli.md (`stageflow logs`).
+ * MAX_LINE_CHARS (once masked) is clipped. Documented in docs/cli.md (`stageflow logs`).
  */
 export const STEP_LOG_LIMITS = { HEAD_CHARS: 32 * 1024, TAIL_CHARS: 32 * 1024, MAX_LINE_CHARS: 4096 };
 /** Lines are written in batches: at this many, or this long after the first unwritten one. */
@@ -64,8 +64,10 @@ export class StepLogs {
     if (!log)
       this.attempts.set(key, (log = { head: 0, tail: [], tailChars: 0, droppedLines: 0, droppedChars: 0 }));
     const { MAX_LINE_CHARS, HEAD_CHARS, TAIL_CHARS } = STEP_LOG_LIMITS;
-    const clipped = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)} … [line clipped]` : raw;
-    const text = maskText(clipped, this.masker);
+    // Masked before it is clipped: a clip through a secret would leave a part that masking misses.
+    const masked = maskText(raw, this.masker);
+    const text =
+      masked.length > MAX_LINE_CHARS ? `${masked.slice(0, MAX_LINE_CHARS)} … [line clipped]` : masked;
     const entry: NewStepLogLine = { runId: this.runId, stepId, attempt, stream, at: this.clock.now(), text };
     const size = sizeOf(text);
     if (log.tail.length === 0 && log.head + size <= HEAD_CHARS) {

@@ -16,6 +16,8 @@ export const MIN_SECRET_LENGTH = 4;
 
 export class SecretMasker {
   private readonly pattern: RegExp | null;
+  /** The length of the longest form masked (0 when there is none). */
+  readonly longest: number;
 
   constructor(values: Iterable<string> = []) {
     const forms = new Set<string>();
@@ -33,6 +35,7 @@ export class SecretMasker {
       for (const line of value.split(/\r?\n/)) add(line.trim());
     }
     const sorted = [...forms].sort((a, b) => b.length - a.length);
+    this.longest = sorted[0]?.length ?? 0;
     this.pattern = sorted.length ? new RegExp(sorted.map(escape).join("|"), "g") : null;
   }
 
@@ -44,6 +47,29 @@ export class SecretMasker {
   /** The text with every secret value replaced by `***`. */
   text(text: string): string {
     return this.pattern ? text.replace(this.pattern, MASK) : text;
+  }
+
+  /**
+   * Masks the part of `text` that what may follow it cannot change, for text that arrives in
+   * pieces (a stream cut where it does not end): returns that part masked, and the rest as it
+   * was: the last `longest - 1` characters at most, which may be the beginning of a secret that
+   * goes on in the next piece. Put `rest` in front of the next piece; mask it whole (`text`) at
+   * the end. A secret that starts in `masked` is masked whole there, even when it ends in the
+   * last characters: so no piece shows part of a secret.
+   */
+  split(text: string): { masked: string; rest: string } {
+    if (!this.pattern) return { masked: text, rest: "" };
+    const settled = Math.max(0, text.length - (this.longest - 1));
+    let masked = "";
+    let at = 0;
+    // Every form is at most `longest` long: a match starting before `settled` is whole in `text`.
+    for (const match of text.matchAll(this.pattern)) {
+      if (match.index >= settled) break;
+      masked += text.slice(at, match.index) + MASK;
+      at = match.index + match[0].length;
+    }
+    const end = Math.max(at, settled);
+    return { masked: masked + text.slice(at, end), rest: text.slice(end) };
   }
 
   /** A copy of `value` with every string in it (not the keys) masked. Plain JSON values only. */

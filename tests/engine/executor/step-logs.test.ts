@@ -5,6 +5,7 @@ import { SecretMasker } from "../../../src/engine/secrets/index.js";
 import { FakeClock } from "../../../src/engine/testing/fake-clock.js";
 import { MemoryJournal } from "../../../src/store/index.js";
 import { newRun } from "../../../src/testing/contract/builders.js";
+import { secretFragments } from "../../support/fragments.js";
 
 async function setup() {
   const journal = new MemoryJournal();
@@ -44,5 +45,21 @@ describe("StepLogs", () => {
     const [line] = await journal.listStepLog("r1");
     expect(line?.attempt).toBe(2);
     expect(line?.text).toBe(`${"y".repeat(STEP_LOG_LIMITS.MAX_LINE_CHARS)} … [line clipped]`);
+  });
+
+  it("masks a long line before it clips it: a secret across the clip leaves no part of it", async () => {
+    const { journal, logs } = await setup();
+    const max = STEP_LOG_LIMITS.MAX_LINE_CHARS;
+    // The secret starts 5 characters before the clip, and a token 3 before it.
+    logs.line("build", 1, "stdout", `${"x".repeat(max - 5)}hunter2-secret${"z".repeat(10)}`);
+    logs.line("build", 1, "stderr", `${"x".repeat(max - 3)}ghp_${"T".repeat(36)} ${"z".repeat(10)}`);
+    logs.end("build", 1);
+    await Promise.resolve();
+    const texts = (await journal.listStepLog("r1")).map((l) => l.text);
+    expect(texts).toEqual([
+      `${"x".repeat(max - 5)}***zz … [line clipped]`,
+      `${"x".repeat(max - 3)}*** … [line clipped]`,
+    ]);
+    expect(secretFragments("hunter2-secret", texts.join("\n"))).toEqual([]);
   });
 });

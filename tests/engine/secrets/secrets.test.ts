@@ -10,6 +10,7 @@ import {
   secretValues,
 } from "../../../src/engine/secrets/index.js";
 import { recordedInputs, secretInputsForResume } from "../../../src/engine/secrets/run-inputs.js";
+import { secretFragments } from "../../support/fragments.js";
 
 const GHP = `ghp_${"a1B2".repeat(9)}`;
 
@@ -132,5 +133,39 @@ describe("secret inputs in the journal", () => {
     expect(secretInputsForResume(run, { key: "v" })).toEqual({ key: "v" });
     expect(() => secretInputsForResume(run, {})).toThrow(/needs its secret input\(s\) 'key' again/);
     expect(() => secretInputsForResume(run, { key: "v", ref: "x" })).toThrow(/'ref' is not a secret input/);
+  });
+});
+
+describe("masking text that arrives in pieces (SecretMasker.split)", () => {
+  const SECRET = "Zq8-SECRETPART-0123456789-TAILPART";
+  const masker = new SecretMasker([SECRET]);
+
+  it("knows its longest form (base64 is longer than the value), and 0 without secrets", () => {
+    expect(masker.longest).toBe(Buffer.from(SECRET).toString("base64").replace(/=+$/, "").length);
+    expect(new SecretMasker().longest).toBe(0);
+    expect(new SecretMasker().split("abc")).toEqual({ masked: "abc", rest: "" });
+  });
+
+  it("masks a secret whole wherever the stream is cut, and gives back exactly the text masked at once", () => {
+    const stream = `head ${SECRET} middle ${encodeURIComponent(SECRET)}${SECRET} tail`;
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const first = masker.split(stream.slice(0, cut));
+      const second = masker.split(first.rest + stream.slice(cut));
+      const pieces = [first.masked, second.masked, masker.text(second.rest)];
+      for (const piece of pieces) expect(secretFragments(SECRET, piece), `cut at ${cut}`).toEqual([]);
+      expect(pieces.join(""), `cut at ${cut}`).toBe(masker.text(stream));
+      expect(first.rest.length).toBeLessThan(masker.longest);
+    }
+  });
+
+  it("carries over what may begin a secret, and masks one that starts in the settled part whole", () => {
+    const prefix = "x".repeat(100);
+    const held = masker.longest - 1;
+    // The last `longest - 1` characters are held back, unmasked: a secret may begin there.
+    const open = prefix + SECRET.slice(0, 10);
+    expect(masker.split(open)).toEqual({ masked: open.slice(0, -held), rest: open.slice(-held) });
+    // It starts early enough to be whole in the text: masked, though it ends in the last characters.
+    const after = "y".repeat(masker.longest - SECRET.length);
+    expect(masker.split(`${prefix}${SECRET}${after}`)).toEqual({ masked: `${prefix}${MASK}`, rest: after });
   });
 });
