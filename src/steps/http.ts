@@ -88,7 +88,8 @@ async function executeHttp(ctx: StepContext, fetchFn: FetchFunction): Promise<St
   const body = masker.mask(text);
   if (!response.ok) {
     const status = `${response.status} ${response.statusText}`.trim();
-    const excerpt = body.slice(0, MESSAGE_BODY_CHARS);
+    // The run's secrets masked before the cut: a secret cut in two would not be recognised.
+    const excerpt = ctx.secrets.text(body).slice(0, MESSAGE_BODY_CHARS);
     throw new HttpError(
       `${label} answered ${status}${excerpt ? `: ${excerpt}` : ""}`,
       response.status,

@@ -13,8 +13,15 @@ export class OutputFileError extends Error {
   readonly code = "invalid_output";
 }
 
-/** Parses the file's text; a malformed line throws an OutputFileError naming its line number. */
-export function parseOutputFile(text: string): Record<string, string> {
+/**
+ * Parses the file's text; a malformed line throws an OutputFileError naming its line number.
+ * What the message quotes of the file is masked with `mask` before it is clipped (a clipped
+ * secret would no longer be recognised).
+ */
+export function parseOutputFile(
+  text: string,
+  mask: (text: string) => string = (t) => t,
+): Record<string, string> {
   const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.at(-1) === "") lines.pop();
   const outputs = new Map<string, string>();
@@ -24,11 +31,12 @@ export function parseOutputFile(text: string): Record<string, string> {
     const eq = line.indexOf("=");
     const heredoc = line.indexOf("<<");
     if (eq >= 0 && (heredoc < 0 || eq < heredoc)) {
-      outputs.set(checkName(line.slice(0, eq), i), line.slice(eq + 1));
+      outputs.set(checkName(line.slice(0, eq), i, mask), line.slice(eq + 1));
       continue;
     }
-    if (heredoc < 0) fail(i, `expected name=value or name<<DELIMITER, got ${JSON.stringify(clip(line))}`);
-    const name = checkName(line.slice(0, heredoc), i);
+    if (heredoc < 0)
+      fail(i, `expected name=value or name<<DELIMITER, got ${JSON.stringify(clip(mask(line)))}`);
+    const name = checkName(line.slice(0, heredoc), i, mask);
     const delimiter = line.slice(heredoc + 2);
     if (delimiter.trim() === "") fail(i, `missing heredoc delimiter after '${name}<<'`);
     const close = lines.indexOf(delimiter, i + 1);
@@ -39,10 +47,10 @@ export function parseOutputFile(text: string): Record<string, string> {
   return Object.fromEntries(outputs);
 }
 
-function checkName(raw: string, index: number): string {
+function checkName(raw: string, index: number, mask: (text: string) => string): string {
   const name = raw.trim();
   if (!NAME.test(name)) {
-    fail(index, `invalid output name ${JSON.stringify(clip(name))} (letters, digits, '_' and '-')`);
+    fail(index, `invalid output name ${JSON.stringify(clip(mask(name)))} (letters, digits, '_' and '-')`);
   }
   return name;
 }

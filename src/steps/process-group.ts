@@ -12,7 +12,8 @@
  * Clock: they manage OS processes, which a fake clock cannot pause.
  */
 import { spawn } from "node:child_process";
-import { lineReader, TAIL_BYTES, TAIL_LINES, tailText } from "./lines.js";
+import type { SecretMasker } from "../engine/secrets/index.js";
+import { lineReader, TAIL_LINES, tailLine, tailText } from "./lines.js";
 import { groupAlive } from "./process-identity.js";
 import { watchGroup } from "./watchdog.js";
 
@@ -21,6 +22,11 @@ export interface GroupRunOptions {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   onLine(stream: "stdout" | "stderr", line: string): void;
+  /**
+   * The run's secret values: masked in the stderr tail before it is cut, and never split between
+   * the pieces of an over-long line (see lineReader). Lines are passed to `onLine` unmasked otherwise.
+   */
+  secrets?: SecretMasker;
   /**
    * Called with the leader's pid (= the group id) before the command starts; the command starts
    * once it resolves. When it rejects, the command never starts and the run rejects with its error.
@@ -35,7 +41,7 @@ export interface GroupRunOptions {
 export interface GroupRunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** The last lines of stderr: at most 20 lines and 4 KB. */
+  /** The last lines of stderr, masked (secrets and token-shaped text): at most 20 lines and 4 KB. */
   stderrTail: string;
 }
 
@@ -88,12 +94,12 @@ export async function runInProcessGroup(
   const pgid = child.pid;
   const watchdog = pgid === undefined ? undefined : watchGroup(pgid, killGraceMs, opts.env.PATH);
   const tail: string[] = [];
-  const out = lineReader((l) => opts.onLine("stdout", l));
+  const out = lineReader((l) => opts.onLine("stdout", l), opts.secrets);
   const err = lineReader((l) => {
-    tail.push(l.length > TAIL_BYTES ? l.slice(-TAIL_BYTES) : l);
+    tail.push(tailLine(l, opts.secrets));
     if (tail.length > TAIL_LINES) tail.shift();
     opts.onLine("stderr", l);
-  });
+  }, opts.secrets);
   child.stdout.setEncoding("utf8").on("data", out.push);
   child.stderr.setEncoding("utf8").on("data", err.push);
 

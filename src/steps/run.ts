@@ -7,6 +7,7 @@ import { accessSync, constants } from "node:fs";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { StepContext, StepHandler, StepOutputs } from "../engine/handler.js";
+import { maskText } from "../engine/secrets/index.js";
 import { RunStepError } from "./errors.js";
 import { MAX_OUTPUT_BYTES, OutputFileError, parseOutputFile } from "./output-file.js";
 import { describeGroup, stopOrphanGroup } from "./orphans.js";
@@ -77,6 +78,7 @@ export function createRunStep(options: RunStepOptions): StepHandler {
           cwd,
           env,
           signal: ctx.signal,
+          secrets: ctx.secrets,
           killGraceMs,
           // Journaled before the command starts: a resume stops it if this process dies.
           beforeStart: async (pgid) => ctx.recordProcess(await describeGroup(pgid)),
@@ -86,7 +88,7 @@ export function createRunStep(options: RunStepOptions): StepHandler {
           },
         });
         if (result.exitCode !== 0) throw new RunStepError(result.exitCode, result.signal, result.stderrTail);
-        return await readOutputs(outputFile);
+        return await readOutputs(outputFile, (text) => maskText(text, ctx.secrets));
       } finally {
         await rm(outputFile, { force: true });
       }
@@ -166,11 +168,11 @@ async function workingDirectory(baseDir: string, dir: unknown): Promise<string> 
   return resolved;
 }
 
-async function readOutputs(file: string): Promise<StepOutputs> {
+async function readOutputs(file: string, mask: (text: string) => string): Promise<StepOutputs> {
   const info = await stat(file).catch(() => undefined);
   if (!info) return {};
   if (info.size > MAX_OUTPUT_BYTES) {
     throw new OutputFileError(`$STAGEFLOW_OUTPUT is ${info.size} bytes; the limit is ${MAX_OUTPUT_BYTES}`);
   }
-  return parseOutputFile(await readFile(file, "utf8"));
+  return parseOutputFile(await readFile(file, "utf8"), mask);
 }

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TimeoutError } from "../../src/engine/errors.js";
+import { SecretMasker } from "../../src/engine/secrets/index.js";
 import { FakeClock } from "../../src/engine/testing/fake-clock.js";
 import { HttpError, HttpRequestError } from "../../src/steps/errors.js";
 import { createHttpStep, httpStep } from "../../src/steps/http.js";
+import { secretFragments } from "../support/fragments.js";
 import { makeContext, type TestContext } from "./context.js";
 
 const SECRET = "Bearer s3cr3t-token-value";
@@ -197,6 +199,24 @@ describe("http step", () => {
       headers: { "content-type": "application/json" },
     });
     expect(calls[0]?.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it("masks the run's secrets in an error's body excerpt before cutting it to 500 characters", async () => {
+    const secret = "Zq8-SECRETPART-0123456789-TAILPART";
+    // The server echoes the secret across the excerpt's end (character 500).
+    const step = createHttpStep({
+      fetch: async () => new Response(`${"e".repeat(490)}${secret}${"f".repeat(100)}`, { status: 500 }),
+    });
+    current = await makeContext({
+      config: { url: "https://api.example.com/x" },
+      secrets: new SecretMasker([secret]),
+    });
+    const error = (await step.execute(current.ctx).catch((e: unknown) => e)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.message).toBe(
+      `GET https://api.example.com/x answered 500: ${"e".repeat(490)}***${"f".repeat(7)}`,
+    );
+    expect(secretFragments(secret, error.message)).toEqual([]);
   });
 
   it("a host fetch that never answers (and ignores its signal) still times out on the fake clock", async () => {

@@ -1,9 +1,11 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SecretMasker } from "../../src/engine/secrets/index.js";
 import { RunStepError } from "../../src/steps/errors.js";
 import { OutputFileError } from "../../src/steps/output-file.js";
 import { createRunStep } from "../../src/steps/run.js";
+import { secretFragments } from "../support/fragments.js";
 import { type ContextOptions, makeContext, type TestContext, processRunStep } from "./context.js";
 
 const runStep = processRunStep();
@@ -121,6 +123,19 @@ describe("run step", () => {
     expect(e.message).not.toContain("first");
   });
 
+  it("masks the run's secrets in the stderr tail before cutting it to 4 KB", async () => {
+    const secret = "Zq8-SECRETPART-0123456789-TAILPART";
+    // Unmasked, the tail's last 4096 characters of this line would begin inside the secret.
+    const error = await run('printf "%s%4080s\\n" "$INPUT_KEY" "" | tr " " y >&2; exit 3', {
+      inputs: { key: secret },
+      secrets: new SecretMasker([secret]),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunStepError);
+    const e = error as RunStepError;
+    expect(e.message).toMatch(/^command failed with exit code 3: \*\*\*y{4080}$/);
+    expect(secretFragments(secret, e.message)).toEqual([]);
+  });
+
   it("fails on the first failing command and in pipelines (bash -e -o pipefail)", async () => {
     await expect(run("false | cat; echo unreachable >&2")).rejects.toMatchObject({ code: "exit_1" });
   });
@@ -137,6 +152,20 @@ describe("run step", () => {
     );
     expect(error).toBeInstanceOf(OutputFileError);
     expect((error as Error).message).toMatch(/line 3/);
+  });
+
+  it("masks the run's secrets in what it quotes of a malformed outputs file before clipping it", async () => {
+    const secret = "Zq8-SECRETPART-0123456789-TAILPART";
+    // The quote is clipped at 77 characters: 70 before the secret, so the clip would cut it.
+    const error = await run('printf "%70s%s\\n" "" "$INPUT_KEY" | tr " " y >> "$STAGEFLOW_OUTPUT"', {
+      inputs: { key: secret },
+      secrets: new SecretMasker([secret]),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputFileError);
+    expect((error as Error).message).toBe(
+      `$STAGEFLOW_OUTPUT line 1: expected name=value or name<<DELIMITER, got "${"y".repeat(70)}***"`,
+    );
+    expect(secretFragments(secret, (error as Error).message)).toEqual([]);
   });
 
   it("honours with.working_directory and with.shell", async () => {
