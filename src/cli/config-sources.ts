@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { errorMessage } from "../index.js";
+import { errorMessage, jsonSyntaxWhere } from "../index.js";
 import { ConfigError, type ConfigKey, show } from "./config.js";
 import { readTextFile } from "./read-file.js";
 
@@ -66,11 +66,16 @@ export function findConfigFile(cwd: string, explicit: string | undefined): strin
 export function fileLayer(path: string, cwd: string): Layer {
   const name = isAbsolute(path) && path.startsWith(cwd) ? relative(cwd, path) : path;
   let data: unknown;
+  let text = "";
   try {
-    const text = readTextFile(path, 1024 * 1024);
+    text = readTextFile(path, 1024 * 1024);
     data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new ConfigError([`${name}: ${errorMessage(e).split("\n")[0]}`]);
+    // Not JSON.parse's message: it quotes the file around the error (a secret setting, maybe).
+    const where = e instanceof SyntaxError ? jsonSyntaxWhere(text) : "";
+    const why =
+      e instanceof SyntaxError ? `invalid JSON${where ? ` ${where}` : ""}` : errorMessage(e).split("\n")[0];
+    throw new ConfigError([`${name}: ${why}`]);
   }
   data ??= {};
   if (typeof data !== "object" || Array.isArray(data)) {

@@ -8,6 +8,7 @@ export * from "./errors.js";
 export type * from "./events.js";
 export * from "./handler.js";
 export * from "./journal.js";
+export { type JsonSyntaxProblem, jsonSyntaxProblem, jsonSyntaxWhere } from "./json-syntax.js";
 export * from "./ports.js";
 export * from "./reasons.js";
 export { buildReport } from "./report.js";

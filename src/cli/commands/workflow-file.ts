@@ -2,6 +2,7 @@ import { relative, resolve } from "node:path";
 import {
   errorMessage,
   InputError,
+  jsonSyntaxWhere,
   LIMITS,
   parseWorkflow,
   type StepHandler,
@@ -43,22 +44,41 @@ export function readInputs(
 ): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   if (inputFile !== undefined) {
-    let data: unknown;
+    let text: string;
     try {
-      data = JSON.parse(readTextFile(resolve(cwd, inputFile), LIMITS.inputFileBytes));
+      text = readTextFile(resolve(cwd, inputFile), LIMITS.inputFileBytes);
     } catch (e) {
       throw new InputError("invalid_input", `--input-file ${inputFile}: ${errorMessage(e)}`);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // Not JSON.parse's message: it quotes the file around the error, maybe part of a secret.
+      const where = jsonSyntaxWhere(text);
+      throw new InputError(
+        "invalid_input",
+        `--input-file ${inputFile}: invalid JSON${where ? ` ${where}` : ""}`,
+      );
     }
     if (!data || typeof data !== "object" || Array.isArray(data)) {
       throw new InputError("invalid_input", `--input-file ${inputFile}: expected a JSON object of inputs`);
     }
     Object.assign(inputs, data);
   }
-  for (const pair of pairs) {
+  pairs.forEach((pair, i) => {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new InputError("invalid_input", `--input: expected key=value, got '${pair}'`);
+    if (eq <= 0) {
+      // Not shown: a mistyped pair (`api_key:s3cret`) may be, or hold, a secret value.
+      const which = pairs.length > 1 ? ` (--input number ${i + 1})` : "";
+      const why = eq === 0 ? "no key before '='" : "no '='";
+      throw new InputError(
+        "invalid_input",
+        `--input: expected key=value, got an argument with ${why}${which}; it is not shown, as it may hold a secret`,
+      );
+    }
     inputs[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-  }
+  });
   return inputs;
 }
 

@@ -1,3 +1,4 @@
+import { jsonSyntaxWhere } from "../json-syntax.js";
 import { ExpressionError, type FunctionName } from "./ast.js";
 import { looseEquals, toText } from "./values.js";
 
@@ -19,10 +20,17 @@ export const FUNCTIONS: Record<FunctionName, Fn> = {
       : toText(value),
   toJSON: ([value]) => JSON.stringify(value ?? null, null, 2),
   fromJSON: ([text], offset) => {
+    const json = toText(text);
     try {
-      return JSON.parse(toText(text)) as unknown;
-    } catch (e) {
-      throw new ExpressionError(`fromJSON(): ${(e as Error).message}`, offset, "invalid_input");
+      return JSON.parse(json) as unknown;
+    } catch {
+      // Not JSON.parse's message: it quotes the text, and the text may be (part of) a secret.
+      const where = jsonSyntaxWhere(json);
+      throw new ExpressionError(
+        `fromJSON(): invalid JSON${where ? ` (${where})` : ""}`,
+        offset,
+        "invalid_input",
+      );
     }
   },
 };

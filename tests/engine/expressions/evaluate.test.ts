@@ -77,6 +77,17 @@ describe("evaluateExpression", () => {
     expect(() => ev("inputs.count == fromJSON('nope')")).toThrow(/^fromJSON\(\): .* at column 17$/);
   });
 
+  it("says where fromJSON()'s text stops being JSON without quoting any of it (it may be a secret)", () => {
+    const creds = '{"Qz7":"Wv3K","Jp9":Xr5-hunter2-M8d}';
+    const s: Scope = { inputs: { creds }, steps: {} };
+    expect(() => ev("fromJSON(inputs.creds).Qz7", s)).toThrow(
+      "fromJSON(): invalid JSON (at position 20: expected a value) at column 1",
+    );
+    expect(() =>
+      ev("fromJSON(inputs.creds)", { inputs: { creds: '{\n  "a": 1\n  "b": 2\n}' }, steps: {} }),
+    ).toThrow("fromJSON(): invalid JSON (at line 3, column 3: expected ',' or '}') at column 1");
+  });
+
   it("throws unknown_output naming the outputs a step has", () => {
     const error = (() => {
       try {
