@@ -29,7 +29,7 @@ import {
   systemClock,
   type WorkflowPlan,
 } from "../index.js";
-import { secretInputNames } from "../engine/secrets/index.js";
+import { maskText, secretInputNames } from "../engine/secrets/index.js";
 import { learnHistory } from "../observe/baselines.js";
 import { type ActionInputs, ActionInputError, type Env, readInputs, type RunnerContext, runnerContext } from "./inputs.js";
 import type { ActionDeps, ActionJournal, CheckpointStore } from "./ports.js";
@@ -497,7 +497,8 @@ function showProgress(engine: Engine, out: ActionDeps["out"], checkpoints: Check
  */
 function firstLine(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message ?? error;
-  return String(message ?? "").split(/\r\n|\r|\n/)[0]!.slice(0, 300);
+  // Token-shaped text masked before the cut (the engine masked the run's secret values already).
+  return maskText(String(message ?? "")).split(/\r\n|\r|\n/)[0]!.slice(0, 300);
 }
 
 function annotate(view: RunView, inputs: ActionInputs, ctx: RunnerContext, out: ActionDeps["out"]): void {

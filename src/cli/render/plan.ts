@@ -112,5 +112,6 @@ function summary(step: StepPlan): string {
   if (typeof step.config !== "string") return step.kind;
   const first = step.config.split("\n").find((line) => line.trim() !== "") ?? "";
   const more = step.config.trim().includes("\n") || first.length > 60 ? " …" : "";
-  return `${step.kind}: ${maskText(first.trim().slice(0, 60))}${more}`;
+  // Masked before it is cut: a token cut short is no longer token-shaped.
+  return `${step.kind}: ${maskText(first.trim()).slice(0, 60)}${more}`;
 }
