@@ -187,15 +187,25 @@ function answer(res: ServerResponse, status: number, text: string): void {
   res.end(body);
 }
 
+/** How long the rest of a refused request's body is read (and dropped) before the connection is cut. */
+export const REFUSED_BODY_LINGER_MS = 5_000;
+
 /**
- * Answers a refusal. When the request body was not read to its end, the connection is closed
- * after the answer, so the rest is never read.
+ * Answers a refusal. When the request body was not read to its end, the rest is read and dropped
+ * (never kept) while the client still sends it, for at most REFUSED_BODY_LINGER_MS, then the
+ * connection is cut: cutting it at once, with the client's data unread, makes the kernel answer
+ * with a reset, and a client still sending loses the answer it had not read yet. (Real time, not
+ * the injected clock: it bounds what a socket may still send.)
  */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
-  if (!req.complete) res.setHeader("connection", "close");
+  if (!req.complete) {
+    const cut = setTimeout(() => req.socket.destroy(), REFUSED_BODY_LINGER_MS).unref();
+    const cancel = () => clearTimeout(cut);
+    req.once("end", cancel);
+    req.socket.once("close", cancel);
+    req.resume();
+  }
   const body = JSON.stringify({ error: message });
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body, () => {
-    if (!req.complete) req.socket.destroy();
-  });
+  res.end(body);
 }
