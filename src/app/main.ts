@@ -284,12 +284,15 @@ export async function startApp(config: AppConfig, deps: AppDeps = {}): Promise<R
     // every minute, when a channel is configured by the environment.
     const alertsConfig = loadAlertsConfig({ env: config.env });
     if (Object.keys(alertsConfig.channels).length > 0) {
-      // The reader's baseline is taken once the replayed history is in the counters: what
-      // happened before this process started is in no alert window.
-      await metricsFeed.idle();
       const { manager } = createAlerting({
         config: alertsConfig,
-        read: registryReader(metrics.registry, { clock, collect: () => metrics.collect() }),
+        // The reader's baseline is taken once the replayed history is in the counters (what
+        // happened before this process started is in no alert window), without holding up the start.
+        read: registryReader(metrics.registry, {
+          clock,
+          collect: () => metrics.collect(),
+          after: metricsFeed.idle(),
+        }),
         costs: journalCostReader(journal),
         clock,
         logger: log,

@@ -372,9 +372,7 @@ class StageflowEngine implements Engine {
           bus: this.bus,
           leases: this.leases,
           options: this.options,
-          kinds: this.handlers,
-          logger: this.services.logger,
-          runServices: (run) => this.runServicesOf(run),
+          ...this.orphans,
           newId: this.newId,
         },
         runId,
@@ -629,7 +627,7 @@ class StageflowEngine implements Engine {
       return;
     }
     try {
-      await endCancelled(this.journal, recorder, fresh, owner, now, this.orphanStopper(fresh));
+      await endCancelled(this.journal, recorder, fresh, owner, now, this.orphans);
     } catch (error) {
       // Nothing recorded: the request stays, and the next cancel or resume ends it.
       await this.journal.releaseLease(runId, owner).catch(() => {});
@@ -639,11 +637,11 @@ class StageflowEngine implements Engine {
   }
 
   /** How a run nobody executes any more gets what its dead owner's steps left running stopped. */
-  private orphanStopper(run: RunRecord): OrphanStopper {
+  private get orphans(): OrphanStopper {
     return {
       kinds: this.handlers,
       logger: this.services.logger,
-      runServices: () => this.runServicesOf(run),
+      runServices: (run) => this.runServicesOf(run),
     };
   }
 

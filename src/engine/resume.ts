@@ -15,7 +15,7 @@ import type { WakeCause } from "./parking/scheduler.js";
 import type { Clock, Logger } from "./ports.js";
 import type { ReasonCode } from "./reasons.js";
 import { secretInputsForResume } from "./secrets/run-inputs.js";
-import { closeInterrupted, endCancelled, type OrphanStopper, stopOrphansOf, takeOver } from "./takeover.js";
+import { closeInterrupted, endCancelled, stopOrphansOf, takeOver } from "./takeover.js";
 
 interface Deps {
   journal: Journal;
@@ -124,19 +124,14 @@ async function prepareTaken(
     runId,
     correlationId: run.correlationId,
   });
-  const orphans: OrphanStopper = {
-    kinds: deps.kinds,
-    logger: deps.logger,
-    runServices: () => deps.runServices(run),
-  };
   if (run.cancelRequested) {
-    await endCancelled(journal, recorder, run, owner, now, orphans);
+    await endCancelled(journal, recorder, run, owner, now, deps);
     return { ended: { runId, status: "cancelled", reason: "cancelled" } };
   }
   const block = async (reason: ReasonCode, message: string): Promise<{ ended: RunResult }> => {
     // Nothing executes a blocked run: what a dead owner's steps left running is stopped now, not
     // only when (if ever) the run is resumed again. Its attempts stay open for that resume.
-    await stopOrphansOf(journal, runId, await journal.listAttempts(runId), orphans);
+    await stopOrphansOf(journal, run, await journal.listAttempts(runId), deps);
     const error = toErrorInfo(new Error(message));
     error.reason = reason;
     await recorder.updateRun({ status: "blocked", reason, error, releaseLeaseOf: owner }, [

@@ -64,12 +64,12 @@ export function closeInterrupted(
     );
 }
 
-/** What ending a run cancelled needs to stop what a dead owner's steps left running. */
+/** What stopping what a dead owner's steps left running needs (the engine's, as resume gets them). */
 export interface OrphanStopper {
   kinds: ReadonlyMap<string, StepHandler>;
   logger: Logger;
   /** Makes the run's services (the `forRun` handlers whose `stopOrphan` stops its orphans). */
-  runServices(): RunServices;
+  runServices(run: RunRecord): RunServices;
 }
 
 /**
@@ -78,13 +78,13 @@ export interface OrphanStopper {
  */
 export async function stopOrphansOf(
   journal: Journal,
-  runId: string,
+  run: RunRecord,
   attempts: readonly AttemptRecord[],
   orphans: OrphanStopper,
 ): Promise<void> {
-  const runServices = orphans.runServices();
+  const runServices = orphans.runServices(run);
   try {
-    await stopOrphans(journal, orphans.kinds, runServices, orphans.logger, runId, attempts);
+    await stopOrphans(journal, orphans.kinds, runServices, orphans.logger, run.id, attempts);
   } finally {
     runServices.drop();
   }
@@ -102,13 +102,13 @@ export async function stopOrphansOf(
 export async function endCancelled(
   journal: Journal,
   recorder: RunRecorder,
-  run: Pick<RunRecord, "id" | "createdAt">,
+  run: RunRecord,
   owner: string,
   now: number,
   orphans: OrphanStopper,
 ): Promise<void> {
   const attempts = await journal.listAttempts(run.id);
-  await stopOrphansOf(journal, run.id, attempts, orphans);
+  await stopOrphansOf(journal, run, attempts, orphans);
   const closed = closeInterrupted(journal, attempts, now, "run cancelled");
   const ended = recorder.updateRun(
     { status: "cancelled", reason: "cancelled", finishedAt: now, releaseLeaseOf: owner },

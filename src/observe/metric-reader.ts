@@ -3,9 +3,9 @@
  * cumulative, so a rule's window is read as the change between two snapshots of the registry:
  * - one snapshot per evaluation time (`query.now`), taken when the first rule of that evaluation
  *   asks and reused by the others, so every rule of one evaluation sees the same values;
- * - a baseline snapshot, read as the reader is made: make it once the host's counters hold their
- *   replayed history (the app awaits its metrics feed's `idle()`), so what happened before the
- *   process started is never in a window;
+ * - a baseline snapshot, read as the reader is made, or once `after` settles: the host's counters
+ *   then hold their replayed history (the app passes its metrics feed's `idle()`), so what
+ *   happened before the process started is never in a window;
  * - a window starts at the newest snapshot taken at or before `now - windowMs`, or, when none is
  *   that old (the process is younger than the window), at the oldest one kept (the baseline at
  *   first). A window shorter than the evaluation interval thus spans one interval.
@@ -73,18 +73,25 @@ export interface RegistryReaderOptions {
    * time (`Metrics.collect`), so a rule on them does not depend on Prometheus scraping `/metrics`.
    */
   collect?: () => Promise<void> | void;
+  /**
+   * The baseline snapshot is read once this settles (the host's replay of its history into the
+   * counters); evaluations before then wait for it. @default at once
+   */
+  after?: Promise<unknown>;
 }
 
 /** A MetricReader over `registry` (see the module's comment for the derived series). */
 export function registryReader(registry: Registry, options: RegistryReaderOptions): MetricReader {
   /** Oldest first: the baseline, then one per evaluation time. */
   const snapshots: Snapshot[] = [];
-  const at = options.clock.now();
   // A baseline that cannot be read: the first evaluation's snapshot is the oldest instead.
-  const baseline: Promise<void> = read(registry, options.collect).then(
-    (values) => void snapshots.unshift({ at, values }),
-    () => {},
-  );
+  const baseline: Promise<void> = Promise.resolve(options.after)
+    .catch(() => {})
+    .then(async () => {
+      const at = options.clock.now();
+      snapshots.unshift({ at, values: await read(registry, options.collect) });
+    })
+    .catch(() => {});
   /** The snapshot of the latest evaluation time (the rules of one evaluation share it). */
   let latest: { at: number; snapshot: Promise<Snapshot> } | undefined;
   let longest = 0;

@@ -21,6 +21,16 @@ afterEach(() => tmp.cleanup());
 
 const cli = (...args: string[]) => stageflow(captureIo(tmp.dir), ...args, "--db", db);
 
+/** A workflow of one `run` step `a` (`run` is what follows `run: `) with one required secret input. */
+const oneStep = (name: string, input: string, run: string) => `name: ${name}
+inputs:
+  ${input}: { type: string, secret: true, required: true }
+stages:
+  - id: s
+    steps:
+      - id: a
+        run: ${run}`;
+
 /** Everything the CLI shows of run `id`, as [what, text] pairs. */
 async function shown(id: string): Promise<Array<[string, string]>> {
   const views: Array<[string, string]> = [];
@@ -49,20 +59,17 @@ describe("a cut through step output leaves no part of a secret", () => {
   it("a log line clipped at 4,096 characters, and an error's stderr tail cut to its last 4 KB", async () => {
     tmp.write(
       "clip.yml",
-      `name: clip
-inputs:
-  key: { type: string, secret: true, required: true }
-stages:
-  - id: s
-    steps:
-      - id: a
-        run: |
+      oneStep(
+        "clip",
+        "key",
+        `|
           # stdout: the secret starts 11 characters before the log's clip at 4,096
           printf '%4085s%s%20s\\n' '' "$INPUT_KEY" '' | tr ' ' x
           # stderr: the tail's last 4,096 characters would start inside the secret
           printf '%s%4080s\\n' "$INPUT_KEY" '' | tr ' ' y >&2
           exit 3
 `,
+      ),
     );
     const ran = await cli("run", "clip.yml", "--input", `key=${SECRET}`, "--json");
     expect(ran.code).toBe(1);
@@ -83,20 +90,17 @@ stages:
   it("a line over 64 KiB read in pieces, the secret arriving across the cut", async () => {
     tmp.write(
       "long.yml",
-      `name: long
-inputs:
-  key: { type: string, secret: true, required: true }
-stages:
-  - id: s
-    steps:
-      - id: a
-        run: |
+      oneStep(
+        "long",
+        "key",
+        `|
           # 65,530 characters, then the secret's first part: the line passes 64 KiB inside the secret.
           printf '%65530s%s' '' "\${INPUT_KEY:0:16}" | tr ' ' x
           # The rest comes later (a read of the pipe most likely ends in between).
           sleep 0.3
           printf '%s\\n' "\${INPUT_KEY:16}"
 `,
+      ),
     );
     const ran = await cli("run", "long.yml", "--input", `key=${SECRET}`, "--json");
     expect(ran.code).toBe(0);
@@ -110,18 +114,7 @@ describe("a JSON parse error quotes nothing of its text", () => {
   const CREDS = `{"Qz7":"Wv3K","Jp9":${SECRET}}`;
 
   it("fromJSON() of a malformed secret input says where, not what", async () => {
-    tmp.write(
-      "json.yml",
-      `name: json
-inputs:
-  creds: { type: string, secret: true, required: true }
-stages:
-  - id: s
-    steps:
-      - id: a
-        run: echo "\${{ fromJSON(inputs.creds).Qz7 }}"
-`,
-    );
+    tmp.write("json.yml", oneStep("json", "creds", `echo "\${{ fromJSON(inputs.creds).Qz7 }}"\n`));
     const ran = await cli("run", "json.yml", "--input", `creds=${CREDS}`, "--json");
     expect(ran.code).toBe(1);
     const id = (JSON.parse(ran.out) as { id: string }).id;

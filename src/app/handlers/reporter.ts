@@ -46,8 +46,6 @@ interface Slot {
   firstSeq: number | null;
   /** The earliest event the write in flight reflects: it holds the cursor until the write succeeds. */
   writingFrom: number | null;
-  /** The run's reporting ended (its repository or installation is gone): never written again. */
-  dropped: boolean;
   lastWriteAt: number | null;
   failures: number;
   /** A scheduled write: the timer's canceller. */
@@ -80,7 +78,6 @@ export function createReporter(options: ReporterOptions): Reporter {
         dirty: false,
         firstSeq: null,
         writingFrom: null,
-        dropped: false,
         lastWriteAt: null,
         failures: 0,
         timer: null,
@@ -106,7 +103,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   };
 
   function schedule(slot: Slot, delay = delayOf(slot)): void {
-    if (closed || slot.dropped || slot.writing || slot.timer || !slot.dirty) return;
+    if (closed || slot.writing || slot.timer || !slot.dirty) return;
     if (delay <= 0) {
       write(slot);
       return;
@@ -119,7 +116,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   function write(slot: Slot): Promise<void> {
     if (slot.writing) return slot.writing;
-    if (!slot.dirty || slot.dropped) return Promise.resolve();
+    if (!slot.dirty) return Promise.resolve();
     slot.dirty = false;
     const pendingFrom = slot.firstSeq;
     slot.firstSeq = null;
@@ -165,7 +162,7 @@ export function createReporter(options: ReporterOptions): Reporter {
    * and its later events are ignored, until `track` names the run again.
    */
   function drop(slot: Slot, status: number, error: unknown): void {
-    slot.dropped = true;
+    // Not dirty and out of `slots`: nothing schedules or writes it again (its events are ignored).
     slot.dirty = false;
     slot.firstSeq = null;
     slot.timer?.();

@@ -50,16 +50,20 @@ export async function findRun(
   return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
-/** The `approval` config of a step of the run's definition, or undefined when it is no approval step. */
-function approvalConfig(run: RunRecord, stepId: string): Record<string, unknown> | undefined {
+/** The approval steps of the run's definition: step id → its `approval` config. */
+function approvalSteps(run: RunRecord): Map<string, Record<string, unknown>> {
   const definition = run.definition as { stages?: Array<{ steps?: Array<Record<string, unknown>> }> };
+  const found = new Map<string, Record<string, unknown>>();
   for (const stage of definition.stages ?? []) {
     for (const step of stage.steps ?? []) {
-      if (step.id !== stepId || step.approval === undefined) continue;
-      return (typeof step.approval === "object" && (step.approval as Record<string, unknown>)) || {};
+      if (step.approval === undefined || typeof step.id !== "string") continue;
+      found.set(
+        step.id,
+        (typeof step.approval === "object" && (step.approval as Record<string, unknown>)) || {},
+      );
     }
   }
-  return undefined;
+  return found;
 }
 
 /**
@@ -71,9 +75,10 @@ export function waitingApproval(
   run: RunRecord,
   report: RunReport,
 ): { stepId: string; permission: Permission; teams: string[] } | undefined {
+  const approvals = approvalSteps(run);
   for (const step of report.stages.flatMap((s) => s.steps)) {
     if (step.status !== "running") continue;
-    const config = approvalConfig(run, step.id);
+    const config = approvals.get(step.id);
     if (config) return { stepId: step.id, ...approverNeed(config) };
   }
   return undefined;
@@ -99,7 +104,7 @@ function skipRefusal(run: RunRecord, report: RunReport, stepId: string): string 
   const steps = report.stages.flatMap((s) => s.steps);
   const step = steps.find((s) => s.id === stepId);
   if (!step) return `run ${run.id} has no step '${stepId}'`;
-  const approval = approvalConfig(run, stepId);
+  const approval = approvalSteps(run).get(stepId);
   if (approval) {
     const { permission, teams } = approverNeed(approval);
     return (
@@ -142,9 +147,10 @@ export async function steer(scope: EventScope, run: RunRecord, request: SteerReq
     const approval = waitingApproval(run, report);
     if (!approval) {
       // An approval given before its step is reached would be taken by that step later.
+      const approvals = approvalSteps(run);
       const ahead = report.stages
         .flatMap((s) => s.steps)
-        .find((s) => s.status === "pending" && approvalConfig(run, s.id));
+        .find((s) => s.status === "pending" && approvals.has(s.id));
       await refuse(
         scope,
         `run ${run.id} of ${run.workflow} is not waiting for an approval` +

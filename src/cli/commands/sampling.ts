@@ -17,17 +17,25 @@ export interface Sampling {
   readonly sampler: ResourceSampler | undefined;
 }
 
-/** Samples while the engine's runs go, into the sample store on the journal's file. */
-export function sampleRuns(root: CliRoot): Sampling {
+/**
+ * The sample store on the journal's file, writable; undefined (logged at debug level, `failed`
+ * saying what was not done) when it cannot be opened or the journal is in memory.
+ */
+function openSampleStore(root: CliRoot, failed: string): SqliteSampleStore | undefined {
   const { db: path, durability } = root.config.values;
-  let store: SqliteSampleStore;
   try {
     if (path === ":memory:") throw new Error("the journal is in memory");
-    store = createSqliteSampleStore({ path, durability });
+    return createSqliteSampleStore({ path, durability });
   } catch (e) {
-    root.logger.debug(`resource samples are not recorded: ${errorMessage(e)}`);
-    return { stop: () => {}, sampler: undefined };
+    root.logger.debug(`${failed}: ${errorMessage(e)}`);
+    return undefined;
   }
+}
+
+/** Samples while the engine's runs go, into the sample store on the journal's file. */
+export function sampleRuns(root: CliRoot): Sampling {
+  const store = openSampleStore(root, "resource samples are not recorded");
+  if (!store) return { stop: () => {}, sampler: undefined };
   const sampler = new ResourceSampler({
     sink: store,
     onSinkError: (e) => root.logger.debug(`a resource sample was not recorded: ${errorMessage(e)}`),
@@ -51,17 +59,16 @@ export function sampleRuns(root: CliRoot): Sampling {
  * returns how many. Best effort, like sampling: a store that cannot be opened deletes none.
  */
 export function deleteSamplesBefore(root: CliRoot, at: number): number {
-  const { db: path, durability } = root.config.values;
-  if (path === ":memory:") return 0;
-  let store: SqliteSampleStore | undefined;
+  const failed = "resource samples were not pruned";
+  const store = openSampleStore(root, failed);
+  if (!store) return 0;
   try {
-    store = createSqliteSampleStore({ path, durability });
     return store.deleteBefore(at);
   } catch (e) {
-    root.logger.debug(`resource samples were not pruned: ${errorMessage(e)}`);
+    root.logger.debug(`${failed}: ${errorMessage(e)}`);
     return 0;
   } finally {
-    store?.close();
+    store.close();
   }
 }
 

@@ -150,17 +150,15 @@ export class AlertDispatcher implements NotificationSink {
         const message = this.mask(info.message);
         const now = clock.now();
         const decision = decide(info, step, this.patterns, state, this.options.random ?? mathRandom, now);
-        if (decision.kind === "retry" && now + decision.delayMs > started + within) {
-          this.logger.error(
-            `alert ${notification.rule}: channel ${channel.name} failed after ${attempt} attempt(s): ${message}; ` +
-              `not retried: the wait asked (${decision.delayMs} ms) ends past the ${within} ms a delivery is retried for`,
-            { pattern: decision.pattern?.id ?? null },
-          );
+        const failed = `alert ${notification.rule}: channel ${channel.name} failed after ${attempt} attempt(s): ${message}`;
+        if (decision.kind !== "retry") {
+          this.logger.error(failed);
           return { channel: channel.name, ok: false, attempts: attempt, error: message };
         }
-        if (decision.kind !== "retry") {
+        if (now + decision.delayMs > started + within) {
           this.logger.error(
-            `alert ${notification.rule}: channel ${channel.name} failed after ${attempt} attempt(s): ${message}`,
+            `${failed}; not retried: the wait asked (${decision.delayMs} ms) ends past the ${within} ms a delivery is retried for`,
+            { pattern: decision.pattern?.id ?? null },
           );
           return { channel: channel.name, ok: false, attempts: attempt, error: message };
         }

@@ -158,11 +158,16 @@ class Store implements SqliteSampleStore {
     if (!readOnly) this.prepare();
   }
 
-  append(sample: HostSample): void {
+  /** As `open`, and refuses a store opened read-only. */
+  private openWritable(): void {
     this.open();
     if (this.readOnly) {
       throw new StoreError("read_only", `the sample store at ${this.path} was opened read-only`, this.path);
     }
+  }
+
+  append(sample: HostSample): void {
+    this.openWritable();
     try {
       this.insert!.run(
         Math.round(sample.at),
@@ -207,10 +212,7 @@ class Store implements SqliteSampleStore {
   }
 
   deleteBefore(at: number): number {
-    this.open();
-    if (this.readOnly) {
-      throw new StoreError("read_only", `the sample store at ${this.path} was opened read-only`, this.path);
-    }
+    this.openWritable();
     try {
       return this.db.prepare("DELETE FROM observe_samples WHERE at < ?").run(Math.round(at)).changes;
     } catch (e) {
