@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { ProbotOctokit } from "probot";
 import { readAppConfig } from "../src/app/env-config.js";
+import { deliveryStartKey } from "../src/app/handlers/start.js";
 import { signBody } from "../src/app/intake/signature.js";
 import { type RunningApp, startApp } from "../src/app/main.js";
 import { nullLogger } from "../src/engine/ports.js";
@@ -209,14 +210,14 @@ async function measureWorkflow(
     // The run: the one started by this delivery (newest first).
     let runId: string | undefined;
     for (let t = 0; t < 3000 && !runId; t++) {
-      runId = (await app.engine.listRuns({ key: `delivery:${id}` }))[0]?.id;
+      runId = (await app.engine.listRuns({ key: deliveryStartKey(id, options.workflow) }))[0]?.id;
       if (!runId) await sleep(5);
     }
     if (!runId) throw new Error(`no run started for delivery ${id}`);
     let ended = 0;
     // Its end, then its check run completed (the reporter's final write), at the default interval.
     for (let t = 0; t < 12_000; t++) {
-      const [run] = await app.engine.listRuns({ key: `delivery:${id}` });
+      const [run] = await app.engine.listRuns({ key: deliveryStartKey(id, options.workflow) });
       if (!ended && run && run.status !== "running" && run.status !== "waiting") ended = performance.now();
       const check = [...gh.checkRuns.values()].find((c) => c.external_id === runId);
       if (ended && check?.status === "completed") break;

@@ -69,6 +69,13 @@ export function needsTrust(needs: readonly string[], workflow: string): boolean 
 }
 
 /** Starts the workflow when everything allows it; answers on GitHub when not. The run id, or undefined. */
+/**
+ * The start key of the run a delivery starts for a workflow: one run per delivery and workflow
+ * (a label two workflows list starts both; a redelivery starts neither again).
+ */
+export const deliveryStartKey = (deliveryId: string, workflow: string): string =>
+  `delivery:${deliveryId}:${workflow}`;
+
 export async function startWorkflow(scope: EventScope, request: StartRequest): Promise<string | undefined> {
   const { deps } = scope;
   const { settings } = await scope.config();
@@ -111,9 +118,7 @@ export async function startWorkflow(scope: EventScope, request: StartRequest): P
   let handle;
   try {
     handle = await deps.engine.start(request.workflow.plan, {
-      // One run per delivery and workflow: a label two workflows list starts both, a redelivery
-      // starts neither again.
-      key: `delivery:${scope.deliveryId}:${name}`,
+      key: deliveryStartKey(scope.deliveryId, name),
       trigger: { kind: request.source, actor: scope.actor, detail: request.detail },
       inputs: request.inputs,
       metadata: {
